@@ -1,0 +1,197 @@
+//! How a unit's `host` is reached: a bare address, or a full Docker endpoint.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Docker's registered port for the API over TLS, used when an `https://` host names none.
+pub const DOCKER_TLS_PORT: u16 = 2376;
+
+/// A parsed `host` value, before TLS material is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    Tcp {
+        host: String,
+        port: u16,
+        https: bool,
+    },
+    Unix(PathBuf),
+}
+
+/// Client certificate, key and the CA that signed the engine's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tls {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// Check the engine's certificate against `ca` (Docker's `--tlsverify`).
+    pub verify: bool,
+}
+
+/// Where jdeploy sends a host's Docker API calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "transport", rename_all = "lowercase")]
+pub enum Endpoint {
+    Tcp {
+        host: String,
+        port: u16,
+        tls: Option<Tls>,
+    },
+    Unix {
+        path: PathBuf,
+    },
+}
+
+impl Endpoint {
+    /// True when the API travels only inside this machine.
+    pub fn is_local(&self) -> bool {
+        match self {
+            Endpoint::Unix { .. } => true,
+            Endpoint::Tcp { host, .. } => is_loopback(host),
+        }
+    }
+
+    pub fn tls(&self) -> Option<&Tls> {
+        match self {
+            Endpoint::Tcp { tls, .. } => tls.as_ref(),
+            Endpoint::Unix { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Unix { path } => write!(f, "unix://{}", path.display()),
+            Endpoint::Tcp { host, port, tls } => {
+                let scheme = if tls.is_some() { "https" } else { "tcp" };
+                if host.contains(':') {
+                    write!(f, "{scheme}://[{host}]:{port}")
+                } else {
+                    write!(f, "{scheme}://{host}:{port}")
+                }
+            }
+        }
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Parses `172.16.100.51`, `node1:2375`, `tcp://...`, `https://...` or `unix:///path`.
+/// Bare addresses use `default_port`; the error says what is wrong with the value.
+pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("host is empty".into());
+    }
+    if let Some(path) = value.strip_prefix("unix://") {
+        return if path.starts_with('/') {
+            Ok(Address::Unix(PathBuf::from(path)))
+        } else {
+            Err(format!("unix socket path `{path}` must be absolute, as in unix:///var/run/docker.sock"))
+        };
+    }
+    if value.parse::<Ipv6Addr>().is_ok() {
+        return Ok(tcp(value, default_port, false));
+    }
+    let (url, https) = match value.split_once("://") {
+        None => (url::Url::parse(&format!("tcp://{value}")), false),
+        Some(("tcp", _)) => (url::Url::parse(value), false),
+        Some(("https", rest)) => (url::Url::parse(&format!("tcp://{rest}")), true),
+        Some((scheme, _)) => {
+            return Err(format!(
+                "unsupported scheme `{scheme}://`; use a bare address, tcp://, https:// or unix://"
+            ))
+        }
+    };
+    let url = url.map_err(|err| format!("`{value}` is not a usable address: {err}"))?;
+    if !matches!(url.path(), "" | "/") || url.query().is_some() || !url.username().is_empty() {
+        return Err(format!("`{value}` must be only a host and a port"));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("`{value}` names no host"));
+    }
+    if !host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+    {
+        return Err(format!("`{host}` is not a valid host name or IP address"));
+    }
+    let port = url
+        .port()
+        .unwrap_or(if https { DOCKER_TLS_PORT } else { default_port });
+    Ok(tcp(host, port, https))
+}
+
+fn tcp(host: &str, port: u16, https: bool) -> Address {
+    Address::Tcp {
+        host: host.to_string(),
+        port,
+        https,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp_address(host: &str, port: u16, https: bool) -> Result<Address, String> {
+        Ok(tcp(host, port, https))
+    }
+
+    #[test]
+    fn a_bare_address_uses_the_default_port() {
+        assert_eq!(parse_address("172.16.100.51", 2375), tcp_address("172.16.100.51", 2375, false));
+        assert_eq!(parse_address("node-1.example", 4243), tcp_address("node-1.example", 4243, false));
+    }
+
+    #[test]
+    fn a_bare_address_may_carry_a_port() {
+        assert_eq!(parse_address("127.0.0.2:2380", 2375), tcp_address("127.0.0.2", 2380, false));
+        assert_eq!(parse_address("[::1]:2380", 2375), tcp_address("::1", 2380, false));
+        assert_eq!(parse_address("::1", 2375), tcp_address("::1", 2375, false));
+    }
+
+    #[test]
+    fn full_endpoints_keep_their_scheme() {
+        assert_eq!(parse_address("tcp://127.0.0.2:2375", 1), tcp_address("127.0.0.2", 2375, false));
+        assert_eq!(parse_address("https://10.0.0.5", 1), tcp_address("10.0.0.5", 2376, true));
+        assert_eq!(
+            parse_address("unix:///var/run/docker.sock", 1),
+            Ok(Address::Unix("/var/run/docker.sock".into()))
+        );
+    }
+
+    #[test]
+    fn rejects_unusable_values() {
+        let cases = [
+            ("", "host is empty"),
+            ("ssh://root@h", "unsupported scheme `ssh://`; use a bare address, tcp://, https:// or unix://"),
+            ("unix://run/docker.sock", "unix socket path `run/docker.sock` must be absolute, as in unix:///var/run/docker.sock"),
+            ("tcp://h:99999", "`tcp://h:99999` is not a usable address: invalid port number"),
+            ("tcp://h:2375/api", "`tcp://h:2375/api` must be only a host and a port"),
+            ("bad host!", "`bad host!` is not a usable address: invalid domain character"),
+            ("tcp://", "`tcp://` names no host"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(parse_address(value, 2375), Err(expected.to_string()), "{value}");
+        }
+    }
+
+    #[test]
+    fn displays_as_a_docker_host_url() {
+        let plain = Endpoint::Tcp { host: "127.0.0.2".into(), port: 2375, tls: None };
+        assert_eq!(plain.to_string(), "tcp://127.0.0.2:2375");
+        let v6 = Endpoint::Tcp { host: "::1".into(), port: 2375, tls: None };
+        assert_eq!(v6.to_string(), "tcp://[::1]:2375");
+        assert!(plain.is_local() && v6.is_local());
+        let remote = Endpoint::Tcp { host: "10.1.2.3".into(), port: 2375, tls: None };
+        assert!(!remote.is_local());
+    }
+}

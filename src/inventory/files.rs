@@ -1,0 +1,52 @@
+//! Checks that the files the inventory names exist: templates, copy sources, TLS material.
+//! Kept apart from parsing because it is the only part that touches the file system.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::endpoint::Endpoint;
+use super::model::Inventory;
+
+pub fn check_files(inventory: &Inventory) -> Result<(), Diagnostics> {
+    let mut errors = Vec::new();
+    let mut checked: HashSet<&Path> = HashSet::new();
+    for group in &inventory.groups {
+        for template in group.all_templates() {
+            if checked.insert(&template.path) && !template.path.is_file() {
+                let message = format!("template `{}` not found at {}", template.name, template.path.display());
+                errors.push(match &template.key {
+                    Some(key) => inventory.error_at(key, message),
+                    None => inventory
+                        .error_at("", message)
+                        .help("create it, or set `run_template` (in `defaults` or the group)"),
+                });
+            }
+        }
+        for copy in &group.copies {
+            if checked.insert(&copy.src) && !copy.src.exists() {
+                let message = format!("copy source {} does not exist", copy.src.display());
+                errors.push(inventory.error_at(&copy.key, message));
+            }
+        }
+    }
+    for host in inventory.hosts() {
+        let Endpoint::Tcp { tls: Some(tls), .. } = &host.endpoint else { continue };
+        for (what, path) in [("CA certificate", &tls.ca), ("client certificate", &tls.cert), ("client key", &tls.key)] {
+            if checked.insert(path) && !path.is_file() {
+                let key = format!("hosts.{}.tls", host.name);
+                let message = format!("{what} for {} not found at {}", host.name, path.display());
+                errors.push(if inventory.source_map.get(&key).is_some() {
+                    inventory.error_at(&key, message)
+                } else {
+                    Diagnostic::error(&inventory.file, message).help("TLS material comes from DOCKER_CERT_PATH")
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errors))
+    }
+}

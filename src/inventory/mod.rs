@@ -1,0 +1,36 @@
+//! groups.yaml: parse it, check it, and model it for the other layers.
+
+mod checker;
+pub mod container;
+mod diagnostic;
+pub mod endpoint;
+mod files;
+mod model;
+mod raw;
+mod settings;
+mod source_map;
+pub mod suggest;
+mod validate;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+pub use files::check_files;
+pub use model::{Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};
+pub use settings::{DEFAULT_RUN_TEMPLATE, RUN_SH};
+pub use validate::{parse_inventory, LoadOptions};
+
+/// Reads `file` and checks it, including that the files it names exist.
+pub fn load(file: &Path, options: &LoadOptions) -> Result<Inventory, Diagnostics> {
+    let text = std::fs::read_to_string(file).map_err(|err| {
+        Diagnostics(vec![Diagnostic::error(file, format!("cannot read the file: {err}"))
+            .help("pass the inventory with -f FILE; it defaults to ./groups.yaml")])
+    })?;
+    let base_dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let inventory = parse_inventory(&text, file, base_dir, options)?;
+    check_files(&inventory)?;
+    Ok(inventory)
+}

@@ -1,0 +1,199 @@
+//! The validated inventory: what every command works from.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::container::ContainerSpec;
+use super::diagnostic::{Diagnostic, Location};
+use super::endpoint::Endpoint;
+use super::source_map::SourceMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    /// The groups.yaml read, as named on the command line.
+    pub file: PathBuf,
+    /// Relative paths in the file (templates, copy sources, TLS material) start here.
+    pub base_dir: PathBuf,
+    pub units: Vec<Unit>,
+    /// In the order units first name them.
+    pub groups: Vec<Group>,
+    pub connection: Connection,
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
+    /// Where each key stands in the file, to place diagnostics found after loading.
+    #[serde(skip)]
+    pub source_map: SourceMap,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Host {
+    /// The `host` value as written in the file.
+    pub name: String,
+    pub endpoint: Endpoint,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub host: Host,
+    pub containers: Vec<String>,
+    pub groups: Vec<String>,
+    pub core: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub name: String,
+    pub image: Option<String>,
+    /// Shell block rendered into core units' `/run.sh`.
+    pub core_cmd: String,
+    pub container: ContainerSpec,
+    pub run_template: TemplateFile,
+    /// Extra files rendered into every container of the group.
+    pub templates: Vec<TemplateFile>,
+    pub copies: Vec<Copy>,
+    pub vars: BTreeMap<String, serde_yaml::Value>,
+    /// Where the group is first named, for messages about the group as a whole.
+    #[serde(skip)]
+    pub defined_at: Option<Location>,
+}
+
+/// A template rendered into each container at `dest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateFile {
+    /// The path as written in the file; templates are named by it in messages.
+    pub name: String,
+    pub path: PathBuf,
+    pub dest: String,
+    pub mode: u32,
+    /// The key that configured it, when it was not jdeploy's default.
+    #[serde(skip)]
+    pub key: Option<String>,
+}
+
+/// A local directory copied into each container on deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Copy {
+    pub src: PathBuf,
+    pub dest: String,
+    /// Empty `dest` before copying, so files removed from `src` do not linger.
+    pub clean: bool,
+    #[serde(skip)]
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Connection {
+    /// Port for bare `host` addresses.
+    pub port: u16,
+    /// Seconds to wait for a host to answer before its units fail.
+    pub timeout_secs: u32,
+    /// Docker API calls in flight at once per host.
+    pub parallel: u32,
+}
+
+impl Default for Connection {
+    fn default() -> Self {
+        Self {
+            port: 2375,
+            timeout_secs: 10,
+            parallel: 8,
+        }
+    }
+}
+
+/// One container of a group, with the unit it comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Member<'a> {
+    pub unit: &'a Unit,
+    pub container: &'a str,
+}
+
+impl Member<'_> {
+    pub fn host(&self) -> &Host {
+        &self.unit.host
+    }
+
+    pub fn is_core(&self) -> bool {
+        self.unit.core
+    }
+}
+
+impl Inventory {
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|group| group.name == name)
+    }
+
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().map(|group| group.name.as_str())
+    }
+
+    /// The units that belong to `group`, in file order.
+    pub fn units_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Unit> + 'a {
+        self.units
+            .iter()
+            .filter(move |unit| unit.groups.iter().any(|name| name == group))
+    }
+
+    /// Every container of `group`, in file order.
+    pub fn members<'a>(&'a self, group: &'a str) -> impl Iterator<Item = Member<'a>> + 'a {
+        self.units_of(group).flat_map(|unit| {
+            unit.containers
+                .iter()
+                .map(move |container| Member { unit, container })
+        })
+    }
+
+    /// Distinct hosts in file order.
+    pub fn hosts(&self) -> Vec<&Host> {
+        let mut hosts: Vec<&Host> = Vec::new();
+        for unit in &self.units {
+            if !hosts.iter().any(|host| host.endpoint == unit.host.endpoint) {
+                hosts.push(&unit.host);
+            }
+        }
+        hosts
+    }
+
+    pub fn container_count(&self) -> usize {
+        self.units.iter().map(|unit| unit.containers.len()).sum()
+    }
+
+    /// An error at `key` of the file (`key` empty: the file as a whole).
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        let diagnostic = Diagnostic::error(&self.file, message).at(self.source_map.get(key));
+        if key.is_empty() {
+            diagnostic
+        } else {
+            diagnostic.key(key)
+        }
+    }
+
+    /// `create` needs an image; this says, in the file's terms, when a group has none.
+    pub fn require_image<'a>(&self, group: &'a Group) -> Result<&'a str, Diagnostic> {
+        group.image.as_deref().ok_or_else(|| {
+            Diagnostic::error(
+                &self.file,
+                format!("group `{}` has no image to create its containers from", group.name),
+            )
+            .at(group.defined_at)
+            .help(format!(
+                "set `images.{0}` or `groups.{0}.image` (or `defaults.image`)",
+                group.name
+            ))
+        })
+    }
+}
+
+impl Group {
+    /// Every template the group renders, `/run.sh` first.
+    pub fn all_templates(&self) -> impl Iterator<Item = &TemplateFile> {
+        std::iter::once(&self.run_template).chain(&self.templates)
+    }
+}
+
+/// `base` joined with `path` unless `path` is absolute.
+pub fn resolve(base: &Path, path: &str) -> PathBuf {
+    base.join(path)
+}

@@ -1,0 +1,271 @@
+//! Group settings: each section (`defaults`, `groups.<name>`) is checked once where it is
+//! written, then sections are layered: group over defaults over jdeploy's defaults.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::checker::Checker;
+use super::container::{
+    self, ContainerSpec, Mount, PortBinding, RestartPolicy, DEFAULT_COMMAND, DEFAULT_STOP_TIMEOUT,
+};
+use super::model::{resolve, Copy, Group, TemplateFile};
+use super::raw::{RawSettings, Scalar, StringOrList};
+use super::suggest::did_you_mean;
+use crate::labels::LABEL_PREFIX;
+
+/// Where `/run.sh` is rendered, and the template used when none is configured.
+pub const RUN_SH: &str = "/run.sh";
+pub const DEFAULT_RUN_TEMPLATE: &str = "run.sh.j2";
+const DEFAULT_FILE_MODE: u32 = 0o644;
+const RUN_SH_MODE: u32 = 0o755;
+
+/// One section's settings, checked; `None` means "not set here".
+#[derive(Debug, Default, Clone)]
+pub struct Settings {
+    pub image: Option<String>,
+    pub core_cmd: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub ports: Option<Vec<PortBinding>>,
+    pub env: BTreeMap<String, String>,
+    pub volumes: Option<Vec<Mount>>,
+    pub restart: Option<RestartPolicy>,
+    pub stop_timeout: Option<u32>,
+    pub labels: BTreeMap<String, String>,
+    pub run_template: Option<TemplateFile>,
+    pub templates: Option<Vec<TemplateFile>>,
+    pub copies: Option<Vec<Copy>>,
+    pub vars: BTreeMap<String, serde_yaml::Value>,
+}
+
+impl Settings {
+    /// `over` wins key by key; maps (env, labels, vars) merge, lists replace.
+    pub fn layer(&self, over: &Settings) -> Settings {
+        fn pick<T: Clone>(over: &Option<T>, base: &Option<T>) -> Option<T> {
+            over.clone().or_else(|| base.clone())
+        }
+        fn merge<V: Clone>(base: &BTreeMap<String, V>, over: &BTreeMap<String, V>) -> BTreeMap<String, V> {
+            let mut merged = base.clone();
+            merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
+            merged
+        }
+        Settings {
+            image: pick(&over.image, &self.image),
+            core_cmd: pick(&over.core_cmd, &self.core_cmd),
+            command: pick(&over.command, &self.command),
+            ports: pick(&over.ports, &self.ports),
+            env: merge(&self.env, &over.env),
+            volumes: pick(&over.volumes, &self.volumes),
+            restart: pick(&over.restart, &self.restart),
+            stop_timeout: pick(&over.stop_timeout, &self.stop_timeout),
+            labels: merge(&self.labels, &over.labels),
+            run_template: pick(&over.run_template, &self.run_template),
+            templates: pick(&over.templates, &self.templates),
+            copies: pick(&over.copies, &self.copies),
+            vars: merge(&self.vars, &over.vars),
+        }
+    }
+
+    /// The group as commands see it, with jdeploy's defaults for what no section set.
+    pub fn into_group(self, name: &str, base_dir: &Path) -> Group {
+        let command = self
+            .command
+            .unwrap_or_else(|| DEFAULT_COMMAND.split(' ').map(str::to_string).collect());
+        Group {
+            name: name.to_string(),
+            image: self.image,
+            core_cmd: self.core_cmd.unwrap_or_default(),
+            container: ContainerSpec {
+                command,
+                ports: self.ports.unwrap_or_default(),
+                env: self.env,
+                volumes: self.volumes.unwrap_or_default(),
+                restart: self.restart.unwrap_or(RestartPolicy::UnlessStopped),
+                stop_timeout: self.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT),
+                labels: self.labels,
+            },
+            run_template: self.run_template.unwrap_or_else(|| TemplateFile {
+                name: DEFAULT_RUN_TEMPLATE.to_string(),
+                path: resolve(base_dir, DEFAULT_RUN_TEMPLATE),
+                dest: RUN_SH.to_string(),
+                mode: RUN_SH_MODE,
+                key: None,
+            }),
+            templates: self.templates.unwrap_or_default(),
+            copies: self.copies.unwrap_or_default(),
+            vars: self.vars,
+            defined_at: None,
+        }
+    }
+}
+
+/// Checks one section written at `prefix` (`defaults` or `groups.<name>`).
+pub fn parse_settings(raw: RawSettings, prefix: &str, base_dir: &Path, checker: &mut Checker) -> Settings {
+    let key = |field: &str| format!("{prefix}.{field}");
+    let mut settings = Settings {
+        image: raw.image,
+        core_cmd: raw.core_cmd,
+        stop_timeout: raw.stop_timeout,
+        vars: raw.vars.unwrap_or_default(),
+        ..Settings::default()
+    };
+    if let Some(image) = &settings.image {
+        if image.trim().is_empty() || image.contains(char::is_whitespace) {
+            checker.error(&key("image"), format!("`{image}` is not an image reference"), None);
+        }
+    }
+    settings.command = raw.command.and_then(|command| parse_command(command, &key("command"), checker));
+    settings.ports = raw.ports.map(|ports| parse_each(ports, &key("ports"), checker, container::parse_port));
+    settings.volumes = raw
+        .volumes
+        .map(|volumes| parse_each(volumes, &key("volumes"), checker, container::parse_mount));
+    settings.restart = raw.restart.and_then(|restart| {
+        container::parse_restart(&restart)
+            .map_err(|message| {
+                let name = restart.split(':').next().unwrap_or_default();
+                let help = did_you_mean(name, container::RESTART_POLICIES)
+                    .unwrap_or_else(|| format!("use one of: {}", container::RESTART_POLICIES.join(", ")));
+                checker.error(&key("restart"), message, Some(help));
+            })
+            .ok()
+    });
+    settings.env = parse_env(raw.env.unwrap_or_default(), &key("env"), checker);
+    settings.labels = parse_labels(raw.labels.unwrap_or_default(), &key("labels"), checker);
+    settings.run_template = raw.run_template.map(|src| TemplateFile {
+        path: resolve(base_dir, &src),
+        name: src,
+        dest: RUN_SH.to_string(),
+        mode: RUN_SH_MODE,
+        key: Some(key("run_template")),
+    });
+    settings.templates = raw.templates.map(|templates| {
+        let mut files = Vec::new();
+        for (index, template) in templates.into_iter().enumerate() {
+            let at = format!("{}[{index}]", key("templates"));
+            let mode = match &template.mode {
+                None => Some(DEFAULT_FILE_MODE),
+                Some(Scalar(text)) => parse_mode(text, &format!("{at}.mode"), checker),
+            };
+            let dest_ok = check_dest(&template.dest, &format!("{at}.dest"), checker);
+            if template.dest == RUN_SH {
+                checker.error(
+                    &format!("{at}.dest"),
+                    "/run.sh is rendered from `run_template`",
+                    Some("set `run_template` to change the /run.sh template".into()),
+                );
+            } else if files.iter().any(|file: &TemplateFile| file.dest == template.dest) {
+                checker.error(&format!("{at}.dest"), format!("`{}` is rendered twice", template.dest), None);
+            } else if let (Some(mode), true) = (mode, dest_ok) {
+                files.push(TemplateFile {
+                    path: resolve(base_dir, &template.src),
+                    name: template.src,
+                    dest: template.dest,
+                    mode,
+                    key: Some(format!("{at}.src")),
+                });
+            }
+        }
+        files
+    });
+    settings.copies = raw.copy.map(|copies| {
+        let mut out = Vec::new();
+        for (index, copy) in copies.into_iter().enumerate() {
+            let at = format!("{}[{index}]", key("copy"));
+            if !check_dest(&copy.dest, &format!("{at}.dest"), checker) {
+                continue;
+            }
+            if copy.clean && copy.dest.trim_end_matches('/').is_empty() {
+                checker.error(&format!("{at}.dest"), "refusing to empty `/` before copying", None);
+                continue;
+            }
+            out.push(Copy {
+                src: resolve(base_dir, &copy.src),
+                dest: copy.dest,
+                clean: copy.clean,
+                key: format!("{at}.src"),
+            });
+        }
+        out
+    });
+    settings
+}
+
+fn parse_command(command: StringOrList, key: &str, checker: &mut Checker) -> Option<Vec<String>> {
+    let argv = match command {
+        StringOrList::Many(argv) => argv,
+        StringOrList::One(line) => match shlex::split(&line) {
+            Some(argv) => argv,
+            None => {
+                checker.error(key, format!("cannot split `{line}` into words: unbalanced quotes"), None);
+                return None;
+            }
+        },
+    };
+    if argv.is_empty() || argv[0].is_empty() {
+        checker.error(key, "command is empty", Some(format!("leave it out to run `{DEFAULT_COMMAND}`")));
+        return None;
+    }
+    Some(argv)
+}
+
+fn parse_each<T>(
+    values: Vec<String>,
+    key: &str,
+    checker: &mut Checker,
+    parse: fn(&str) -> Result<T, String>,
+) -> Vec<T> {
+    let mut parsed = Vec::new();
+    for (index, value) in values.iter().enumerate() {
+        match parse(value) {
+            Ok(item) => parsed.push(item),
+            Err(message) => checker.error(&format!("{key}[{index}]"), message, None),
+        }
+    }
+    parsed
+}
+
+fn parse_env(env: BTreeMap<String, Scalar>, key: &str, checker: &mut Checker) -> BTreeMap<String, String> {
+    let mut parsed = BTreeMap::new();
+    for (name, Scalar(value)) in env {
+        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            parsed.insert(name, value);
+        } else {
+            let at = format!("{key}.{name}");
+            checker.error(&at, format!("`{name}` is not a variable name a shell can export"), None);
+        }
+    }
+    parsed
+}
+
+fn parse_labels(labels: BTreeMap<String, Scalar>, key: &str, checker: &mut Checker) -> BTreeMap<String, String> {
+    let mut parsed = BTreeMap::new();
+    for (name, Scalar(value)) in labels {
+        if name.starts_with(LABEL_PREFIX) {
+            let at = format!("{key}.{name}");
+            checker.error(&at, format!("labels under `{LABEL_PREFIX}` are jdeploy's own"), None);
+        } else {
+            parsed.insert(name, value);
+        }
+    }
+    parsed
+}
+
+/// File modes are octal, whether written `"0644"`, `0644` or `644`.
+fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
+    match u32::from_str_radix(text, 8) {
+        Ok(mode) if mode <= 0o7777 => Some(mode),
+        _ => {
+            checker.error(key, format!("`{text}` is not an octal file mode"), Some("write it like \"0644\"".into()));
+            None
+        }
+    }
+}
+
+fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
+    let ok = dest.starts_with('/');
+    if !ok {
+        checker.error(key, format!("`{dest}` must be an absolute path inside the container"), None);
+    }
+    ok
+}
