@@ -1,0 +1,123 @@
+//! Renders each container's `/run.sh` and the group's other templates with minijinja.
+
+mod context;
+mod error;
+pub mod shell;
+
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+use crate::inventory::{Group, Inventory, Member};
+
+pub use context::{context, Context};
+pub use error::RenderError;
+
+/// The deploy flags templates see.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `--monitor`: MONITOR_ENABLED=1.
+    pub monitor: bool,
+    /// `--mode M`: RUNTIME_MODE=M.
+    pub mode: Option<String>,
+}
+
+/// One file to write into a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedFile {
+    pub dest: String,
+    pub mode: u32,
+    pub template: String,
+    pub content: String,
+}
+
+/// Every file rendered for one container of a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderedContainer {
+    pub group: String,
+    pub host: String,
+    pub container: String,
+    pub core: bool,
+    pub files: Vec<RenderedFile>,
+}
+
+/// Templates by the name the inventory gives them; the source comes from a loader so that
+/// the file system stays at the edge.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+/// Loads templates, and what they include, by their path relative to `base_dir`.
+pub fn file_loader(base_dir: &Path) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let base_dir: PathBuf = base_dir.to_path_buf();
+    move |name| std::fs::read_to_string(base_dir.join(name)).ok()
+}
+
+impl Renderer {
+    pub fn new(loader: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_debug(true);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        let syntax = env
+            .syntax()
+            .to_builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("whitespace options never conflict");
+        env.set_syntax(syntax);
+        env.add_filter("quote", shell::quote_filter);
+        env.set_loader(move |name| Ok(loader(name)));
+        Self { env }
+    }
+
+    /// Compiles every template of `group`, so syntax errors surface before any rendering.
+    pub fn check_group(&self, group: &Group) -> Result<(), RenderError> {
+        for template in group.all_templates() {
+            self.env
+                .get_template(&template.name)
+                .map_err(|err| RenderError::from_template(&template.name, &err))?;
+        }
+        Ok(())
+    }
+
+    /// Renders `/run.sh` and the group's other templates for one container.
+    pub fn render(
+        &self,
+        inventory: &Inventory,
+        group: &Group,
+        member: Member<'_>,
+        flags: &Flags,
+    ) -> Result<RenderedContainer, RenderError> {
+        let env_set = shell::env_set(flags).map_err(|err| RenderError::from_template("--mode", &err))?;
+        let context = Value::from(Serde(context(inventory, group, member, flags, env_set)));
+        let mut files = Vec::new();
+        for template in group.all_templates() {
+            let content = self
+                .env
+                .get_template(&template.name)
+                .and_then(|compiled| compiled.render(&context))
+                .map_err(|err| RenderError::from_template(&template.name, &err).for_member(member))?;
+            files.push(RenderedFile {
+                dest: template.dest.clone(),
+                mode: template.mode,
+                template: template.name.clone(),
+                content,
+            });
+        }
+        Ok(RenderedContainer {
+            group: group.name.clone(),
+            host: member.host().name.clone(),
+            container: member.container.to_string(),
+            core: member.is_core(),
+            files,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

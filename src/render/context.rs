@@ -1,0 +1,81 @@
+//! What a template sees for one container.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::inventory::{Group, Inventory, Member};
+
+use super::Flags;
+
+#[derive(Debug, Serialize)]
+pub struct Context<'a> {
+    pub host: &'a str,
+    pub container: &'a str,
+    pub group: &'a str,
+    pub core: bool,
+    pub monitor: bool,
+    pub mode: Option<&'a str>,
+    pub image: Option<&'a str>,
+    /// `export` lines for MONITOR_ENABLED and RUNTIME_MODE, values quoted.
+    pub env_set: String,
+    /// The group's core block for core units, empty for the others.
+    pub core_cmd: &'a str,
+    /// The group's first core container, or none when the group has no core unit.
+    pub master: Option<ContainerRef<'a>>,
+    pub masters: Vec<ContainerRef<'a>>,
+    pub units: Vec<UnitRef<'a>>,
+    pub vars: &'a BTreeMap<String, serde_yaml::Value>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ContainerRef<'a> {
+    pub host: &'a str,
+    pub container: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnitRef<'a> {
+    pub host: &'a str,
+    pub dockers: &'a [String],
+    pub core: bool,
+}
+
+pub fn context<'a>(
+    inventory: &'a Inventory,
+    group: &'a Group,
+    member: Member<'a>,
+    flags: &'a Flags,
+    env_set: String,
+) -> Context<'a> {
+    let masters: Vec<ContainerRef> = inventory
+        .members(&group.name)
+        .filter(|member| member.is_core())
+        .map(|member| ContainerRef {
+            host: &member.unit.host.name,
+            container: member.container,
+        })
+        .collect();
+    Context {
+        host: &member.unit.host.name,
+        container: member.container,
+        group: &group.name,
+        core: member.is_core(),
+        monitor: flags.monitor,
+        mode: flags.mode.as_deref(),
+        image: group.image.as_deref(),
+        env_set,
+        core_cmd: if member.is_core() { &group.core_cmd } else { "" },
+        master: masters.first().copied(),
+        masters,
+        units: inventory
+            .units_of(&group.name)
+            .map(|unit| UnitRef {
+                host: &unit.host.name,
+                dockers: &unit.containers,
+                core: unit.core,
+            })
+            .collect(),
+        vars: &group.vars,
+    }
+}
