@@ -1,1 +1,102 @@
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The command line: arguments become settings, settings run a command, and the outcome
+//! becomes an exit status a pipeline can trust.
+
+mod args;
+mod commands;
+mod settings;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+use settings::Settings;
+
+use crate::inventory::Diagnostics;
+
+/// 0: everything succeeded. 1: some units failed. 2: usage or input error, nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success = 0,
+    Failure = 1,
+    Error = 2,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version on stdout with 0, usage errors on stderr with 2.
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { ExitStatus::Error as u8 } else { 0 });
+        }
+    };
+    let settings = Settings::resolve(&cli);
+    init_tracing(&settings);
+    let status = match run(&cli.command, &settings) {
+        Ok(status) => status,
+        Err(err) => report_error(&err, &settings),
+    };
+    status.into()
+}
+
+fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Validate(args) => commands::validate(args, settings),
+        Command::Render(args) => commands::render(args, settings),
+        Command::Groups(args) => commands::groups(args, settings),
+    }
+}
+
+fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
+    if err
+        .downcast_ref::<io::Error>()
+        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    {
+        // The reader (`| head`) has what it wanted.
+        return ExitStatus::Success;
+    }
+    let printer = settings.printer();
+    match err.downcast_ref::<Diagnostics>() {
+        Some(diagnostics) if settings.json => {
+            let _ = printer.json(&serde_json::json!({ "ok": false, "errors": diagnostics.0 }));
+        }
+        Some(diagnostics) => {
+            for diagnostic in &diagnostics.0 {
+                printer.diagnostic(diagnostic);
+            }
+            if diagnostics.0.len() > 1 {
+                printer.error(&format!("{} errors; nothing was changed", diagnostics.0.len()));
+            }
+        }
+        None => printer.error(&format!("{err:#}")),
+    }
+    ExitStatus::Error
+}
+
+/// Logs go to stderr; -v and -vv raise the level, JDEPLOY_LOG overrides it.
+fn init_tracing(settings: &Settings) {
+    let level = match (settings.quiet, settings.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JDEPLOY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("jdeploy={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(settings.color)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

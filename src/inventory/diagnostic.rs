@@ -9,7 +9,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub line: usize,
-    pub column: usize,
+    /// Unknown for some sources, such as template errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,7 +85,10 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(location) = self.location {
-            write!(f, ":{}:{}", location.line, location.column)?;
+            write!(f, ":{}", location.line)?;
+            if let Some(column) = location.column {
+                write!(f, ":{column}")?;
+            }
         }
         write!(f, ": ")?;
         if let Some(key) = &self.key {
@@ -121,7 +126,7 @@ mod tests {
     #[test]
     fn displays_file_line_column_key_and_message() {
         let diagnostic = Diagnostic::error(Path::new("groups.yaml"), "container name is empty")
-            .at(Some(Location { line: 4, column: 7 }))
+            .at(Some(Location { line: 4, column: Some(7) }))
             .key("units[0].dockers[1]");
         assert_eq!(
             diagnostic.to_string(),

@@ -7,6 +7,7 @@ pub mod endpoint;
 mod files;
 mod model;
 mod raw;
+mod selection;
 mod settings;
 mod source_map;
 pub mod suggest;

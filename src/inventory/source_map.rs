@@ -115,7 +115,7 @@ pub fn join_key(parent: &str, key: &str) -> String {
 fn location(span: Span) -> Location {
     Location {
         line: span.start.line(),
-        column: span.start.col() + 1,
+        column: Some(span.start.col() + 1),
     }
 }
 
@@ -134,7 +134,7 @@ units:
 ";
 
     fn at(line: usize, column: usize) -> Option<Location> {
-        Some(Location { line, column })
+        Some(Location { line, column: Some(column) })
     }
 
     #[test]

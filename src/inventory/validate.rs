@@ -58,11 +58,11 @@ pub fn parse_inventory(
 fn serde_diagnostic(file: &Path, err: &serde_yaml::Error) -> Diagnostic {
     let location = err.location().map(|at| Location {
         line: at.line(),
-        column: at.column(),
+        column: Some(at.column()),
     });
     let mut message = err.to_string();
     if let Some(at) = &location {
-        message = message.replacen(&format!(" at line {} column {}", at.line, at.column), "", 1);
+        message = message.replacen(&format!(" at line {} column {}", at.line, at.column.unwrap_or(0)), "", 1);
     }
     let (message, help) = unknown_key(&message).unwrap_or((message, None));
     Diagnostic::error(file, message).at(location).help_opt(help)

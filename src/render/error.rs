@@ -63,3 +63,21 @@ impl fmt::Display for RenderError {
 }
 
 impl std::error::Error for RenderError {}
+
+impl RenderError {
+    /// The error as a diagnostic on the template file, found under `base_dir`.
+    pub fn to_diagnostic(&self, base_dir: &std::path::Path) -> crate::inventory::Diagnostic {
+        use crate::inventory::{Diagnostic, Location};
+        let file = if base_dir == std::path::Path::new(".") {
+            std::path::PathBuf::from(&self.template)
+        } else {
+            base_dir.join(&self.template)
+        };
+        let location = self.line.map(|line| Location { line, column: None });
+        let diagnostic = Diagnostic::error(&file, self.message.clone()).at(location);
+        match &self.container {
+            Some(container) => diagnostic.help(format!("while rendering {container}")),
+            None => diagnostic,
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! One file per command; each returns the exit status its outcome deserves.
+
+mod groups;
+mod render;
+mod validate;
+
+pub use groups::groups;
+pub use render::render;
+pub use validate::validate;
+
+use tracing::info;
+
+use super::settings::Settings;
+use crate::inventory::{self, Diagnostics, Inventory};
+use crate::render::{file_loader, RenderedContainer, Renderer};
+use crate::inventory::{Group, Member};
+use crate::render::Flags;
+
+/// Loads and checks the inventory, showing its warnings.
+fn load_inventory(settings: &Settings) -> Result<Inventory, Diagnostics> {
+    let inventory = inventory::load(&settings.file, &settings.load)?;
+    info!(
+        file = %settings.file.display(),
+        groups = inventory.groups.len(),
+        units = inventory.units.len(),
+        "inventory loaded"
+    );
+    let printer = settings.printer();
+    for warning in &inventory.warnings {
+        printer.diagnostic(warning);
+    }
+    Ok(inventory)
+}
+
+fn renderer(inventory: &Inventory) -> Renderer {
+    Renderer::new(file_loader(&inventory.base_dir))
+}
+
+/// Renders `members` of `group`; every failure is a diagnostic on its template.
+fn render_members(
+    inventory: &Inventory,
+    renderer: &Renderer,
+    group: &Group,
+    members: &[Member<'_>],
+    flags: &Flags,
+) -> Result<Vec<RenderedContainer>, Diagnostics> {
+    renderer
+        .check_group(group)
+        .map_err(|err| Diagnostics(vec![err.to_diagnostic(&inventory.base_dir)]))?;
+    let mut rendered = Vec::new();
+    let mut errors = Vec::new();
+    for member in members {
+        match renderer.render(inventory, group, *member, flags) {
+            Ok(container) => rendered.push(container),
+            Err(err) => errors.push(err.to_diagnostic(&inventory.base_dir)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rendered)
+    } else {
+        Err(Diagnostics(dedupe(errors)))
+    }
+}
+
+/// One diagnostic per template error, saying how many containers hit it.
+fn dedupe(errors: Vec<inventory::Diagnostic>) -> Vec<inventory::Diagnostic> {
+    let mut unique: Vec<(inventory::Diagnostic, usize)> = Vec::new();
+    for error in errors {
+        let same = |(known, _): &&mut (inventory::Diagnostic, usize)| {
+            known.file == error.file && known.location == error.location && known.message == error.message
+        };
+        match unique.iter_mut().find(same) {
+            Some((_, count)) => *count += 1,
+            None => unique.push((error, 1)),
+        }
+    }
+    unique
+        .into_iter()
+        .map(|(mut error, count)| {
+            if count > 1 {
+                let help = error.help.take().unwrap_or_default();
+                error.help = Some(format!("{help} and {} more container(s)", count - 1));
+            }
+            error
+        })
+        .collect()
+}

@@ -1,0 +1,65 @@
+//! Arguments and environment resolved once into what commands act on.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use super::args::{Cli, ColorChoice, DeployFlags};
+use crate::inventory::LoadOptions;
+use crate::render::Flags;
+use crate::report::Printer;
+
+pub struct Settings {
+    pub file: PathBuf,
+    pub json: bool,
+    pub verbose: u8,
+    pub quiet: bool,
+    pub color: bool,
+    pub load: LoadOptions,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let color = match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
+        };
+        Self {
+            file: cli.file.clone(),
+            json: cli.json,
+            verbose: cli.verbose,
+            quiet: cli.quiet,
+            color,
+            load: docker_tls_from_env(),
+        }
+    }
+
+    pub fn printer(&self) -> Printer {
+        Printer::new(self.color, self.quiet)
+    }
+}
+
+/// Docker's own conventions: DOCKER_TLS_VERIFY turns TLS on for tcp hosts, with the
+/// certificates in DOCKER_CERT_PATH or, failing that, ~/.docker.
+fn docker_tls_from_env() -> LoadOptions {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let docker_tls_verify = non_empty("DOCKER_TLS_VERIFY").is_some();
+    let home_docker = || non_empty("HOME").map(|home| PathBuf::from(home).join(".docker"));
+    let docker_cert_path = non_empty("DOCKER_CERT_PATH")
+        .map(PathBuf::from)
+        .or_else(|| docker_tls_verify.then(home_docker).flatten());
+    LoadOptions {
+        docker_cert_path,
+        docker_tls_verify,
+    }
+}
+
+impl From<&DeployFlags> for Flags {
+    fn from(flags: &DeployFlags) -> Self {
+        Flags {
+            monitor: flags.monitor,
+            mode: flags.mode.clone(),
+        }
+    }
+}
