@@ -24,7 +24,14 @@ Exit status: 0 success, 1 some units failed, 2 usage or input error (nothing was
 )]
 pub struct Cli {
     /// The inventory to read.
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE", env = "JDEPLOY_FILE", default_value = "groups.yaml")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        value_name = "FILE",
+        env = "JDEPLOY_FILE",
+        default_value = "groups.yaml"
+    )]
     pub file: PathBuf,
 
     /// Print the result as JSON on stdout.
@@ -57,11 +64,15 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check groups.yaml and render every template for every container.
-    #[command(after_help = "Examples:\n  jdeploy validate\n  jdeploy validate --mode dev_new --strict --json")]
+    #[command(
+        after_help = "Examples:\n  jdeploy validate\n  jdeploy validate --mode dev_new --strict --json"
+    )]
     Validate(ValidateArgs),
 
     /// Print the rendered /run.sh of each container of a group, for review.
-    #[command(after_help = "Examples:\n  jdeploy render --group product\n  jdeploy render --group product_2 --monitor --mode dev_new --container jl_core_51_1")]
+    #[command(
+        after_help = "Examples:\n  jdeploy render --group product\n  jdeploy render --group product_2 --monitor --mode dev_new --container jl_core_51_1"
+    )]
     Render(RenderArgs),
 
     /// List groups with their units, hosts and core units.

@@ -36,7 +36,11 @@ pub fn main() -> ExitCode {
         Err(err) => {
             // clap prints help and version on stdout with 0, usage errors on stderr with 2.
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { ExitStatus::Error as u8 } else { 0 });
+            return ExitCode::from(if err.use_stderr() {
+                ExitStatus::Error as u8
+            } else {
+                0
+            });
         }
     };
     let settings = Settings::resolve(&cli);
@@ -74,7 +78,10 @@ fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
                 printer.diagnostic(diagnostic);
             }
             if diagnostics.0.len() > 1 {
-                printer.error(&format!("{} errors; nothing was changed", diagnostics.0.len()));
+                printer.error(&format!(
+                    "{} errors; nothing was changed",
+                    diagnostics.0.len()
+                ));
             }
         }
         None => printer.error(&format!("{err:#}")),

@@ -75,17 +75,25 @@ pub fn parse_restart(value: &str) -> Result<RestartPolicy, String> {
         ("on-failure", None) => Ok(RestartPolicy::OnFailure { max_retries: None }),
         ("on-failure", Some(n)) => n
             .parse()
-            .map(|n| RestartPolicy::OnFailure { max_retries: Some(n) })
-            .map_err(|_| format!("`{n}` is not a retry count; write on-failure:N, as in on-failure:5")),
+            .map(|n| RestartPolicy::OnFailure {
+                max_retries: Some(n),
+            })
+            .map_err(|_| {
+                format!("`{n}` is not a retry count; write on-failure:N, as in on-failure:5")
+            }),
         _ => Err(format!("unknown restart policy `{value}`")),
     }
 }
 
 pub fn parse_port(value: &str) -> Result<PortBinding, String> {
-    let invalid = || format!("`{value}` is not a port mapping; write [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp], as in 8080:80");
+    let invalid = || {
+        format!("`{value}` is not a port mapping; write [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp], as in 8080:80")
+    };
     let (ports, protocol) = value.split_once('/').unwrap_or((value, "tcp"));
     if !matches!(protocol, "tcp" | "udp" | "sctp") {
-        return Err(format!("unknown protocol `{protocol}` in `{value}`; use tcp, udp or sctp"));
+        return Err(format!(
+            "unknown protocol `{protocol}` in `{value}`; use tcp, udp or sctp"
+        ));
     }
     let (rest, container_port) = ports.rsplit_once(':').ok_or_else(invalid)?;
     let (host_ip, host_port) = match rest.rsplit_once(':') {
@@ -105,7 +113,9 @@ pub fn parse_port(value: &str) -> Result<PortBinding, String> {
 }
 
 pub fn parse_mount(value: &str) -> Result<Mount, String> {
-    let invalid = || format!("`{value}` is not a volume; write SOURCE:TARGET[:ro|rw], as in /srv/data:/data:ro");
+    let invalid = || {
+        format!("`{value}` is not a volume; write SOURCE:TARGET[:ro|rw], as in /srv/data:/data:ro")
+    };
     let parts: Vec<&str> = value.split(':').collect();
     let (source, target, read_only) = match parts.as_slice() {
         [source, target] => (*source, *target, false),
@@ -117,7 +127,9 @@ pub fn parse_mount(value: &str) -> Result<Mount, String> {
         return Err(invalid());
     }
     if !target.starts_with('/') {
-        return Err(format!("volume target `{target}` must be an absolute path inside the container"));
+        return Err(format!(
+            "volume target `{target}` must be an absolute path inside the container"
+        ));
     }
     Ok(Mount {
         source: source.to_string(),
@@ -146,12 +158,20 @@ mod tests {
 
     #[test]
     fn parses_restart_policies() {
-        assert_eq!(parse_restart("unless-stopped"), Ok(RestartPolicy::UnlessStopped));
+        assert_eq!(
+            parse_restart("unless-stopped"),
+            Ok(RestartPolicy::UnlessStopped)
+        );
         assert_eq!(
             parse_restart("on-failure:5"),
-            Ok(RestartPolicy::OnFailure { max_retries: Some(5) })
+            Ok(RestartPolicy::OnFailure {
+                max_retries: Some(5)
+            })
         );
-        assert_eq!(parse_restart("on-failure:5").unwrap().to_string(), "on-failure:5");
+        assert_eq!(
+            parse_restart("on-failure:5").unwrap().to_string(),
+            "on-failure:5"
+        );
         assert!(parse_restart("sometimes").is_err());
         assert!(parse_restart("on-failure:x").is_err());
     }
@@ -171,7 +191,14 @@ mod tests {
     #[test]
     fn parses_mounts() {
         let mount = parse_mount("/srv/data:/data:ro").unwrap();
-        assert_eq!((mount.source.as_str(), mount.target.as_str(), mount.read_only), ("/srv/data", "/data", true));
+        assert_eq!(
+            (
+                mount.source.as_str(),
+                mount.target.as_str(),
+                mount.read_only
+            ),
+            ("/srv/data", "/data", true)
+        );
         assert!(!parse_mount("cache:/cache").unwrap().read_only);
         for bad in ["/data", ":/data", "/a:data", "/a:/b:rx"] {
             assert!(parse_mount(bad).is_err(), "{bad}");

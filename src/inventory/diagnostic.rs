@@ -126,7 +126,10 @@ mod tests {
     #[test]
     fn displays_file_line_column_key_and_message() {
         let diagnostic = Diagnostic::error(Path::new("groups.yaml"), "container name is empty")
-            .at(Some(Location { line: 4, column: Some(7) }))
+            .at(Some(Location {
+                line: 4,
+                column: Some(7),
+            }))
             .key("units[0].dockers[1]");
         assert_eq!(
             diagnostic.to_string(),

@@ -92,7 +92,9 @@ pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> 
         return if path.starts_with('/') {
             Ok(Address::Unix(PathBuf::from(path)))
         } else {
-            Err(format!("unix socket path `{path}` must be absolute, as in unix:///var/run/docker.sock"))
+            Err(format!(
+                "unix socket path `{path}` must be absolute, as in unix:///var/run/docker.sock"
+            ))
         };
     }
     if value.parse::<Ipv6Addr>().is_ok() {
@@ -147,21 +149,39 @@ mod tests {
 
     #[test]
     fn a_bare_address_uses_the_default_port() {
-        assert_eq!(parse_address("172.16.100.51", 2375), tcp_address("172.16.100.51", 2375, false));
-        assert_eq!(parse_address("node-1.example", 4243), tcp_address("node-1.example", 4243, false));
+        assert_eq!(
+            parse_address("172.16.100.51", 2375),
+            tcp_address("172.16.100.51", 2375, false)
+        );
+        assert_eq!(
+            parse_address("node-1.example", 4243),
+            tcp_address("node-1.example", 4243, false)
+        );
     }
 
     #[test]
     fn a_bare_address_may_carry_a_port() {
-        assert_eq!(parse_address("127.0.0.2:2380", 2375), tcp_address("127.0.0.2", 2380, false));
-        assert_eq!(parse_address("[::1]:2380", 2375), tcp_address("::1", 2380, false));
+        assert_eq!(
+            parse_address("127.0.0.2:2380", 2375),
+            tcp_address("127.0.0.2", 2380, false)
+        );
+        assert_eq!(
+            parse_address("[::1]:2380", 2375),
+            tcp_address("::1", 2380, false)
+        );
         assert_eq!(parse_address("::1", 2375), tcp_address("::1", 2375, false));
     }
 
     #[test]
     fn full_endpoints_keep_their_scheme() {
-        assert_eq!(parse_address("tcp://127.0.0.2:2375", 1), tcp_address("127.0.0.2", 2375, false));
-        assert_eq!(parse_address("https://10.0.0.5", 1), tcp_address("10.0.0.5", 2376, true));
+        assert_eq!(
+            parse_address("tcp://127.0.0.2:2375", 1),
+            tcp_address("127.0.0.2", 2375, false)
+        );
+        assert_eq!(
+            parse_address("https://10.0.0.5", 1),
+            tcp_address("10.0.0.5", 2376, true)
+        );
         assert_eq!(
             parse_address("unix:///var/run/docker.sock", 1),
             Ok(Address::Unix("/var/run/docker.sock".into()))
@@ -180,18 +200,34 @@ mod tests {
             ("tcp://", "`tcp://` names no host"),
         ];
         for (value, expected) in cases {
-            assert_eq!(parse_address(value, 2375), Err(expected.to_string()), "{value}");
+            assert_eq!(
+                parse_address(value, 2375),
+                Err(expected.to_string()),
+                "{value}"
+            );
         }
     }
 
     #[test]
     fn displays_as_a_docker_host_url() {
-        let plain = Endpoint::Tcp { host: "127.0.0.2".into(), port: 2375, tls: None };
+        let plain = Endpoint::Tcp {
+            host: "127.0.0.2".into(),
+            port: 2375,
+            tls: None,
+        };
         assert_eq!(plain.to_string(), "tcp://127.0.0.2:2375");
-        let v6 = Endpoint::Tcp { host: "::1".into(), port: 2375, tls: None };
+        let v6 = Endpoint::Tcp {
+            host: "::1".into(),
+            port: 2375,
+            tls: None,
+        };
         assert_eq!(v6.to_string(), "tcp://[::1]:2375");
         assert!(plain.is_local() && v6.is_local());
-        let remote = Endpoint::Tcp { host: "10.1.2.3".into(), port: 2375, tls: None };
+        let remote = Endpoint::Tcp {
+            host: "10.1.2.3".into(),
+            port: 2375,
+            tls: None,
+        };
         assert!(!remote.is_local());
     }
 }

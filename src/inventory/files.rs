@@ -14,7 +14,11 @@ pub fn check_files(inventory: &Inventory) -> Result<(), Diagnostics> {
     for group in &inventory.groups {
         for template in group.all_templates() {
             if checked.insert(&template.path) && !template.path.is_file() {
-                let message = format!("template `{}` not found at {}", template.name, template.path.display());
+                let message = format!(
+                    "template `{}` not found at {}",
+                    template.name,
+                    template.path.display()
+                );
                 errors.push(match &template.key {
                     Some(key) => inventory.error_at(key, message),
                     None => inventory
@@ -31,15 +35,22 @@ pub fn check_files(inventory: &Inventory) -> Result<(), Diagnostics> {
         }
     }
     for host in inventory.hosts() {
-        let Endpoint::Tcp { tls: Some(tls), .. } = &host.endpoint else { continue };
-        for (what, path) in [("CA certificate", &tls.ca), ("client certificate", &tls.cert), ("client key", &tls.key)] {
+        let Endpoint::Tcp { tls: Some(tls), .. } = &host.endpoint else {
+            continue;
+        };
+        for (what, path) in [
+            ("CA certificate", &tls.ca),
+            ("client certificate", &tls.cert),
+            ("client key", &tls.key),
+        ] {
             if checked.insert(path) && !path.is_file() {
                 let key = format!("hosts.{}.tls", host.name);
                 let message = format!("{what} for {} not found at {}", host.name, path.display());
                 errors.push(if inventory.source_map.get(&key).is_some() {
                     inventory.error_at(&key, message)
                 } else {
-                    Diagnostic::error(&inventory.file, message).help("TLS material comes from DOCKER_CERT_PATH")
+                    Diagnostic::error(&inventory.file, message)
+                        .help("TLS material comes from DOCKER_CERT_PATH")
                 });
             }
         }

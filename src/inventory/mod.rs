@@ -24,8 +24,11 @@ pub use validate::{parse_inventory, LoadOptions};
 /// Reads `file` and checks it, including that the files it names exist.
 pub fn load(file: &Path, options: &LoadOptions) -> Result<Inventory, Diagnostics> {
     let text = std::fs::read_to_string(file).map_err(|err| {
-        Diagnostics(vec![Diagnostic::error(file, format!("cannot read the file: {err}"))
-            .help("pass the inventory with -f FILE; it defaults to ./groups.yaml")])
+        Diagnostics(vec![Diagnostic::error(
+            file,
+            format!("cannot read the file: {err}"),
+        )
+        .help("pass the inventory with -f FILE; it defaults to ./groups.yaml")])
     })?;
     let base_dir = match file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,

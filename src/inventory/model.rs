@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::container::ContainerSpec;
-use super::diagnostic::{Diagnostic, Location};
+use super::diagnostic::{Diagnostic, Diagnostics, Location};
 use super::endpoint::Endpoint;
 use super::source_map::SourceMap;
 
@@ -171,17 +171,20 @@ impl Inventory {
     }
 
     /// `create` needs an image; this says, in the file's terms, when a group has none.
-    pub fn require_image<'a>(&self, group: &'a Group) -> Result<&'a str, Diagnostic> {
+    pub fn require_image<'a>(&self, group: &'a Group) -> Result<&'a str, Diagnostics> {
         group.image.as_deref().ok_or_else(|| {
-            Diagnostic::error(
+            Diagnostics(vec![Diagnostic::error(
                 &self.file,
-                format!("group `{}` has no image to create its containers from", group.name),
+                format!(
+                    "group `{}` has no image to create its containers from",
+                    group.name
+                ),
             )
             .at(group.defined_at)
             .help(format!(
                 "set `images.{0}` or `groups.{0}.image` (or `defaults.image`)",
                 group.name
-            ))
+            ))])
         })
     }
 }
@@ -193,7 +196,12 @@ impl Group {
     }
 }
 
-/// `base` joined with `path` unless `path` is absolute.
+/// `base` joined with `path` unless `path` is absolute; relative to the working directory
+/// it stays as written, which reads better in messages.
 pub fn resolve(base: &Path, path: &str) -> PathBuf {
-    base.join(path)
+    if base == Path::new(".") {
+        PathBuf::from(path)
+    } else {
+        base.join(path)
+    }
 }

@@ -13,23 +13,39 @@ impl Inventory {
                 Some(suggestion) => format!("{suggestion} (known groups: {known})"),
                 None => format!("known groups: {known}"),
             };
-            Diagnostics(vec![Diagnostic::error(&self.file, format!("no unit is in group `{name}`")).help(help)])
+            Diagnostics(vec![Diagnostic::error(
+                &self.file,
+                format!("no unit is in group `{name}`"),
+            )
+            .help(help)])
         })
     }
 
     /// The members of `group`, narrowed to `containers` when any are named; every name must
     /// be one of the group's containers.
-    pub fn select_members<'a>(&'a self, group: &'a Group, containers: &[String]) -> Result<Vec<Member<'a>>, Diagnostics> {
+    pub fn select_members<'a>(
+        &'a self,
+        group: &'a Group,
+        containers: &[String],
+    ) -> Result<Vec<Member<'a>>, Diagnostics> {
         let members: Vec<Member> = self.members(&group.name).collect();
         let unknown: Vec<Diagnostic> = containers
             .iter()
-            .filter(|name| !members.iter().any(|member| member.container == name.as_str()))
+            .filter(|name| {
+                !members
+                    .iter()
+                    .any(|member| member.container == name.as_str())
+            })
             .map(|name| {
                 let names = members.iter().map(|member| member.container);
                 let help = did_you_mean(name, names.clone()).unwrap_or_else(|| {
                     format!("its containers: {}", names.collect::<Vec<_>>().join(", "))
                 });
-                Diagnostic::error(&self.file, format!("group `{}` has no container `{name}`", group.name)).help(help)
+                Diagnostic::error(
+                    &self.file,
+                    format!("group `{}` has no container `{name}`", group.name),
+                )
+                .help(help)
             })
             .collect();
         if !unknown.is_empty() {
@@ -37,7 +53,9 @@ impl Inventory {
         }
         Ok(members
             .into_iter()
-            .filter(|member| containers.is_empty() || containers.iter().any(|name| name == member.container))
+            .filter(|member| {
+                containers.is_empty() || containers.iter().any(|name| name == member.container)
+            })
             .collect())
     }
 }

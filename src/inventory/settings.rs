@@ -43,7 +43,10 @@ impl Settings {
         fn pick<T: Clone>(over: &Option<T>, base: &Option<T>) -> Option<T> {
             over.clone().or_else(|| base.clone())
         }
-        fn merge<V: Clone>(base: &BTreeMap<String, V>, over: &BTreeMap<String, V>) -> BTreeMap<String, V> {
+        fn merge<V: Clone>(
+            base: &BTreeMap<String, V>,
+            over: &BTreeMap<String, V>,
+        ) -> BTreeMap<String, V> {
             let mut merged = base.clone();
             merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
             merged
@@ -99,7 +102,12 @@ impl Settings {
 }
 
 /// Checks one section written at `prefix` (`defaults` or `groups.<name>`).
-pub fn parse_settings(raw: RawSettings, prefix: &str, base_dir: &Path, checker: &mut Checker) -> Settings {
+pub fn parse_settings(
+    raw: RawSettings,
+    prefix: &str,
+    base_dir: &Path,
+    checker: &mut Checker,
+) -> Settings {
     let key = |field: &str| format!("{prefix}.{field}");
     let mut settings = Settings {
         image: raw.image,
@@ -110,11 +118,19 @@ pub fn parse_settings(raw: RawSettings, prefix: &str, base_dir: &Path, checker: 
     };
     if let Some(image) = &settings.image {
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
-            checker.error(&key("image"), format!("`{image}` is not an image reference"), None);
+            checker.error(
+                &key("image"),
+                format!("`{image}` is not an image reference"),
+                None,
+            );
         }
     }
-    settings.command = raw.command.and_then(|command| parse_command(command, &key("command"), checker));
-    settings.ports = raw.ports.map(|ports| parse_each(ports, &key("ports"), checker, container::parse_port));
+    settings.command = raw
+        .command
+        .and_then(|command| parse_command(command, &key("command"), checker));
+    settings.ports = raw
+        .ports
+        .map(|ports| parse_each(ports, &key("ports"), checker, container::parse_port));
     settings.volumes = raw
         .volumes
         .map(|volumes| parse_each(volumes, &key("volumes"), checker, container::parse_mount));
@@ -122,8 +138,9 @@ pub fn parse_settings(raw: RawSettings, prefix: &str, base_dir: &Path, checker: 
         container::parse_restart(&restart)
             .map_err(|message| {
                 let name = restart.split(':').next().unwrap_or_default();
-                let help = did_you_mean(name, container::RESTART_POLICIES)
-                    .unwrap_or_else(|| format!("use one of: {}", container::RESTART_POLICIES.join(", ")));
+                let help = did_you_mean(name, container::RESTART_POLICIES).unwrap_or_else(|| {
+                    format!("use one of: {}", container::RESTART_POLICIES.join(", "))
+                });
                 checker.error(&key("restart"), message, Some(help));
             })
             .ok()
@@ -152,8 +169,15 @@ pub fn parse_settings(raw: RawSettings, prefix: &str, base_dir: &Path, checker: 
                     "/run.sh is rendered from `run_template`",
                     Some("set `run_template` to change the /run.sh template".into()),
                 );
-            } else if files.iter().any(|file: &TemplateFile| file.dest == template.dest) {
-                checker.error(&format!("{at}.dest"), format!("`{}` is rendered twice", template.dest), None);
+            } else if files
+                .iter()
+                .any(|file: &TemplateFile| file.dest == template.dest)
+            {
+                checker.error(
+                    &format!("{at}.dest"),
+                    format!("`{}` is rendered twice", template.dest),
+                    None,
+                );
             } else if let (Some(mode), true) = (mode, dest_ok) {
                 files.push(TemplateFile {
                     path: resolve(base_dir, &template.src),
@@ -174,7 +198,11 @@ pub fn parse_settings(raw: RawSettings, prefix: &str, base_dir: &Path, checker: 
                 continue;
             }
             if copy.clean && copy.dest.trim_end_matches('/').is_empty() {
-                checker.error(&format!("{at}.dest"), "refusing to empty `/` before copying", None);
+                checker.error(
+                    &format!("{at}.dest"),
+                    "refusing to empty `/` before copying",
+                    None,
+                );
                 continue;
             }
             out.push(Copy {
@@ -195,13 +223,21 @@ fn parse_command(command: StringOrList, key: &str, checker: &mut Checker) -> Opt
         StringOrList::One(line) => match shlex::split(&line) {
             Some(argv) => argv,
             None => {
-                checker.error(key, format!("cannot split `{line}` into words: unbalanced quotes"), None);
+                checker.error(
+                    key,
+                    format!("cannot split `{line}` into words: unbalanced quotes"),
+                    None,
+                );
                 return None;
             }
         },
     };
     if argv.is_empty() || argv[0].is_empty() {
-        checker.error(key, "command is empty", Some(format!("leave it out to run `{DEFAULT_COMMAND}`")));
+        checker.error(
+            key,
+            "command is empty",
+            Some(format!("leave it out to run `{DEFAULT_COMMAND}`")),
+        );
         return None;
     }
     Some(argv)
@@ -223,7 +259,11 @@ fn parse_each<T>(
     parsed
 }
 
-fn parse_env(env: BTreeMap<String, Scalar>, key: &str, checker: &mut Checker) -> BTreeMap<String, String> {
+fn parse_env(
+    env: BTreeMap<String, Scalar>,
+    key: &str,
+    checker: &mut Checker,
+) -> BTreeMap<String, String> {
     let mut parsed = BTreeMap::new();
     for (name, Scalar(value)) in env {
         let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
@@ -232,18 +272,30 @@ fn parse_env(env: BTreeMap<String, Scalar>, key: &str, checker: &mut Checker) ->
             parsed.insert(name, value);
         } else {
             let at = format!("{key}.{name}");
-            checker.error(&at, format!("`{name}` is not a variable name a shell can export"), None);
+            checker.error(
+                &at,
+                format!("`{name}` is not a variable name a shell can export"),
+                None,
+            );
         }
     }
     parsed
 }
 
-fn parse_labels(labels: BTreeMap<String, Scalar>, key: &str, checker: &mut Checker) -> BTreeMap<String, String> {
+fn parse_labels(
+    labels: BTreeMap<String, Scalar>,
+    key: &str,
+    checker: &mut Checker,
+) -> BTreeMap<String, String> {
     let mut parsed = BTreeMap::new();
     for (name, Scalar(value)) in labels {
         if name.starts_with(LABEL_PREFIX) {
             let at = format!("{key}.{name}");
-            checker.error(&at, format!("labels under `{LABEL_PREFIX}` are jdeploy's own"), None);
+            checker.error(
+                &at,
+                format!("labels under `{LABEL_PREFIX}` are jdeploy's own"),
+                None,
+            );
         } else {
             parsed.insert(name, value);
         }
@@ -256,7 +308,11 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
     match u32::from_str_radix(text, 8) {
         Ok(mode) if mode <= 0o7777 => Some(mode),
         _ => {
-            checker.error(key, format!("`{text}` is not an octal file mode"), Some("write it like \"0644\"".into()));
+            checker.error(
+                key,
+                format!("`{text}` is not an octal file mode"),
+                Some("write it like \"0644\"".into()),
+            );
             None
         }
     }
@@ -265,7 +321,11 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
 fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
     let ok = dest.starts_with('/');
     if !ok {
-        checker.error(key, format!("`{dest}` must be an absolute path inside the container"), None);
+        checker.error(
+            key,
+            format!("`{dest}` must be an absolute path inside the container"),
+            None,
+        );
     }
     ok
 }

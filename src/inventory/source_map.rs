@@ -134,7 +134,10 @@ units:
 ";
 
     fn at(line: usize, column: usize) -> Option<Location> {
-        Some(Location { line, column: Some(column) })
+        Some(Location {
+            line,
+            column: Some(column),
+        })
     }
 
     #[test]

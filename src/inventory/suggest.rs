@@ -11,7 +11,10 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 /// `did you mean `x`?` or nothing.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(input, candidates).map(|name| format!("did you mean `{name}`?"))
 }
 
@@ -20,11 +23,19 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
 pub fn unknown_key(message: &str) -> Option<(String, Option<String>)> {
     let (kind, rest) = ["unknown field `", "unknown variant `"]
         .iter()
-        .find_map(|prefix| message.find(prefix).map(|at| (*prefix, &message[at + prefix.len()..])))?;
+        .find_map(|prefix| {
+            message
+                .find(prefix)
+                .map(|at| (*prefix, &message[at + prefix.len()..]))
+        })?;
     let prefix_text = &message[..message.find(kind)?];
     let (name, rest) = rest.split_once('`')?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let noun = if kind.starts_with("unknown field") { "key" } else { "value" };
+    let noun = if kind.starts_with("unknown field") {
+        "key"
+    } else {
+        "value"
+    };
     let message = format!("{prefix_text}unknown {noun} `{name}`");
     let help = match did_you_mean(name, expected.iter().copied()) {
         Some(suggestion) => suggestion,
@@ -41,7 +52,10 @@ mod tests {
     #[test]
     fn suggests_a_close_name() {
         assert_eq!(closest("prodcut", ["product", "test"]), Some("product"));
-        assert_eq!(closest("hots", ["host", "dockers", "group", "core"]), Some("host"));
+        assert_eq!(
+            closest("hots", ["host", "dockers", "group", "core"]),
+            Some("host")
+        );
     }
 
     #[test]
@@ -51,7 +65,8 @@ mod tests {
 
     #[test]
     fn rewrites_an_unknown_field() {
-        let message = "units[0]: unknown field `hots`, expected one of `host`, `dockers`, `group`, `core`";
+        let message =
+            "units[0]: unknown field `hots`, expected one of `host`, `dockers`, `group`, `core`";
         assert_eq!(
             unknown_key(message),
             Some((
@@ -75,6 +90,9 @@ mod tests {
 
     #[test]
     fn leaves_other_messages_alone() {
-        assert_eq!(unknown_key("invalid type: string, expected a boolean"), None);
+        assert_eq!(
+            unknown_key("invalid type: string, expected a boolean"),
+            None
+        );
     }
 }

@@ -30,10 +30,16 @@ pub fn parse_inventory(
     options: &LoadOptions,
 ) -> Result<Inventory, Diagnostics> {
     if text.trim().is_empty() {
-        return Err(Diagnostics(vec![Diagnostic::error(file, "the file is empty")
-            .help("list at least `units:`; see the README for the format")]));
+        return Err(Diagnostics(vec![Diagnostic::error(
+            file,
+            "the file is empty",
+        )
+        .help("list at least `units:`; see the README for the format")]));
     }
-    let raw: RawInventory = serde_yaml::from_str(text).map_err(|err| Diagnostics(vec![serde_diagnostic(file, &err)]))?;
+    let raw: RawInventory = serde_yaml::from_str(text).map_err(|err| {
+        let is_syntax = serde_yaml::from_str::<serde_yaml::Value>(text).is_err();
+        Diagnostics(vec![serde_diagnostic(file, &err, is_syntax)])
+    })?;
     let mut checker = Checker::new(file, SourceMap::parse(text));
     let connection = check_connection(&raw, &mut checker);
     let hosts = check_hosts(&raw, connection.port, base_dir, options, &mut checker);
@@ -41,7 +47,12 @@ pub fn parse_inventory(
     let groups = check_groups(raw, base_dir, &mut checker);
     let (diagnostics, source_map) = checker.into_parts();
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Diagnostics(diagnostics.into_iter().filter(Diagnostic::is_error).collect()));
+        return Err(Diagnostics(
+            diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect(),
+        ));
     }
     Ok(Inventory {
         file: file.to_path_buf(),
@@ -55,15 +66,23 @@ pub fn parse_inventory(
 }
 
 /// serde_yaml's error, with the position as our own fields and a hint for mistyped keys.
-fn serde_diagnostic(file: &Path, err: &serde_yaml::Error) -> Diagnostic {
+fn serde_diagnostic(file: &Path, err: &serde_yaml::Error, is_syntax: bool) -> Diagnostic {
     let location = err.location().map(|at| Location {
         line: at.line(),
         column: Some(at.column()),
     });
     let mut message = err.to_string();
     if let Some(at) = &location {
-        message = message.replacen(&format!(" at line {} column {}", at.line, at.column.unwrap_or(0)), "", 1);
+        message = message.replacen(
+            &format!(" at line {} column {}", at.line, at.column.unwrap_or(0)),
+            "",
+            1,
+        );
     }
+    if is_syntax {
+        message = format!("invalid YAML: {message}");
+    }
+    let message = message.replacen("missing field `", "missing key `", 1);
     let (message, help) = unknown_key(&message).unwrap_or((message, None));
     Diagnostic::error(file, message).at(location).help_opt(help)
 }
@@ -72,7 +91,11 @@ fn check_connection(raw: &RawInventory, checker: &mut Checker) -> Connection {
     let defaults = Connection::default();
     let mut positive = |field: &str, value: Option<u32>, default: u32| match value {
         Some(0) => {
-            checker.error(&format!("connection.{field}"), "must be greater than 0", None);
+            checker.error(
+                &format!("connection.{field}"),
+                "must be greater than 0",
+                None,
+            );
             default
         }
         value => value.unwrap_or(default),
@@ -110,12 +133,19 @@ fn check_hosts(
         let endpoint = match endpoint(address, configured, base_dir, options) {
             Ok(endpoint) => endpoint,
             Err(message) => {
-                let at = if configured.is_some_and(|host| host.tls.is_some()) { &tls_key } else { &key };
+                let at = if configured.is_some_and(|host| host.tls.is_some()) {
+                    &tls_key
+                } else {
+                    &key
+                };
                 checker.error(at, message, None);
                 continue;
             }
         };
-        if !endpoint.is_local() && endpoint.tls().is_none() && matches!(endpoint, Endpoint::Tcp { .. }) {
+        if !endpoint.is_local()
+            && endpoint.tls().is_none()
+            && matches!(endpoint, Endpoint::Tcp { .. })
+        {
             checker.warning(
                 &key,
                 format!("{endpoint} is plain tcp: the Docker API there is unauthenticated, and anyone who can reach it controls the engine"),
@@ -127,13 +157,22 @@ fn check_hosts(
     for name in raw.hosts.keys() {
         if !raw.units.iter().any(|unit| &unit.host == name) {
             let help = did_you_mean(name, raw.units.iter().map(|unit| unit.host.as_str()));
-            checker.warning(&format!("hosts.{name}"), format!("no unit uses host `{name}`"), help);
+            checker.warning(
+                &format!("hosts.{name}"),
+                format!("no unit uses host `{name}`"),
+                help,
+            );
         }
     }
     endpoints
 }
 
-fn endpoint(address: Address, configured: Option<&RawHost>, base_dir: &Path, options: &LoadOptions) -> Result<Endpoint, String> {
+fn endpoint(
+    address: Address,
+    configured: Option<&RawHost>,
+    base_dir: &Path,
+    options: &LoadOptions,
+) -> Result<Endpoint, String> {
     let (host, port, https) = match address {
         Address::Unix(path) => return Ok(Endpoint::Unix { path }),
         Address::Tcp { host, port, https } => (host, port, https),
@@ -181,7 +220,11 @@ fn tls_files(raw: &RawTls, base_dir: &Path) -> Result<Tls, String> {
     })
 }
 
-fn check_units(raw: &RawInventory, endpoints: &HashMap<String, Endpoint>, checker: &mut Checker) -> Vec<Unit> {
+fn check_units(
+    raw: &RawInventory,
+    endpoints: &HashMap<String, Endpoint>,
+    checker: &mut Checker,
+) -> Vec<Unit> {
     let mut units = Vec::new();
     // (endpoint, container) -> the key that first defined it
     let mut seen: HashMap<(String, &str), String> = HashMap::new();
@@ -256,7 +299,9 @@ fn check_group_name(name: &str) -> Result<(), String> {
     if plain {
         Ok(())
     } else {
-        Err(format!("group name `{name}` may use only a-z A-Z 0-9 _ - ."))
+        Err(format!(
+            "group name `{name}` may use only a-z A-Z 0-9 _ - ."
+        ))
     }
 }
 
@@ -270,21 +315,36 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
         }
     }
     let known = || names.iter().map(|(name, _)| name.as_str());
-    for (section, keys) in [("images", raw.images.keys().collect::<Vec<_>>()), ("groups", raw.groups.keys().collect())] {
+    for (section, keys) in [
+        ("images", raw.images.keys().collect::<Vec<_>>()),
+        ("groups", raw.groups.keys().collect()),
+    ] {
         for name in keys {
             if !known().any(|known| known == name) {
                 let help = did_you_mean(name, known());
-                checker.warning(&format!("{section}.{name}"), format!("no unit is in group `{name}`"), help);
+                checker.warning(
+                    &format!("{section}.{name}"),
+                    format!("no unit is in group `{name}`"),
+                    help,
+                );
             }
         }
     }
     if raw.core_cmd.is_some() && raw.defaults.core_cmd.is_some() {
         let first = checker.line_of("core_cmd");
-        checker.error("defaults.core_cmd", format!("core_cmd is already set at {first}"), Some("keep one of them".into()));
+        checker.error(
+            "defaults.core_cmd",
+            format!("core_cmd is already set at {first}"),
+            Some("keep one of them".into()),
+        );
     }
     if raw.vars.is_some() && raw.defaults.vars.is_some() {
         let first = checker.line_of("vars");
-        checker.error("defaults.vars", format!("vars are already set at {first}"), Some("keep one of them".into()));
+        checker.error(
+            "defaults.vars",
+            format!("vars are already set at {first}"),
+            Some("keep one of them".into()),
+        );
     }
     let top = Settings {
         core_cmd: raw.core_cmd.clone(),
@@ -297,7 +357,11 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
         let key = format!("groups.{name}");
         if section.image.is_some() && raw.images.contains_key(&name) {
             let first = checker.line_of(&format!("images.{name}"));
-            checker.error(&format!("{key}.image"), format!("the image of `{name}` is already set at {first}"), None);
+            checker.error(
+                &format!("{key}.image"),
+                format!("the image of `{name}` is already set at {first}"),
+                None,
+            );
         }
         let parsed = parse_settings(section, &key, base_dir, checker);
         sections.insert(name, parsed);

@@ -65,7 +65,11 @@ pub fn context<'a>(
         mode: flags.mode.as_deref(),
         image: group.image.as_deref(),
         env_set,
-        core_cmd: if member.is_core() { &group.core_cmd } else { "" },
+        core_cmd: if member.is_core() {
+            &group.core_cmd
+        } else {
+            ""
+        },
         master: masters.first().copied(),
         masters,
         units: inventory

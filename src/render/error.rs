@@ -24,7 +24,9 @@ impl RenderError {
             .and_then(|(source, range)| source.get(range))
             .map(str::trim);
         let message = match (err.kind(), expression) {
-            (ErrorKind::UndefinedError, Some(expression)) => format!("undefined variable `{expression}`"),
+            (ErrorKind::UndefinedError, Some(expression)) => {
+                format!("undefined variable `{expression}`")
+            }
             (ErrorKind::TemplateNotFound, _) => {
                 format!("template `{}` not found", err.name().unwrap_or(template))
             }

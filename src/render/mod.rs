@@ -93,7 +93,8 @@ impl Renderer {
         member: Member<'_>,
         flags: &Flags,
     ) -> Result<RenderedContainer, RenderError> {
-        let env_set = shell::env_set(flags).map_err(|err| RenderError::from_template("--mode", &err))?;
+        let env_set =
+            shell::env_set(flags).map_err(|err| RenderError::from_template("--mode", &err))?;
         let context = Value::from(Serde(context(inventory, group, member, flags, env_set)));
         let mut files = Vec::new();
         for template in group.all_templates() {
@@ -101,7 +102,9 @@ impl Renderer {
                 .env
                 .get_template(&template.name)
                 .and_then(|compiled| compiled.render(&context))
-                .map_err(|err| RenderError::from_template(&template.name, &err).for_member(member))?;
+                .map_err(|err| {
+                    RenderError::from_template(&template.name, &err).for_member(member)
+                })?;
             files.push(RenderedFile {
                 dest: template.dest.clone(),
                 mode: template.mode,

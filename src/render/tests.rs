@@ -19,18 +19,28 @@ units:
 ";
 
 fn inventory() -> Inventory {
-    parse_inventory(INVENTORY, Path::new("groups.yaml"), Path::new("."), &LoadOptions::default()).unwrap()
+    parse_inventory(
+        INVENTORY,
+        Path::new("groups.yaml"),
+        Path::new("."),
+        &LoadOptions::default(),
+    )
+    .unwrap()
 }
 
 fn renderer(run_sh: &str) -> Renderer {
-    let templates: HashMap<String, String> = HashMap::from([("run.sh.j2".to_string(), run_sh.to_string())]);
+    let templates: HashMap<String, String> =
+        HashMap::from([("run.sh.j2".to_string(), run_sh.to_string())]);
     Renderer::new(move |name| templates.get(name).cloned())
 }
 
 fn render(run_sh: &str, container: &str, flags: &Flags) -> Result<String, RenderError> {
     let inventory = inventory();
     let group = inventory.group("product").unwrap();
-    let member = inventory.members("product").find(|m| m.container == container).unwrap();
+    let member = inventory
+        .members("product")
+        .find(|m| m.container == container)
+        .unwrap();
     let rendered = renderer(run_sh).render(&inventory, group, member, flags)?;
     Ok(rendered.files[0].content.clone())
 }
@@ -39,7 +49,10 @@ fn render(run_sh: &str, container: &str, flags: &Flags) -> Result<String, Render
 fn core_units_get_the_core_block_and_others_do_not() {
     let template = "{{ container }}:{{ core }}:{{ core_cmd }}";
     let flags = Flags::default();
-    assert_eq!(render(template, "core_1", &flags).unwrap(), "core_1:True:start-master");
+    assert_eq!(
+        render(template, "core_1", &flags).unwrap(),
+        "core_1:True:start-master"
+    );
     assert_eq!(render(template, "web_1", &flags).unwrap(), "web_1:False:");
 }
 
@@ -55,7 +68,10 @@ fn every_container_sees_its_groups_master_and_units() {
 
 #[test]
 fn env_set_carries_the_flags() {
-    let flags = Flags { monitor: true, mode: Some("dev_new".into()) };
+    let flags = Flags {
+        monitor: true,
+        mode: Some("dev_new".into()),
+    };
     assert_eq!(
         render("{{ env_set }}\n{{ monitor }} {{ mode }}", "web_1", &flags).unwrap(),
         "export MONITOR_ENABLED=1\nexport RUNTIME_MODE=dev_new\nTrue dev_new"
@@ -64,20 +80,33 @@ fn env_set_carries_the_flags() {
 
 #[test]
 fn an_undefined_variable_names_the_template_line_and_expression() {
-    let err = render("#!/bin/sh\necho {{ vars.nme }}\n", "web_1", &Flags::default()).unwrap_err();
-    assert_eq!(err.to_string(), "run.sh.j2:2: undefined variable `vars.nme` (rendering web_1 on 127.0.0.3)");
+    let err = render(
+        "#!/bin/sh\necho {{ vars.nme }}\n",
+        "web_1",
+        &Flags::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "run.sh.j2:2: undefined variable `vars.nme` (rendering web_1 on 127.0.0.3)"
+    );
 }
 
 #[test]
 fn optional_variables_can_be_tested_and_defaulted() {
     let template = "{% if vars.extra is defined %}x{% endif %}{{ vars.port | default(8080) }}";
-    assert_eq!(render(template, "web_1", &Flags::default()).unwrap(), "8080");
+    assert_eq!(
+        render(template, "web_1", &Flags::default()).unwrap(),
+        "8080"
+    );
 }
 
 #[test]
 fn a_syntax_error_names_the_template_and_line() {
     let inventory = inventory();
-    let err = renderer("line one\n{% if core %}\n").check_group(inventory.group("product").unwrap()).unwrap_err();
+    let err = renderer("line one\n{% if core %}\n")
+        .check_group(inventory.group("product").unwrap())
+        .unwrap_err();
     assert_eq!(err.template, "run.sh.j2");
     assert!(err.message.starts_with("syntax error"), "{}", err.message);
     assert_eq!(err.line, Some(2));
@@ -87,12 +116,17 @@ fn a_syntax_error_names_the_template_and_line() {
 fn a_missing_template_is_named() {
     let inventory = inventory();
     let renderer = Renderer::new(|_| None);
-    let err = renderer.check_group(inventory.group("product").unwrap()).unwrap_err();
+    let err = renderer
+        .check_group(inventory.group("product").unwrap())
+        .unwrap_err();
     assert_eq!(err.to_string(), "run.sh.j2: template `run.sh.j2` not found");
 }
 
 #[test]
 fn block_tags_leave_no_blank_lines() {
     let template = "a\n{% if core %}\nb\n{% endif %}\nc\n";
-    assert_eq!(render(template, "web_1", &Flags::default()).unwrap(), "a\nc\n");
+    assert_eq!(
+        render(template, "web_1", &Flags::default()).unwrap(),
+        "a\nc\n"
+    );
 }

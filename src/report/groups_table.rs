@@ -6,7 +6,10 @@ use comfy_table::{Cell, ContentArrangement, Table};
 use crate::inventory::{Group, Inventory};
 
 /// The table as text, one row a unit, without trailing blanks.
-pub fn groups_table<'a>(inventory: &Inventory, groups: impl IntoIterator<Item = &'a Group>) -> String {
+pub fn groups_table<'a>(
+    inventory: &Inventory,
+    groups: impl IntoIterator<Item = &'a Group>,
+) -> String {
     let mut table = Table::new();
     table
         .load_style(NOTHING)
@@ -32,5 +35,9 @@ pub fn groups_table<'a>(inventory: &Inventory, groups: impl IntoIterator<Item = 
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }
-    table.lines().map(|line| line.trim_end().to_string()).collect::<Vec<_>>().join("\n")
+    table
+        .lines()
+        .map(|line| line.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

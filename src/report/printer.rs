@@ -46,7 +46,10 @@ impl Printer {
 
     pub fn success(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{} {text}", self.style(Style::new().green().bold()).apply_to("ok:"));
+            eprintln!(
+                "{} {text}",
+                self.style(Style::new().green().bold()).apply_to("ok:")
+            );
         }
     }
 
@@ -55,15 +58,23 @@ impl Printer {
         let label = match diagnostic.severity {
             Severity::Error => self.style(Style::new().red().bold()).apply_to("error:"),
             Severity::Warning if self.quiet => return,
-            Severity::Warning => self.style(Style::new().yellow().bold()).apply_to("warning:"),
+            Severity::Warning => self
+                .style(Style::new().yellow().bold())
+                .apply_to("warning:"),
         };
         eprintln!("{label} {diagnostic}");
         if let Some(help) = &diagnostic.help {
-            eprintln!("  {} {help}", self.style(Style::new().cyan()).apply_to("help:"));
+            eprintln!(
+                "  {} {help}",
+                self.style(Style::new().cyan()).apply_to("help:")
+            );
         }
     }
 
     pub fn error(&self, text: &str) {
-        eprintln!("{} {text}", self.style(Style::new().red().bold()).apply_to("error:"));
+        eprintln!(
+            "{} {text}",
+            self.style(Style::new().red().bold()).apply_to("error:")
+        );
     }
 }

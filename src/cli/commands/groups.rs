@@ -50,7 +50,10 @@ pub fn groups(args: &GroupsArgs, settings: &Settings) -> anyhow::Result<ExitStat
     };
     let printer = settings.printer();
     if settings.json {
-        let views: Vec<GroupView> = selected.iter().map(|group| view(&inventory, group)).collect();
+        let views: Vec<GroupView> = selected
+            .iter()
+            .map(|group| view(&inventory, group))
+            .collect();
         printer.json(&views)?;
     } else {
         printer.out(&groups_table(&inventory, selected))?;

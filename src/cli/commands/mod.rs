@@ -12,9 +12,9 @@ use tracing::info;
 
 use super::settings::Settings;
 use crate::inventory::{self, Diagnostics, Inventory};
-use crate::render::{file_loader, RenderedContainer, Renderer};
 use crate::inventory::{Group, Member};
 use crate::render::Flags;
+use crate::render::{file_loader, RenderedContainer, Renderer};
 
 /// Loads and checks the inventory, showing its warnings.
 fn load_inventory(settings: &Settings) -> Result<Inventory, Diagnostics> {
@@ -67,7 +67,9 @@ fn dedupe(errors: Vec<inventory::Diagnostic>) -> Vec<inventory::Diagnostic> {
     let mut unique: Vec<(inventory::Diagnostic, usize)> = Vec::new();
     for error in errors {
         let same = |(known, _): &&mut (inventory::Diagnostic, usize)| {
-            known.file == error.file && known.location == error.location && known.message == error.message
+            known.file == error.file
+                && known.location == error.location
+                && known.message == error.message
         };
         match unique.iter_mut().find(same) {
             Some((_, count)) => *count += 1,

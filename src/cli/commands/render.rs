@@ -11,7 +11,13 @@ pub fn render(args: &RenderArgs, settings: &Settings) -> anyhow::Result<ExitStat
     let inventory = load_inventory(settings)?;
     let group = inventory.select_group(&args.group)?;
     let members = inventory.select_members(group, &args.containers)?;
-    let rendered = render_members(&inventory, &renderer(&inventory), group, &members, &Flags::from(&args.flags))?;
+    let rendered = render_members(
+        &inventory,
+        &renderer(&inventory),
+        group,
+        &members,
+        &Flags::from(&args.flags),
+    )?;
     let printer = settings.printer();
     if settings.json {
         printer.json(&rendered)?;

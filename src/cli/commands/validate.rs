@@ -66,7 +66,12 @@ pub fn validate(args: &ValidateArgs, settings: &Settings) -> anyhow::Result<Exit
     } else if !settings.quiet {
         printer.out(&format!(
             "{} is valid: {} groups, {} units, {} containers on {} hosts; {} files rendered",
-            summary.file, summary.groups, summary.units, summary.containers, summary.hosts, summary.rendered_files
+            summary.file,
+            summary.groups,
+            summary.units,
+            summary.containers,
+            summary.hosts,
+            summary.rendered_files
         ))?;
     }
     Ok(ExitStatus::Success)

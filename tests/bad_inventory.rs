@@ -1,0 +1,189 @@
+//! Every kind of bad input, each with the exact message an operator sees. All exit 2.
+
+mod common;
+
+use common::Test;
+
+const UNIT: &str = "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
+
+/// Files written beside groups.yaml: (name, contents).
+type Files = &'static [(&'static str, &'static str)];
+
+/// (what is wrong, groups.yaml, extra files, expected stderr)
+const CASES: &[(&str, &str, Files, &str)] = &[
+    (
+        "yaml syntax",
+        "units: [\n  - host: a\n",
+        &[],
+        "error: groups.yaml:2:3: invalid YAML: did not find expected node content, while parsing a flow node\n",
+    ),
+    (
+        "empty file",
+        "\n",
+        &[],
+        "error: groups.yaml: the file is empty\n  help: list at least `units:`; see the README for the format\n",
+    ),
+    (
+        "unknown top-level key",
+        "imagse:\n  product: x\nunits: []\n",
+        &[],
+        "error: groups.yaml:1:1: unknown key `imagse`\n  help: did you mean `images`?\n",
+    ),
+    (
+        "unknown unit key",
+        "units:\n  - hots: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:2:5: units[0]: unknown key `hots`\n  help: did you mean `host`?\n",
+    ),
+    (
+        "unknown group setting",
+        "groups:\n  product:\n    prots: ['80:80']\nunits: []\n",
+        &[],
+        "error: groups.yaml:3:5: groups.product: unknown key `prots`\n  help: did you mean `ports`?\n",
+    ),
+    (
+        "wrong type",
+        "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n    core: yes please\n",
+        &[],
+        "error: groups.yaml:5:11: units[0].core: invalid type: string \"yes please\", expected a boolean\n",
+    ),
+    (
+        "missing field",
+        "units:\n  - host: 127.0.0.2\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:2:5: units[0]: missing key `dockers`\n",
+    ),
+    (
+        "container defined twice",
+        "units:\n  - host: 127.0.0.2\n    dockers: [web_1, web_2]\n    group: [product]\n  - host: tcp://127.0.0.2:2375\n    dockers: [web_2]\n    group: [test]\n",
+        &[],
+        "error: groups.yaml:6:15: units[1].dockers[0]: container `web_2` on tcp://127.0.0.2:2375 is already defined at line 3\n",
+    ),
+    (
+        "container name docker refuses",
+        "units:\n  - host: 127.0.0.2\n    dockers: [web_1, 'web 2']\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:3:22: units[0].dockers[1]: container name `web 2` is refused by Docker: use two or more of a-z A-Z 0-9 _ . - starting with a letter or digit\n",
+    ),
+    (
+        "unusable endpoint",
+        "units:\n  - host: ssh://root@127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:2:11: units[0].host: unsupported scheme `ssh://`; use a bare address, tcp://, https:// or unix://\n",
+    ),
+    (
+        "https without tls material",
+        "units:\n  - host: https://127.0.0.2:2376\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:2:11: units[0].host: 127.0.0.2:2376 needs TLS material: set `hosts.<host>.tls` or DOCKER_CERT_PATH\n",
+    ),
+    (
+        "tls material missing",
+        "hosts:\n  https://127.0.0.2:2376:\n    tls:\n      cert_path: certs\nunits:\n  - host: https://127.0.0.2:2376\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: CA certificate for https://127.0.0.2:2376 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: client certificate for https://127.0.0.2:2376 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: client key for https://127.0.0.2:2376 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
+    ),
+    (
+        "copy source missing",
+        "defaults:\n  copy:\n    - src: code\n      dest: /workspace\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:3:12: defaults.copy[0].src: copy source code does not exist\n",
+    ),
+    (
+        "run template missing",
+        "groups:\n  product:\n    run_template: missing.j2\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:3:19: groups.product.run_template: template `missing.j2` not found at missing.j2\n",
+    ),
+    (
+        "undefined template variable",
+        UNIT,
+        &[("run.sh.j2", "#!/bin/sh\necho {{ vars.nme }}\n")],
+        "error: run.sh.j2:2: undefined variable `vars.nme`\n  help: while rendering web_1 on 127.0.0.2\n",
+    ),
+    (
+        "template syntax error",
+        UNIT,
+        &[("run.sh.j2", "#!/bin/sh\n{% if core %}\necho core\n")],
+        "error: run.sh.j2:3: syntax error: unexpected end of input, expected end of block\n",
+    ),
+    (
+        "bad group name",
+        "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [prod/uct]\n",
+        &[],
+        "error: groups.yaml:4:13: units[0].group[0]: group name `prod/uct` may use only a-z A-Z 0-9 _ - .\n",
+    ),
+    (
+        "restart policy typo",
+        "defaults:\n  restart: unles-stopped\nunits: []\n",
+        &[],
+        "error: groups.yaml:2:12: defaults.restart: unknown restart policy `unles-stopped`\n  help: did you mean `unless-stopped`?\n",
+    ),
+    (
+        "bad port and volume",
+        "defaults:\n  ports: ['8080']\n  volumes: ['/data:data']\nunits: []\n",
+        &[],
+        "error: groups.yaml:2:11: defaults.ports[0]: `8080` is not a port mapping; write [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp], as in 8080:80\nerror: groups.yaml:3:13: defaults.volumes[0]: volume target `data` must be an absolute path inside the container\nerror: 2 errors; nothing was changed\n",
+    ),
+    (
+        "env name a shell cannot export",
+        "defaults:\n  env:\n    APP-ENV: x\nunits: []\n",
+        &[],
+        "error: groups.yaml:3:14: defaults.env.APP-ENV: `APP-ENV` is not a variable name a shell can export\n",
+    ),
+    (
+        "label in jdeploy's namespace",
+        "defaults:\n  labels:\n    io.jdeploy.group: x\nunits: []\n",
+        &[],
+        "error: groups.yaml:3:23: defaults.labels.io.jdeploy.group: labels under `io.jdeploy.` are jdeploy's own\n",
+    ),
+    (
+        "core_cmd set twice",
+        "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
+        &[],
+        "error: groups.yaml:3:13: defaults.core_cmd: core_cmd is already set at line 1\n  help: keep one of them\n",
+    ),
+    (
+        "image set twice",
+        "images:\n  product: a\ngroups:\n  product:\n    image: b\nunits: []\n",
+        &[],
+        "error: groups.yaml:5:12: groups.product.image: the image of `product` is already set at line 2\n",
+    ),
+    (
+        "zero timeout",
+        "connection:\n  timeout: 0\nunits: []\n",
+        &[],
+        "error: groups.yaml:2:12: connection.timeout: must be greater than 0\n",
+    ),
+    (
+        "bad file mode and relative dest",
+        "defaults:\n  templates:\n    - src: a.j2\n      dest: etc/a.conf\n    - src: b.j2\n      dest: /etc/b.conf\n      mode: '0999'\nunits: []\n",
+        &[],
+        "error: groups.yaml:4:13: defaults.templates[0].dest: `etc/a.conf` must be an absolute path inside the container\nerror: groups.yaml:7:13: defaults.templates[1].mode: `0999` is not an octal file mode\n  help: write it like \"0644\"\nerror: 2 errors; nothing was changed\n",
+    ),
+    (
+        "emptying the root",
+        "defaults:\n  copy:\n    - src: .\n      dest: /\n      clean: true\nunits: []\n",
+        &[],
+        "error: groups.yaml:4:13: defaults.copy[0].dest: refusing to empty `/` before copying\n",
+    ),
+];
+
+#[test]
+fn bad_inventories_exit_2_with_exact_messages() {
+    let mut failures = Vec::new();
+    for (what, yaml, files, expected) in CASES {
+        let mut test = Test::new().groups(yaml);
+        for (name, contents) in *files {
+            test = test.file(name, contents);
+        }
+        let output = test.args(["validate"]).status(2).run();
+        if output.stderr != *expected {
+            failures.push(format!(
+                "--- {what}\nexpected:\n{expected}\nactual:\n{}",
+                output.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

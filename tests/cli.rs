@@ -1,0 +1,244 @@
+//! The commands end to end: output, exit statuses, selection and flags.
+
+mod common;
+
+use common::Test;
+
+const TWO_GROUPS: &str = "\
+images:
+  product: demo:1
+units:
+  - host: 127.0.0.2
+    dockers: [core_1]
+    group: [product]
+    core: true
+  - host: 127.0.0.3
+    dockers: [web_1, web_2]
+    group: [product, test]
+";
+
+#[test]
+fn validate_reports_counts() {
+    Test::new()
+        .groups(TWO_GROUPS)
+        .args(["validate"])
+        .stdout(
+            "groups.yaml is valid: 2 groups, 2 units, 3 containers on 2 hosts; 5 files rendered\n",
+        )
+        .stderr("")
+        .run();
+}
+
+#[test]
+fn validate_as_json() {
+    let output = Test::new()
+        .groups(TWO_GROUPS)
+        .args(["validate", "--json"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["containers"], 3);
+    assert_eq!(json["rendered_files"], 5);
+    assert_eq!(json["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn errors_as_json_go_to_stdout() {
+    let output = Test::new()
+        .groups("units:\n  - host: 127.0.0.2\n    dockers: [x]\n    group: [product]\n")
+        .args(["validate", "--json"])
+        .status(2)
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["errors"][0]["file"], "groups.yaml");
+    assert_eq!(json["errors"][0]["line"], 3);
+    assert_eq!(json["errors"][0]["column"], 15);
+    assert_eq!(json["errors"][0]["key"], "units[0].dockers[0]");
+}
+
+#[test]
+fn plain_tcp_to_a_remote_host_warns() {
+    let yaml = "units:\n  - host: 10.20.30.40\n    dockers: [web_1]\n    group: [product]\n";
+    Test::new()
+        .groups(yaml)
+        .args(["validate", "-q"])
+        .stdout("")
+        .stderr("")
+        .run();
+    let output = Test::new().groups(yaml).args(["validate"]).run();
+    assert_eq!(
+        output.stderr,
+        "warning: groups.yaml:2:11: units[0].host: tcp://10.20.30.40:2375 is plain tcp: the Docker API there is \
+         unauthenticated, and anyone who can reach it controls the engine\n  help: use https:// with \
+         `hosts.10.20.30.40.tls`, or DOCKER_TLS_VERIFY and DOCKER_CERT_PATH\n"
+    );
+    Test::new()
+        .groups(yaml)
+        .args(["validate", "--strict"])
+        .status(2)
+        .run();
+}
+
+#[test]
+fn settings_for_a_group_no_unit_has_warn_with_a_suggestion() {
+    let output = Test::new()
+        .groups(&format!(
+            "groups:\n  prodcut:\n    image: x\n{}",
+            &TWO_GROUPS[TWO_GROUPS.find("units").unwrap()..]
+        ))
+        .args(["validate"])
+        .run();
+    assert_eq!(
+        output.stderr,
+        "warning: groups.yaml:2:3: groups.prodcut: no unit is in group `prodcut`\n  help: did you mean `product`?\n"
+    );
+}
+
+#[test]
+fn docker_cert_path_supplies_tls_for_https_hosts() {
+    let yaml = "units:\n  - host: https://127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
+    let test = Test::new()
+        .groups(yaml)
+        .file("certs/ca.pem", "x")
+        .file("certs/cert.pem", "x")
+        .file("certs/key.pem", "x");
+    let certs = test.path().join("certs");
+    let output = test
+        .env("DOCKER_CERT_PATH", certs.to_str().unwrap())
+        .args(["groups", "--json"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json[0]["units"][0]["endpoint"], "https://127.0.0.2:2376");
+}
+
+#[test]
+fn an_unknown_group_lists_the_known_ones() {
+    Test::new()
+        .groups(TWO_GROUPS)
+        .args(["render", "--group", "prodcut"])
+        .status(2)
+        .stdout("")
+        .stderr(
+            "error: groups.yaml: no unit is in group `prodcut`\n  help: did you mean `product`? (known groups: product, test)\n",
+        )
+        .run();
+}
+
+#[test]
+fn an_unknown_container_is_refused() {
+    Test::new()
+        .groups(TWO_GROUPS)
+        .args(["render", "--group", "test", "--container", "core_1"])
+        .status(2)
+        .stderr("error: groups.yaml: group `test` has no container `core_1`\n  help: its containers: web_1, web_2\n")
+        .run();
+}
+
+#[test]
+fn render_prints_one_container_bare_and_several_with_headers() {
+    Test::new()
+        .groups(TWO_GROUPS)
+        .args(["render", "-g", "test", "-c", "web_2", "--monitor"])
+        .stdout("#!/bin/sh\nexport MONITOR_ENABLED=1\n")
+        .run();
+    Test::new()
+        .groups(TWO_GROUPS)
+        .args([
+            "render", "-g", "product", "--mode", "dev_new", "-c", "core_1", "-c", "web_1",
+        ])
+        .stdout(
+            "==> core_1 on 127.0.0.2 (group product, core): /run.sh <==\n\
+             #!/bin/sh\nexport MONITOR_ENABLED=0\nexport RUNTIME_MODE=dev_new\n\n\
+             ==> web_1 on 127.0.0.3 (group product): /run.sh <==\n\
+             #!/bin/sh\nexport MONITOR_ENABLED=0\nexport RUNTIME_MODE=dev_new\n",
+        )
+        .run();
+}
+
+#[test]
+fn render_as_json_carries_every_file() {
+    let output = Test::new()
+        .groups(&TWO_GROUPS.replace(
+            "images:",
+            "defaults:\n  templates:\n    - {src: app.j2, dest: /etc/app}\nimages:",
+        ))
+        .file("app.j2", "{{ group }}")
+        .args(["render", "-g", "test", "--json"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json[0]["container"], "web_1");
+    assert_eq!(json[0]["files"][1]["dest"], "/etc/app");
+    assert_eq!(json[0]["files"][1]["mode"], 0o644);
+    assert_eq!(json[0]["files"][1]["content"], "test");
+    assert_eq!(json[0]["files"][0]["mode"], 0o755);
+}
+
+#[test]
+fn paths_are_relative_to_the_inventory_file() {
+    let test = Test::new()
+        .file("fleet/groups.yaml", TWO_GROUPS)
+        .file("fleet/run.sh.j2", "fleet {{ container }}\n");
+    test.args([
+        "-f",
+        "fleet/groups.yaml",
+        "render",
+        "-g",
+        "test",
+        "-c",
+        "web_1",
+    ])
+    .stdout("fleet web_1\n")
+    .run();
+}
+
+#[test]
+fn groups_lists_units_hosts_and_core() {
+    Test::new()
+        .groups(TWO_GROUPS)
+        .args(["groups"])
+        .stdout(
+            "GROUP    IMAGE   HOST       ENDPOINT              CORE  CONTAINERS\n\
+             product  demo:1  127.0.0.2  tcp://127.0.0.2:2375  yes   core_1\n\
+             \x20                127.0.0.3  tcp://127.0.0.3:2375  no    web_1, web_2\n\
+             test     -       127.0.0.3  tcp://127.0.0.3:2375  no    web_1, web_2\n",
+        )
+        .run();
+}
+
+#[test]
+fn groups_as_json() {
+    let output = Test::new()
+        .groups(TWO_GROUPS)
+        .args(["groups", "--json", "--group", "product"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["name"], "product");
+    assert_eq!(json[0]["containers"], 3);
+    assert_eq!(json[0]["units"][0]["core"], true);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    Test::new().args(["frobnicate"]).status(2).run();
+    Test::new().args(["render"]).status(2).run();
+    let help = Test::new().args(["--help"]).run();
+    assert!(help.stdout.contains("Examples:"), "{}", help.stdout);
+    assert!(help
+        .stdout
+        .contains("Exit status: 0 success, 1 some units failed, 2 usage or input error"));
+    Test::new()
+        .args(["--version"])
+        .stdout(&format!("jdeploy {}\n", env!("CARGO_PKG_VERSION")))
+        .run();
+}
+
+#[test]
+fn a_missing_inventory_names_the_file() {
+    Test::new()
+        .args(["-f", "nope.yaml", "validate"])
+        .status(2)
+        .stderr("error: nope.yaml: cannot read the file: No such file or directory (os error 2)\n  help: pass the inventory with -f FILE; it defaults to ./groups.yaml\n")
+        .run();
+}
