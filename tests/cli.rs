@@ -242,3 +242,12 @@ fn a_missing_inventory_names_the_file() {
         .stderr("error: nope.yaml: cannot read the file: No such file or directory (os error 2)\n  help: pass the inventory with -f FILE; it defaults to ./groups.yaml\n")
         .run();
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let bad = "units:\n  - host: 127.0.0.2\n    dockers: [x]\n    group: [product]\n";
+    let plain = Test::new().groups(bad).args(["validate"]).status(2).run();
+    assert!(!plain.stderr.contains('\x1b'), "{}", plain.stderr);
+    let coloured = Test::new().groups(bad).args(["validate", "--color", "always"]).status(2).run();
+    assert!(coloured.stderr.contains("\x1b["), "{}", coloured.stderr);
+}

@@ -38,3 +38,6 @@ pub fn load(file: &Path, options: &LoadOptions) -> Result<Inventory, Diagnostics
     check_files(&inventory)?;
     Ok(inventory)
 }
+
+#[cfg(test)]
+mod tests;

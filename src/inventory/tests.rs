@@ -1,0 +1,151 @@
+//! The model built from groups.yaml: layering, defaults and shorthands.
+
+use std::path::Path;
+
+use super::container::RestartPolicy;
+use super::endpoint::Endpoint;
+use super::*;
+
+fn parse(yaml: &str) -> Inventory {
+    parse_inventory(yaml, Path::new("groups.yaml"), Path::new("fleet"), &LoadOptions::default())
+        .unwrap_or_else(|err| panic!("{err}"))
+}
+
+const UNITS: &str = "
+units:
+  - host: 127.0.0.2
+    dockers: [core_1]
+    group: [product, test]
+    core: true
+  - host: 127.0.0.3
+    dockers: [web_1]
+    group: product
+";
+
+#[test]
+fn groups_come_in_the_order_units_name_them() {
+    let inventory = parse(UNITS);
+    assert_eq!(inventory.group_names().collect::<Vec<_>>(), ["product", "test"]);
+    let members: Vec<_> = inventory.members("product").map(|m| (m.container, m.is_core())).collect();
+    assert_eq!(members, [("core_1", true), ("web_1", false)]);
+    assert_eq!(inventory.hosts().len(), 2);
+}
+
+#[test]
+fn jdeploy_defaults_fill_what_no_section_sets() {
+    let inventory = parse(UNITS);
+    let group = inventory.group("product").unwrap();
+    assert_eq!(group.image, None);
+    assert_eq!(group.core_cmd, "");
+    assert_eq!(group.container.command, ["sh", "/run.sh"]);
+    assert_eq!(group.container.restart, RestartPolicy::UnlessStopped);
+    assert_eq!(group.container.stop_timeout, 10);
+    assert_eq!(group.run_template.path, Path::new("fleet/run.sh.j2"));
+    assert_eq!((group.run_template.dest.as_str(), group.run_template.mode), ("/run.sh", 0o755));
+    assert_eq!(inventory.connection, Connection::default());
+}
+
+#[test]
+fn groups_override_defaults_key_by_key_and_merge_maps() {
+    let inventory = parse(&format!(
+        "
+core_cmd: start-master
+vars: {{ a: 1, b: 2 }}
+defaults:
+  image: base:1
+  command: [/bin/app, --serve]
+  env: {{ TZ: UTC, LEVEL: info }}
+  ports: ['8080:80']
+  labels: {{ team: infra }}
+groups:
+  test:
+    core_cmd: start-test-master
+    command: app --test 'two words'
+    env: {{ LEVEL: debug }}
+    ports: []
+    vars: {{ b: 3 }}
+{UNITS}"
+    ));
+    let product = inventory.group("product").unwrap();
+    let test = inventory.group("test").unwrap();
+    assert_eq!(product.image.as_deref(), Some("base:1"));
+    assert_eq!(product.core_cmd, "start-master");
+    assert_eq!(product.container.command, ["/bin/app", "--serve"]);
+    assert_eq!(product.container.ports.len(), 1);
+    assert_eq!(test.core_cmd, "start-test-master");
+    assert_eq!(test.container.command, ["app", "--test", "two words"]);
+    assert_eq!(test.container.env["TZ"], "UTC");
+    assert_eq!(test.container.env["LEVEL"], "debug");
+    assert!(test.container.ports.is_empty(), "lists replace, so [] clears");
+    assert_eq!(test.container.labels["team"], "infra");
+    assert_eq!(test.vars["a"], serde_yaml::Value::from(1));
+    assert_eq!(test.vars["b"], serde_yaml::Value::from(3));
+}
+
+#[test]
+fn images_shorthand_sits_between_group_and_defaults() {
+    let inventory = parse(&format!("images: {{ product: legacy:1 }}\ndefaults: {{ image: base:1 }}\n{UNITS}"));
+    assert_eq!(inventory.group("product").unwrap().image.as_deref(), Some("legacy:1"));
+    assert_eq!(inventory.group("test").unwrap().image.as_deref(), Some("base:1"));
+}
+
+#[test]
+fn create_requires_an_image_and_says_where_to_set_it() {
+    let inventory = parse(UNITS);
+    let err = inventory.require_image(inventory.group("test").unwrap()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "groups.yaml:5:5: group `test` has no image to create its containers from\n  \
+         help: set `images.test` or `groups.test.image` (or `defaults.image`)"
+    );
+}
+
+#[test]
+fn hosts_resolve_with_the_configured_port_and_tls() {
+    let inventory = parse(
+        "
+connection: { port: 4243, timeout: 3, parallel: 2 }
+hosts:
+  https://10.0.0.5:
+    tls: { cert_path: certs/h5, verify: false }
+units:
+  - { host: 127.0.0.2, dockers: [a1], group: g }
+  - { host: 'https://10.0.0.5', dockers: [a1], group: g }
+  - { host: 'unix:///var/run/docker.sock', dockers: [a1], group: g }
+",
+    );
+    let endpoints: Vec<String> = inventory.units.iter().map(|u| u.host.endpoint.to_string()).collect();
+    assert_eq!(endpoints, ["tcp://127.0.0.2:4243", "https://10.0.0.5:2376", "unix:///var/run/docker.sock"]);
+    let Endpoint::Tcp { tls: Some(tls), .. } = &inventory.units[1].host.endpoint else { panic!("tls expected") };
+    assert_eq!(tls.ca, Path::new("fleet/certs/h5/ca.pem"));
+    assert!(!tls.verify);
+    assert_eq!(inventory.connection.timeout_secs, 3);
+    assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
+}
+
+#[test]
+fn docker_tls_verify_upgrades_tcp_hosts() {
+    let options = LoadOptions { docker_cert_path: Some("/certs".into()), docker_tls_verify: true };
+    let inventory = parse_inventory(UNITS, Path::new("g.yaml"), Path::new("."), &options).unwrap();
+    assert_eq!(inventory.units[0].host.endpoint.to_string(), "https://127.0.0.2:2375");
+}
+
+#[test]
+fn the_same_container_name_on_different_hosts_is_fine() {
+    let inventory = parse(
+        "units:\n  - { host: 127.0.0.2, dockers: [web], group: g }\n  - { host: 127.0.0.3, dockers: [web], group: g }\n",
+    );
+    assert_eq!(inventory.container_count(), 2);
+}
+
+#[test]
+fn all_errors_are_reported_at_once() {
+    let err = parse_inventory(
+        "units:\n  - { host: 'ssh://x', dockers: [a], group: g }\n  - { host: 127.0.0.2, dockers: [ok, '-bad'], group: g }\n",
+        Path::new("groups.yaml"),
+        Path::new("."),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.0.len(), 3, "{err}");
+}
