@@ -248,6 +248,10 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let bad = "units:\n  - host: 127.0.0.2\n    dockers: [x]\n    group: [product]\n";
     let plain = Test::new().groups(bad).args(["validate"]).status(2).run();
     assert!(!plain.stderr.contains('\x1b'), "{}", plain.stderr);
-    let coloured = Test::new().groups(bad).args(["validate", "--color", "always"]).status(2).run();
+    let coloured = Test::new()
+        .groups(bad)
+        .args(["validate", "--color", "always"])
+        .status(2)
+        .run();
     assert!(coloured.stderr.contains("\x1b["), "{}", coloured.stderr);
 }

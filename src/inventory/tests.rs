@@ -7,8 +7,13 @@ use super::endpoint::Endpoint;
 use super::*;
 
 fn parse(yaml: &str) -> Inventory {
-    parse_inventory(yaml, Path::new("groups.yaml"), Path::new("fleet"), &LoadOptions::default())
-        .unwrap_or_else(|err| panic!("{err}"))
+    parse_inventory(
+        yaml,
+        Path::new("groups.yaml"),
+        Path::new("fleet"),
+        &LoadOptions::default(),
+    )
+    .unwrap_or_else(|err| panic!("{err}"))
 }
 
 const UNITS: &str = "
@@ -25,8 +30,14 @@ units:
 #[test]
 fn groups_come_in_the_order_units_name_them() {
     let inventory = parse(UNITS);
-    assert_eq!(inventory.group_names().collect::<Vec<_>>(), ["product", "test"]);
-    let members: Vec<_> = inventory.members("product").map(|m| (m.container, m.is_core())).collect();
+    assert_eq!(
+        inventory.group_names().collect::<Vec<_>>(),
+        ["product", "test"]
+    );
+    let members: Vec<_> = inventory
+        .members("product")
+        .map(|m| (m.container, m.is_core()))
+        .collect();
     assert_eq!(members, [("core_1", true), ("web_1", false)]);
     assert_eq!(inventory.hosts().len(), 2);
 }
@@ -41,7 +52,10 @@ fn jdeploy_defaults_fill_what_no_section_sets() {
     assert_eq!(group.container.restart, RestartPolicy::UnlessStopped);
     assert_eq!(group.container.stop_timeout, 10);
     assert_eq!(group.run_template.path, Path::new("fleet/run.sh.j2"));
-    assert_eq!((group.run_template.dest.as_str(), group.run_template.mode), ("/run.sh", 0o755));
+    assert_eq!(
+        (group.run_template.dest.as_str(), group.run_template.mode),
+        ("/run.sh", 0o755)
+    );
     assert_eq!(inventory.connection, Connection::default());
 }
 
@@ -76,7 +90,10 @@ groups:
     assert_eq!(test.container.command, ["app", "--test", "two words"]);
     assert_eq!(test.container.env["TZ"], "UTC");
     assert_eq!(test.container.env["LEVEL"], "debug");
-    assert!(test.container.ports.is_empty(), "lists replace, so [] clears");
+    assert!(
+        test.container.ports.is_empty(),
+        "lists replace, so [] clears"
+    );
     assert_eq!(test.container.labels["team"], "infra");
     assert_eq!(test.vars["a"], serde_yaml::Value::from(1));
     assert_eq!(test.vars["b"], serde_yaml::Value::from(3));
@@ -84,15 +101,25 @@ groups:
 
 #[test]
 fn images_shorthand_sits_between_group_and_defaults() {
-    let inventory = parse(&format!("images: {{ product: legacy:1 }}\ndefaults: {{ image: base:1 }}\n{UNITS}"));
-    assert_eq!(inventory.group("product").unwrap().image.as_deref(), Some("legacy:1"));
-    assert_eq!(inventory.group("test").unwrap().image.as_deref(), Some("base:1"));
+    let inventory = parse(&format!(
+        "images: {{ product: legacy:1 }}\ndefaults: {{ image: base:1 }}\n{UNITS}"
+    ));
+    assert_eq!(
+        inventory.group("product").unwrap().image.as_deref(),
+        Some("legacy:1")
+    );
+    assert_eq!(
+        inventory.group("test").unwrap().image.as_deref(),
+        Some("base:1")
+    );
 }
 
 #[test]
 fn create_requires_an_image_and_says_where_to_set_it() {
     let inventory = parse(UNITS);
-    let err = inventory.require_image(inventory.group("test").unwrap()).unwrap_err();
+    let err = inventory
+        .require_image(inventory.group("test").unwrap())
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "groups.yaml:5:5: group `test` has no image to create its containers from\n  \
@@ -114,9 +141,22 @@ units:
   - { host: 'unix:///var/run/docker.sock', dockers: [a1], group: g }
 ",
     );
-    let endpoints: Vec<String> = inventory.units.iter().map(|u| u.host.endpoint.to_string()).collect();
-    assert_eq!(endpoints, ["tcp://127.0.0.2:4243", "https://10.0.0.5:2376", "unix:///var/run/docker.sock"]);
-    let Endpoint::Tcp { tls: Some(tls), .. } = &inventory.units[1].host.endpoint else { panic!("tls expected") };
+    let endpoints: Vec<String> = inventory
+        .units
+        .iter()
+        .map(|u| u.host.endpoint.to_string())
+        .collect();
+    assert_eq!(
+        endpoints,
+        [
+            "tcp://127.0.0.2:4243",
+            "https://10.0.0.5:2376",
+            "unix:///var/run/docker.sock"
+        ]
+    );
+    let Endpoint::Tcp { tls: Some(tls), .. } = &inventory.units[1].host.endpoint else {
+        panic!("tls expected")
+    };
     assert_eq!(tls.ca, Path::new("fleet/certs/h5/ca.pem"));
     assert!(!tls.verify);
     assert_eq!(inventory.connection.timeout_secs, 3);
@@ -125,9 +165,15 @@ units:
 
 #[test]
 fn docker_tls_verify_upgrades_tcp_hosts() {
-    let options = LoadOptions { docker_cert_path: Some("/certs".into()), docker_tls_verify: true };
+    let options = LoadOptions {
+        docker_cert_path: Some("/certs".into()),
+        docker_tls_verify: true,
+    };
     let inventory = parse_inventory(UNITS, Path::new("g.yaml"), Path::new("."), &options).unwrap();
-    assert_eq!(inventory.units[0].host.endpoint.to_string(), "https://127.0.0.2:2375");
+    assert_eq!(
+        inventory.units[0].host.endpoint.to_string(),
+        "https://127.0.0.2:2375"
+    );
 }
 
 #[test]
