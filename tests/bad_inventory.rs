@@ -141,7 +141,7 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         "core_cmd set twice",
         "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
         &[],
-        "error: groups.yaml:3:13: defaults.core_cmd: core_cmd is already set at line 1\n  help: keep one of them\n",
+        "error: groups.yaml:3:13: defaults.core_cmd: `core_cmd` is already set at line 1\n  help: keep one of them\n",
     ),
     (
         "image set twice",

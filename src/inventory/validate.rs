@@ -330,21 +330,24 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
             }
         }
     }
-    if raw.core_cmd.is_some() && raw.defaults.core_cmd.is_some() {
-        let first = checker.line_of("core_cmd");
-        checker.error(
-            "defaults.core_cmd",
-            format!("core_cmd is already set at {first}"),
-            Some("keep one of them".into()),
-        );
-    }
-    if raw.vars.is_some() && raw.defaults.vars.is_some() {
-        let first = checker.line_of("vars");
-        checker.error(
-            "defaults.vars",
-            format!("vars are already set at {first}"),
-            Some("keep one of them".into()),
-        );
+    // The top-level shorthands and their `defaults` twins mean the same; one must go.
+    let twins = [
+        (
+            "core_cmd",
+            raw.core_cmd.is_some() && raw.defaults.core_cmd.is_some(),
+        ),
+        ("vars", raw.vars.is_some() && raw.defaults.vars.is_some()),
+    ];
+    for (key, set_twice) in twins {
+        if set_twice {
+            let first = checker.line_of(key);
+            let message = format!("`{key}` is already set at {first}");
+            checker.error(
+                &format!("defaults.{key}"),
+                message,
+                Some("keep one of them".into()),
+            );
+        }
     }
     let top = Settings {
         core_cmd: raw.core_cmd.clone(),
