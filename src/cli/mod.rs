@@ -84,6 +84,10 @@ fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
                 ));
             }
         }
+        None if settings.json => {
+            let error = serde_json::json!({ "message": format!("{err:#}") });
+            let _ = printer.json(&serde_json::json!({ "ok": false, "errors": [error] }));
+        }
         None => printer.error(&format!("{err:#}")),
     }
     ExitStatus::Error

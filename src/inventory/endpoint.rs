@@ -81,15 +81,30 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+impl Address {
+    /// What makes two spellings the same engine: `host:port` (host lower-cased) or the socket
+    /// path. The scheme is left out, so `h` and `https://h:2375` collide as they should.
+    pub fn identity(&self) -> String {
+        match self {
+            Address::Tcp { host, port, .. } => format!("{host}:{port}"),
+            Address::Unix(path) => path.display().to_string(),
+        }
+    }
+}
+
 /// Parses `172.16.100.51`, `node1:2375`, `tcp://...`, `https://...` or `unix:///path`.
 /// Bare addresses use `default_port`; the error says what is wrong with the value.
 pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> {
-    let value = value.trim();
     if value.is_empty() {
         return Err("host is empty".into());
     }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "host {value:?} contains spaces or control characters"
+        ));
+    }
     if let Some(path) = value.strip_prefix("unix://") {
-        return if path.starts_with('/') {
+        return if path.starts_with('/') && path.len() > 1 {
             Ok(Address::Unix(PathBuf::from(path)))
         } else {
             Err(format!(
@@ -111,24 +126,56 @@ pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> 
         }
     };
     let url = url.map_err(|err| format!("`{value}` is not a usable address: {err}"))?;
-    if !matches!(url.path(), "" | "/") || url.query().is_some() || !url.username().is_empty() {
+    let only_host_and_port = matches!(url.path(), "" | "/")
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !only_host_and_port {
         return Err(format!("`{value}` must be only a host and a port"));
     }
     let host = url.host_str().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.is_empty() {
-        return Err(format!("`{value}` names no host"));
-    }
-    if !host
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
-    {
-        return Err(format!("`{host}` is not a valid host name or IP address"));
-    }
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    check_host(&host).map_err(|reason| format!("`{value}`: {reason}"))?;
     let port = url
         .port()
         .unwrap_or(if https { DOCKER_TLS_PORT } else { default_port });
-    Ok(tcp(host, port, https))
+    if port == 0 {
+        return Err(format!("`{value}`: port 0 cannot be connected to"));
+    }
+    Ok(tcp(&host, port, https))
+}
+
+/// An IP address, or a DNS name whose labels are letters, digits, `-` and `_`.
+fn check_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("names no host".into());
+    }
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if host
+        .split('.')
+        .all(|label| label.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!("`{host}` is not a valid IP address"));
+    }
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if host.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(format!("`{host}` is not a valid host name or IP address"))
+    }
 }
 
 fn tcp(host: &str, port: u16, https: bool) -> Address {
@@ -196,8 +243,16 @@ mod tests {
             ("unix://run/docker.sock", "unix socket path `run/docker.sock` must be absolute, as in unix:///var/run/docker.sock"),
             ("tcp://h:99999", "`tcp://h:99999` is not a usable address: invalid port number"),
             ("tcp://h:2375/api", "`tcp://h:2375/api` must be only a host and a port"),
-            ("bad host!", "`bad host!` is not a usable address: invalid domain character"),
-            ("tcp://", "`tcp://` names no host"),
+            ("bad host!", "host \"bad host!\" contains spaces or control characters"),
+            ("bad<host", "`bad<host` is not a usable address: invalid domain character"),
+            ("tcp://", "`tcp://`: names no host"),
+            ("999.1.1.1", "`999.1.1.1`: `999.1.1.1` is not a valid IP address"),
+            ("tcp://h:2375#x", "`tcp://h:2375#x` must be only a host and a port"),
+            ("tcp://u:pw@h", "`tcp://u:pw@h` must be only a host and a port"),
+            ("h:0", "`h:0`: port 0 cannot be connected to"),
+            ("unix:///", "unix socket path `/` must be absolute, as in unix:///var/run/docker.sock"),
+            ("unix:///x\ntouch /tmp/x", "host \"unix:///x\\ntouch /tmp/x\" contains spaces or control characters"),
+            ("-bad.example", "`-bad.example`: `-bad.example` is not a valid host name or IP address"),
         ];
         for (value, expected) in cases {
             assert_eq!(
@@ -206,6 +261,14 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn spellings_of_one_engine_share_an_identity() {
+        let identity = |value| parse_address(value, 2375).unwrap().identity();
+        assert_eq!(identity("Node1"), identity("tcp://node1:2375"));
+        assert_eq!(identity("10.0.0.5"), identity("https://10.0.0.5:2375"));
+        assert_ne!(identity("10.0.0.5"), identity("10.0.0.5:2376"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod container;
 mod diagnostic;
 pub mod endpoint;
 mod files;
+mod hosts;
 mod model;
 mod raw;
 mod selection;
@@ -17,7 +18,7 @@ use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use files::check_files;
-pub use model::{Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};
+pub use model::{resolve, Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};
 pub use settings::{DEFAULT_RUN_TEMPLATE, RUN_SH};
 pub use validate::{parse_inventory, LoadOptions};
 

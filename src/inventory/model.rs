@@ -32,6 +32,9 @@ pub struct Host {
     /// The `host` value as written in the file.
     pub name: String,
     pub endpoint: Endpoint,
+    /// The same for every spelling of one engine; one client serves each identity.
+    #[serde(skip)]
+    pub identity: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,11 +148,11 @@ impl Inventory {
         })
     }
 
-    /// Distinct hosts in file order.
+    /// Distinct engines in file order, however their `host` values are spelled.
     pub fn hosts(&self) -> Vec<&Host> {
         let mut hosts: Vec<&Host> = Vec::new();
         for unit in &self.units {
-            if !hosts.iter().any(|host| host.endpoint == unit.host.endpoint) {
+            if !hosts.iter().any(|host| host.identity == unit.host.identity) {
                 hosts.push(&unit.host);
             }
         }

@@ -66,7 +66,7 @@ pub struct RawSettings {
 pub struct RawTemplateFile {
     pub src: String,
     pub dest: String,
-    pub mode: Option<Scalar>,
+    pub mode: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,7 +179,10 @@ impl<'de> Deserialize<'de> for Scalar {
             }
 
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<Scalar, E> {
-                Ok(Scalar(value.to_string()))
+                // YAML reads `3.10` as 3.1 and `1e3` as 1000: only quotes keep the text.
+                Err(E::custom(format!(
+                    "the number {value} may not be what was written; quote the value"
+                )))
             }
         }
 

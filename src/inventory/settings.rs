@@ -21,7 +21,7 @@ const RUN_SH_MODE: u32 = 0o755;
 
 /// One section's settings, checked; `None` means "not set here".
 #[derive(Debug, Default, Clone)]
-pub struct Settings {
+pub struct GroupSettings {
     pub image: Option<String>,
     pub core_cmd: Option<String>,
     pub command: Option<Vec<String>>,
@@ -37,9 +37,9 @@ pub struct Settings {
     pub vars: BTreeMap<String, serde_yaml::Value>,
 }
 
-impl Settings {
+impl GroupSettings {
     /// `over` wins key by key; maps (env, labels, vars) merge, lists replace.
-    pub fn layer(&self, over: &Settings) -> Settings {
+    pub fn layer(&self, over: &GroupSettings) -> GroupSettings {
         fn pick<T: Clone>(over: &Option<T>, base: &Option<T>) -> Option<T> {
             over.clone().or_else(|| base.clone())
         }
@@ -51,7 +51,7 @@ impl Settings {
             merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
             merged
         }
-        Settings {
+        GroupSettings {
             image: pick(&over.image, &self.image),
             core_cmd: pick(&over.core_cmd, &self.core_cmd),
             command: pick(&over.command, &self.command),
@@ -107,14 +107,14 @@ pub fn parse_settings(
     prefix: &str,
     base_dir: &Path,
     checker: &mut Checker,
-) -> Settings {
+) -> GroupSettings {
     let key = |field: &str| format!("{prefix}.{field}");
-    let mut settings = Settings {
+    let mut settings = GroupSettings {
         image: raw.image,
         core_cmd: raw.core_cmd,
         stop_timeout: raw.stop_timeout,
         vars: raw.vars.unwrap_or_default(),
-        ..Settings::default()
+        ..GroupSettings::default()
     };
     if let Some(image) = &settings.image {
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
@@ -160,7 +160,7 @@ pub fn parse_settings(
             let at = format!("{}[{index}]", key("templates"));
             let mode = match &template.mode {
                 None => Some(DEFAULT_FILE_MODE),
-                Some(Scalar(text)) => parse_mode(text, &format!("{at}.mode"), checker),
+                Some(text) => parse_mode(text, &format!("{at}.mode"), checker),
             };
             let dest_ok = check_dest(&template.dest, &format!("{at}.dest"), checker);
             if template.dest == RUN_SH {
@@ -303,9 +303,9 @@ fn parse_labels(
     parsed
 }
 
-/// File modes are octal, whether written `"0644"`, `0644` or `644`.
+/// File modes are quoted octal strings: YAML would read `0644` as a decimal number.
 fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
-    match u32::from_str_radix(text, 8) {
+    match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
         Ok(mode) if mode <= 0o7777 => Some(mode),
         _ => {
             checker.error(
@@ -318,14 +318,27 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
     }
 }
 
+/// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
+/// emptying before it, somewhere else than it reads.
 fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
-    let ok = dest.starts_with('/');
-    if !ok {
-        checker.error(
-            key,
-            format!("`{dest}` must be an absolute path inside the container"),
-            None,
-        );
+    let problem = if !dest.starts_with('/') {
+        Some(format!(
+            "`{dest}` must be an absolute path inside the container"
+        ))
+    } else if dest.split('/').any(|part| part == "." || part == "..") {
+        Some(format!("`{dest}` must not contain `.` or `..`"))
+    } else {
+        None
+    };
+    if let Some(message) = &problem {
+        checker.error(key, message.clone(), None);
     }
-    ok
+    problem.is_none()
+}
+
+/// Catches what is surely not an image reference; the engine judges the rest.
+pub fn check_image(image: &str, key: &str, checker: &mut Checker) {
+    if image.is_empty() || image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        checker.error(key, format!("{image:?} is not an image reference"), None);
+    }
 }

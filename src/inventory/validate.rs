@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use super::checker::Checker;
 use super::container::check_container_name;
 use super::diagnostic::{Diagnostic, Diagnostics, Location};
-use super::endpoint::{parse_address, Address, Endpoint, Tls};
-use super::model::{resolve, Connection, Group, Host, Inventory, Unit};
-use super::raw::{RawHost, RawInventory, RawTls};
-use super::settings::{parse_settings, Settings};
+use super::hosts::{resolve_hosts, ResolvedHost};
+use super::model::{Connection, Group, Host, Inventory, Unit};
+use super::raw::RawInventory;
+use super::settings::{check_image, parse_settings, GroupSettings};
 use super::source_map::SourceMap;
 use super::suggest::{did_you_mean, unknown_key};
 
@@ -42,7 +42,7 @@ pub fn parse_inventory(
     })?;
     let mut checker = Checker::new(file, SourceMap::parse(text));
     let connection = check_connection(&raw, &mut checker);
-    let hosts = check_hosts(&raw, connection.port, base_dir, options, &mut checker);
+    let hosts = resolve_hosts(&raw, connection.port, base_dir, options, &mut checker);
     let units = check_units(&raw, &hosts, &mut checker);
     let groups = check_groups(raw, base_dir, &mut checker);
     let (diagnostics, source_map) = checker.into_parts();
@@ -100,133 +100,25 @@ fn check_connection(raw: &RawInventory, checker: &mut Checker) -> Connection {
         }
         value => value.unwrap_or(default),
     };
+    let port = positive(
+        "port",
+        raw.connection.port.map(u32::from),
+        defaults.port.into(),
+    );
     Connection {
-        port: raw.connection.port.unwrap_or(defaults.port),
+        port: u16::try_from(port).unwrap_or(defaults.port),
         timeout_secs: positive("timeout", raw.connection.timeout, defaults.timeout_secs),
         parallel: positive("parallel", raw.connection.parallel, defaults.parallel),
     }
 }
 
-/// Resolves every distinct `host` value to an endpoint; unusable ones become errors.
-fn check_hosts(
-    raw: &RawInventory,
-    default_port: u16,
-    base_dir: &Path,
-    options: &LoadOptions,
-    checker: &mut Checker,
-) -> HashMap<String, Endpoint> {
-    let mut endpoints = HashMap::new();
-    for (index, unit) in raw.units.iter().enumerate() {
-        if endpoints.contains_key(&unit.host) {
-            continue;
-        }
-        let key = format!("units[{index}].host");
-        let address = match parse_address(&unit.host, default_port) {
-            Ok(address) => address,
-            Err(message) => {
-                checker.error(&key, message, None);
-                continue;
-            }
-        };
-        let configured = raw.hosts.get(&unit.host);
-        let tls_key = format!("hosts.{}.tls", unit.host);
-        let endpoint = match endpoint(address, configured, base_dir, options) {
-            Ok(endpoint) => endpoint,
-            Err(message) => {
-                let at = if configured.is_some_and(|host| host.tls.is_some()) {
-                    &tls_key
-                } else {
-                    &key
-                };
-                checker.error(at, message, None);
-                continue;
-            }
-        };
-        if !endpoint.is_local()
-            && endpoint.tls().is_none()
-            && matches!(endpoint, Endpoint::Tcp { .. })
-        {
-            checker.warning(
-                &key,
-                format!("{endpoint} is plain tcp: the Docker API there is unauthenticated, and anyone who can reach it controls the engine"),
-                Some(format!("use https:// with `hosts.{}.tls`, or DOCKER_TLS_VERIFY and DOCKER_CERT_PATH", unit.host)),
-            );
-        }
-        endpoints.insert(unit.host.clone(), endpoint);
-    }
-    for name in raw.hosts.keys() {
-        if !raw.units.iter().any(|unit| &unit.host == name) {
-            let help = did_you_mean(name, raw.units.iter().map(|unit| unit.host.as_str()));
-            checker.warning(
-                &format!("hosts.{name}"),
-                format!("no unit uses host `{name}`"),
-                help,
-            );
-        }
-    }
-    endpoints
-}
-
-fn endpoint(
-    address: Address,
-    configured: Option<&RawHost>,
-    base_dir: &Path,
-    options: &LoadOptions,
-) -> Result<Endpoint, String> {
-    let (host, port, https) = match address {
-        Address::Unix(path) => return Ok(Endpoint::Unix { path }),
-        Address::Tcp { host, port, https } => (host, port, https),
-    };
-    let tls = match configured.and_then(|host| host.tls.as_ref()) {
-        Some(tls) => Some(tls_files(tls, base_dir)?),
-        None if https || options.docker_tls_verify => match &options.docker_cert_path {
-            Some(dir) => Some(tls_in(dir, true)),
-            None => {
-                return Err(format!(
-                    "{host}:{port} needs TLS material: set `hosts.<host>.tls` or DOCKER_CERT_PATH"
-                ))
-            }
-        },
-        None => None,
-    };
-    Ok(Endpoint::Tcp { host, port, tls })
-}
-
-fn tls_in(dir: &Path, verify: bool) -> Tls {
-    Tls {
-        ca: dir.join("ca.pem"),
-        cert: dir.join("cert.pem"),
-        key: dir.join("key.pem"),
-        verify,
-    }
-}
-
-/// Explicit files win over `cert_path`, which follows Docker's file names.
-fn tls_files(raw: &RawTls, base_dir: &Path) -> Result<Tls, String> {
-    let dir = raw.cert_path.as_deref().map(|dir| resolve(base_dir, dir));
-    let pick = |explicit: &Option<String>, from_dir: Option<PathBuf>, field: &str| {
-        explicit
-            .as_deref()
-            .map(|path| resolve(base_dir, path))
-            .or(from_dir)
-            .ok_or_else(|| format!("TLS needs `{field}` (or `cert_path`, a folder with ca.pem, cert.pem and key.pem)"))
-    };
-    let defaults = dir.as_deref().map(|dir| tls_in(dir, true));
-    Ok(Tls {
-        ca: pick(&raw.ca, defaults.as_ref().map(|d| d.ca.clone()), "ca")?,
-        cert: pick(&raw.cert, defaults.as_ref().map(|d| d.cert.clone()), "cert")?,
-        key: pick(&raw.key, defaults.as_ref().map(|d| d.key.clone()), "key")?,
-        verify: raw.verify.unwrap_or(true),
-    })
-}
-
 fn check_units(
     raw: &RawInventory,
-    endpoints: &HashMap<String, Endpoint>,
+    hosts: &HashMap<String, ResolvedHost>,
     checker: &mut Checker,
 ) -> Vec<Unit> {
     let mut units = Vec::new();
-    // (endpoint, container) -> the key that first defined it
+    // (engine identity, container) -> the key that first defined it
     let mut seen: HashMap<(String, &str), String> = HashMap::new();
     for (index, raw_unit) in raw.units.iter().enumerate() {
         let key = format!("units[{index}]");
@@ -247,15 +139,15 @@ fn check_units(
                 checker.error(&item, message, None);
             }
         }
-        let endpoint = endpoints.get(&raw_unit.host);
+        let host = hosts.get(&raw_unit.host);
         for (at, container) in raw_unit.dockers.iter().enumerate() {
             let container_key = format!("{key}.dockers[{at}]");
             if let Err(message) = check_container_name(container) {
                 checker.error(&container_key, message, None);
                 continue;
             }
-            let Some(endpoint) = endpoint else { continue };
-            match seen.get(&(endpoint.to_string(), container.as_str())) {
+            let Some(host) = host else { continue };
+            match seen.get(&(host.identity.clone(), container.as_str())) {
                 Some(first) => {
                     let message = format!(
                         "container `{container}` on {} is already defined at {}",
@@ -265,7 +157,7 @@ fn check_units(
                     checker.error(&container_key, message, None);
                 }
                 None => {
-                    seen.insert((endpoint.to_string(), container), container_key);
+                    seen.insert((host.identity.clone(), container), container_key);
                 }
             }
         }
@@ -275,11 +167,12 @@ fn check_units(
                 unique_groups.push(group);
             }
         }
-        if let Some(endpoint) = endpoint {
+        if let Some(host) = host {
             units.push(Unit {
                 host: Host {
                     name: raw_unit.host.clone(),
-                    endpoint: endpoint.clone(),
+                    endpoint: host.endpoint.clone(),
+                    identity: host.identity.clone(),
                 },
                 containers: raw_unit.dockers.clone(),
                 groups: unique_groups,
@@ -349,13 +242,13 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
             );
         }
     }
-    let top = Settings {
+    let top = GroupSettings {
         core_cmd: raw.core_cmd.clone(),
         vars: raw.vars.clone().unwrap_or_default(),
-        ..Settings::default()
+        ..GroupSettings::default()
     };
     let defaults = top.layer(&parse_settings(raw.defaults, "defaults", base_dir, checker));
-    let mut sections: BTreeMap<String, Settings> = BTreeMap::new();
+    let mut sections: BTreeMap<String, GroupSettings> = BTreeMap::new();
     for (name, section) in raw.groups {
         let key = format!("groups.{name}");
         if section.image.is_some() && raw.images.contains_key(&name) {
@@ -369,7 +262,10 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
         let parsed = parse_settings(section, &key, base_dir, checker);
         sections.insert(name, parsed);
     }
-    let no_settings = Settings::default();
+    for (name, image) in &raw.images {
+        check_image(image, &format!("images.{name}"), checker);
+    }
+    let no_settings = GroupSettings::default();
     names
         .into_iter()
         .map(|(name, defined_at)| {

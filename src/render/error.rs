@@ -18,19 +18,12 @@ pub struct RenderError {
 
 impl RenderError {
     pub fn from_template(template: &str, err: &minijinja::Error) -> Self {
-        let expression = err
-            .template_source()
-            .zip(err.range())
-            .and_then(|(source, range)| source.get(range))
-            .map(str::trim);
-        let message = match (err.kind(), expression) {
-            (ErrorKind::UndefinedError, Some(expression)) => {
-                format!("undefined variable `{expression}`")
-            }
-            (ErrorKind::TemplateNotFound, _) => {
-                format!("template `{}` not found", err.name().unwrap_or(template))
-            }
-            (kind, _) => match err.detail() {
+        let message = match err.kind() {
+            ErrorKind::UndefinedError => match undefined_name(err) {
+                Some(name) => format!("undefined variable `{name}`"),
+                None => "undefined value".to_string(),
+            },
+            kind => match err.detail() {
                 Some(detail) => format!("{kind}: {detail}"),
                 None => kind.to_string(),
             },
@@ -66,15 +59,29 @@ impl fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
+/// The undefined expression: minijinja names it in the detail when it can tell (`` `x.y` is
+/// undefined ``); otherwise the error's span, when that is a plain variable path.
+fn undefined_name(err: &minijinja::Error) -> Option<String> {
+    let from_detail = err
+        .detail()
+        .and_then(|detail| detail.split('`').nth(1))
+        .map(str::to_string);
+    let from_span = || {
+        let source = err.template_source()?;
+        let expression = source.get(err.range()?)?.trim();
+        let is_path = expression
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"' | '\''));
+        is_path.then(|| expression.to_string())
+    };
+    from_detail.or_else(from_span)
+}
+
 impl RenderError {
     /// The error as a diagnostic on the template file, found under `base_dir`.
     pub fn to_diagnostic(&self, base_dir: &std::path::Path) -> crate::inventory::Diagnostic {
         use crate::inventory::{Diagnostic, Location};
-        let file = if base_dir == std::path::Path::new(".") {
-            std::path::PathBuf::from(&self.template)
-        } else {
-            base_dir.join(&self.template)
-        };
+        let file = crate::inventory::resolve(base_dir, &self.template);
         let location = self.line.map(|line| Location { line, column: None });
         let diagnostic = Diagnostic::error(&file, self.message.clone()).at(location);
         match &self.container {

@@ -75,14 +75,23 @@ impl Renderer {
         Self { env }
     }
 
-    /// Compiles every template of `group`, so syntax errors surface before any rendering.
-    pub fn check_group(&self, group: &Group) -> Result<(), RenderError> {
-        for template in group.all_templates() {
-            self.env
-                .get_template(&template.name)
-                .map_err(|err| RenderError::from_template(&template.name, &err))?;
+    /// Compiles every template of `group`, so syntax errors surface before any rendering;
+    /// returns every broken template, not only the first.
+    pub fn check_group(&self, group: &Group) -> Result<(), Vec<RenderError>> {
+        let errors: Vec<RenderError> = group
+            .all_templates()
+            .filter_map(|template| {
+                let compiled = self.env.get_template(&template.name);
+                compiled
+                    .err()
+                    .map(|err| RenderError::from_template(&template.name, &err))
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
         }
-        Ok(())
     }
 
     /// Renders `/run.sh` and the group's other templates for one container.

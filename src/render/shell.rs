@@ -1,6 +1,9 @@
 //! Values that end up in a shell script stay values: everything inserted is quoted.
 
-use minijinja::{Error, ErrorKind};
+use std::borrow::Cow;
+
+use minijinja::value::{ArgType, ValueKind};
+use minijinja::{Error, ErrorKind, State, Value};
 
 use super::Flags;
 
@@ -17,17 +20,23 @@ pub fn quote(value: &str) -> Result<String, Error> {
         })
 }
 
-/// The `quote` template filter: numbers and booleans are quoted as their text.
-pub fn quote_filter(value: minijinja::Value) -> Result<String, Error> {
-    if value.is_undefined() {
-        return Err(Error::new(
-            ErrorKind::UndefinedError,
-            "quote got an undefined value",
-        ));
-    }
-    match value.as_str() {
-        Some(text) => quote(text),
-        None => quote(&value.to_string()),
+/// The `quote` template filter. Strings, numbers and booleans (`true`/`false`, as a shell
+/// expects) become one word; none becomes the empty word; lists and maps are refused.
+pub fn quote_filter(state: &State, value: &Value) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::Undefined => {
+            // minijinja's own argument check raises the error that names the expression.
+            <Cow<'_, str> as ArgType>::from_state_and_value(Some(state), Some(value))?;
+            Ok(quote("")?)
+        }
+        ValueKind::None => quote(""),
+        ValueKind::String => quote(value.as_str().unwrap_or_default()),
+        ValueKind::Bool => quote(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number => quote(&value.to_string()),
+        kind => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("quote takes a string, number or boolean, not a {kind}"),
+        )),
     }
 }
 

@@ -37,22 +37,6 @@ impl Printer {
         self.out(&text)
     }
 
-    /// A line about progress or outcome; `-q` silences it.
-    pub fn status(&self, text: &str) {
-        if !self.quiet {
-            eprintln!("{text}");
-        }
-    }
-
-    pub fn success(&self, text: &str) {
-        if !self.quiet {
-            eprintln!(
-                "{} {text}",
-                self.style(Style::new().green().bold()).apply_to("ok:")
-            );
-        }
-    }
-
     /// Errors are always shown; warnings unless `-q`.
     pub fn diagnostic(&self, diagnostic: &Diagnostic) {
         let label = match diagnostic.severity {

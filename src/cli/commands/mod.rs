@@ -8,7 +8,7 @@ pub use groups::groups;
 pub use render::render;
 pub use validate::validate;
 
-use tracing::info;
+use tracing::{debug, info};
 
 use super::settings::Settings;
 use crate::inventory::{self, Diagnostics, Inventory};
@@ -18,6 +18,16 @@ use crate::render::{file_loader, RenderedContainer, Renderer};
 
 /// Loads and checks the inventory, showing its warnings.
 fn load_inventory(settings: &Settings) -> Result<Inventory, Diagnostics> {
+    let inventory = load_inventory_quietly(settings)?;
+    let printer = settings.printer();
+    for warning in &inventory.warnings {
+        printer.diagnostic(warning);
+    }
+    Ok(inventory)
+}
+
+/// Loads and checks the inventory, leaving its warnings to the caller.
+fn load_inventory_quietly(settings: &Settings) -> Result<Inventory, Diagnostics> {
     let inventory = inventory::load(&settings.file, &settings.load)?;
     info!(
         file = %settings.file.display(),
@@ -25,10 +35,6 @@ fn load_inventory(settings: &Settings) -> Result<Inventory, Diagnostics> {
         units = inventory.units.len(),
         "inventory loaded"
     );
-    let printer = settings.printer();
-    for warning in &inventory.warnings {
-        printer.diagnostic(warning);
-    }
     Ok(inventory)
 }
 
@@ -44,14 +50,22 @@ fn render_members(
     members: &[Member<'_>],
     flags: &Flags,
 ) -> Result<Vec<RenderedContainer>, Diagnostics> {
-    renderer
-        .check_group(group)
-        .map_err(|err| Diagnostics(vec![err.to_diagnostic(&inventory.base_dir)]))?;
+    renderer.check_group(group).map_err(|errors| {
+        let diagnostics = errors
+            .iter()
+            .map(|err| err.to_diagnostic(&inventory.base_dir));
+        Diagnostics(diagnostics.collect())
+    })?;
     let mut rendered = Vec::new();
     let mut errors = Vec::new();
     for member in members {
         match renderer.render(inventory, group, *member, flags) {
-            Ok(container) => rendered.push(container),
+            Ok(container) => {
+                for file in &container.files {
+                    debug!(container = member.container, host = %member.host().name, dest = %file.dest, bytes = file.content.len(), "rendered");
+                }
+                rendered.push(container);
+            }
             Err(err) => errors.push(err.to_diagnostic(&inventory.base_dir)),
         }
     }

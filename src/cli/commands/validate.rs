@@ -2,12 +2,13 @@
 
 use serde::Serialize;
 
-use super::{load_inventory, render_members, renderer};
+use super::{load_inventory, load_inventory_quietly, render_members, renderer};
 use crate::cli::args::ValidateArgs;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
-use crate::inventory::{Diagnostic, Diagnostics};
+use crate::inventory::{Diagnostic, Diagnostics, Severity};
 use crate::render::Flags;
+use crate::report::count;
 
 #[derive(Serialize)]
 struct Summary<'a> {
@@ -22,18 +23,22 @@ struct Summary<'a> {
 }
 
 pub fn validate(args: &ValidateArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
-    if args.strict && !inventory.warnings.is_empty() {
-        let errors = inventory.warnings.iter().cloned().map(|mut warning| {
-            warning.severity = crate::inventory::Severity::Error;
+    // Under --strict warnings are errors, reported with the rest rather than twice.
+    let inventory = if args.strict {
+        load_inventory_quietly(settings)?
+    } else {
+        load_inventory(settings)?
+    };
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    if args.strict {
+        errors.extend(inventory.warnings.iter().cloned().map(|mut warning| {
+            warning.severity = Severity::Error;
             warning
-        });
-        return Err(Diagnostics(errors.collect()).into());
+        }));
     }
     let renderer = renderer(&inventory);
     let flags = Flags::from(&args.flags);
     let mut rendered_files = 0;
-    let mut errors = Vec::new();
     for group in &inventory.groups {
         let members: Vec<_> = inventory.members(&group.name).collect();
         match render_members(&inventory, &renderer, group, &members, &flags) {
@@ -65,13 +70,13 @@ pub fn validate(args: &ValidateArgs, settings: &Settings) -> anyhow::Result<Exit
         printer.json(&summary)?;
     } else if !settings.quiet {
         printer.out(&format!(
-            "{} is valid: {} groups, {} units, {} containers on {} hosts; {} files rendered",
+            "{} is valid: {}, {}, {} on {}; {} rendered",
             summary.file,
-            summary.groups,
-            summary.units,
-            summary.containers,
-            summary.hosts,
-            summary.rendered_files
+            count(summary.groups, "group"),
+            count(summary.units, "unit"),
+            count(summary.containers, "container"),
+            count(summary.hosts, "host"),
+            count(summary.rendered_files, "file"),
         ))?;
     }
     Ok(ExitStatus::Success)
