@@ -167,6 +167,72 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         &[],
         "error: groups.yaml:4:13: defaults.copy[0].dest: refusing to empty `/` before copying\n",
     ),
+    (
+        "one engine spelled two ways",
+        "units:\n  - host: 10.0.0.5\n    dockers: [web_1]\n    group: [product]\n  - host: TCP://10.0.0.5:2375\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:6:15: units[1].dockers[0]: container `web_1` on TCP://10.0.0.5:2375 is already defined at line 3\n",
+    ),
+    (
+        "host settings for one engine twice",
+        "hosts:\n  node1: {}\n  tcp://NODE1:2375: {}\nunits:\n  - host: node1\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:3:3: hosts.tcp://NODE1:2375: `tcp://NODE1:2375` is the same engine as `node1` at line 2\n",
+    ),
+    (
+        "loose host values",
+        "units:\n  - host: 999.1.1.1\n    dockers: [web_1]\n    group: [product]\n  - host: tcp://h:2375#x\n    dockers: [web_1]\n    group: [product]\n  - host: \"unix:///x\\ntouch /tmp/x #\"\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:2:11: units[0].host: `999.1.1.1` is not a valid IP address\nerror: groups.yaml:5:11: units[1].host: `tcp://h:2375#x` must be only a host and a port\nerror: groups.yaml:8:11: units[2].host: host \"unix:///x\\ntouch /tmp/x #\" contains spaces or control characters\nerror: 3 errors; nothing was changed\n",
+    ),
+    (
+        "destinations leaving their path",
+        "defaults:\n  copy:\n    - src: .\n      dest: /.\n      clean: true\n    - src: .\n      dest: /usr/..\nunits: []\n",
+        &[],
+        "error: groups.yaml:4:13: defaults.copy[0].dest: `/.` must not contain `.` or `..`\nerror: groups.yaml:7:13: defaults.copy[1].dest: `/usr/..` must not contain `.` or `..`\nerror: 2 errors; nothing was changed\n",
+    ),
+    (
+        "a null env value",
+        "defaults:\n  env:\n    PY: ~\nunits: []\n",
+        &[],
+        "error: groups.yaml:3:5: defaults.env: the value is null; write '' for an empty string\n",
+    ),
+    (
+        "a file mode that is not octal",
+        "defaults:\n  templates:\n    - src: a.j2\n      dest: /etc/a\n      mode: 0o644x\nunits: []\n",
+        &[],
+        "error: groups.yaml:5:13: defaults.templates[0].mode: `0o644x` is not an octal file mode\n  help: write it like \"0644\"\n",
+    ),
+    (
+        "an empty image",
+        "images:\n  product: ''\nunits: []\n",
+        &[],
+        "error: groups.yaml:2:12: images.product: \"\" is not an image reference\n",
+    ),
+    (
+        "port zero",
+        "connection:\n  port: 0\nunits: []\n",
+        &[],
+        "error: groups.yaml:2:9: connection.port: must be greater than 0\n",
+    ),
+    (
+        "undefined value through a filter",
+        UNIT,
+        &[("run.sh.j2", "export A={{ vars.nme | quote }}\n")],
+        "error: run.sh.j2:1: undefined variable `vars.nme`\n  help: while rendering web_1 on 127.0.0.2\n",
+    ),
+    (
+        "missing include",
+        UNIT,
+        &[("run.sh.j2", "{% include 'parts/missing.j2' %}\n")],
+        "error: run.sh.j2:1: template not found: tried to include non-existing template 'parts/missing.j2'\n  help: while rendering web_1 on 127.0.0.2\n",
+    ),
+    (
+        "two broken templates",
+        "defaults:\n  templates:\n    - src: b.j2\n      dest: /etc/b\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+        &[("run.sh.j2", "{% if %}\n"), ("b.j2", "{{ }}\n")],
+        "error: run.sh.j2:1: syntax error: unexpected end of block\nerror: b.j2:1: syntax error: unexpected end of variable block\nerror: 2 errors; nothing was changed\n",
+    ),
 ];
 
 #[test]

@@ -73,11 +73,16 @@ fn plain_tcp_to_a_remote_host_warns() {
          unauthenticated, and anyone who can reach it controls the engine\n  help: use https:// with \
          `hosts.10.20.30.40.tls`, or DOCKER_TLS_VERIFY and DOCKER_CERT_PATH\n"
     );
-    Test::new()
+    let strict = Test::new()
         .groups(yaml)
         .args(["validate", "--strict"])
         .status(2)
         .run();
+    assert_eq!(
+        strict.stderr,
+        output.stderr.replacen("warning:", "error:", 1),
+        "under --strict the warning is reported once, as an error"
+    );
 }
 
 #[test]
@@ -254,4 +259,32 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .status(2)
         .run();
     assert!(coloured.stderr.contains("\x1b["), "{}", coloured.stderr);
+}
+
+#[test]
+fn jdeploy_file_names_the_inventory() {
+    Test::new()
+        .file("fleet.yaml", TWO_GROUPS)
+        .env("JDEPLOY_FILE", "fleet.yaml")
+        .args(["validate", "-q"])
+        .stdout("")
+        .run();
+}
+
+#[test]
+fn strict_reports_template_errors_with_promoted_warnings() {
+    let output = Test::new()
+        .groups("units:\n  - host: 10.1.1.1\n    dockers: [web_1]\n    group: [product]\n")
+        .file("run.sh.j2", "{{ nope }}\n")
+        .args(["validate", "--strict"])
+        .status(2)
+        .run();
+    let errors: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 3, "{}", output.stderr);
+    assert!(errors[1].starts_with("error: run.sh.j2:1: undefined variable `nope`"));
+    assert_eq!(errors[2], "error: 2 errors; nothing was changed");
 }

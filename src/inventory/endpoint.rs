@@ -115,9 +115,15 @@ pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> 
     if value.parse::<Ipv6Addr>().is_ok() {
         return Ok(tcp(value, default_port, false));
     }
-    let (url, https) = match value.split_once("://") {
+    let scheme = value
+        .split_once("://")
+        .map(|(scheme, rest)| (scheme.to_ascii_lowercase(), rest));
+    let (url, https) = match scheme
+        .as_ref()
+        .map(|(scheme, rest)| (scheme.as_str(), *rest))
+    {
         None => (url::Url::parse(&format!("tcp://{value}")), false),
-        Some(("tcp", _)) => (url::Url::parse(value), false),
+        Some(("tcp", rest)) => (url::Url::parse(&format!("tcp://{rest}")), false),
         Some(("https", rest)) => (url::Url::parse(&format!("tcp://{rest}")), true),
         Some((scheme, _)) => {
             return Err(format!(
@@ -139,7 +145,7 @@ pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> 
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_ascii_lowercase();
-    check_host(&host).map_err(|reason| format!("`{value}`: {reason}"))?;
+    check_host(&host).map_err(|reason| format!("`{value}` {reason}"))?;
     let port = url
         .port()
         .unwrap_or(if https { DOCKER_TLS_PORT } else { default_port });
@@ -161,7 +167,7 @@ fn check_host(host: &str) -> Result<(), String> {
         .split('.')
         .all(|label| label.chars().all(|c| c.is_ascii_digit()))
     {
-        return Err(format!("`{host}` is not a valid IP address"));
+        return Err("is not a valid IP address".into());
     }
     let label_ok = |label: &str| {
         (1..=63).contains(&label.len())
@@ -174,7 +180,7 @@ fn check_host(host: &str) -> Result<(), String> {
     if host.split('.').all(label_ok) {
         Ok(())
     } else {
-        Err(format!("`{host}` is not a valid host name or IP address"))
+        Err("is not a valid host name or IP address".into())
     }
 }
 
@@ -245,14 +251,14 @@ mod tests {
             ("tcp://h:2375/api", "`tcp://h:2375/api` must be only a host and a port"),
             ("bad host!", "host \"bad host!\" contains spaces or control characters"),
             ("bad<host", "`bad<host` is not a usable address: invalid domain character"),
-            ("tcp://", "`tcp://`: names no host"),
-            ("999.1.1.1", "`999.1.1.1`: `999.1.1.1` is not a valid IP address"),
+            ("tcp://", "`tcp://` names no host"),
+            ("999.1.1.1", "`999.1.1.1` is not a valid IP address"),
             ("tcp://h:2375#x", "`tcp://h:2375#x` must be only a host and a port"),
             ("tcp://u:pw@h", "`tcp://u:pw@h` must be only a host and a port"),
             ("h:0", "`h:0`: port 0 cannot be connected to"),
             ("unix:///", "unix socket path `/` must be absolute, as in unix:///var/run/docker.sock"),
             ("unix:///x\ntouch /tmp/x", "host \"unix:///x\\ntouch /tmp/x\" contains spaces or control characters"),
-            ("-bad.example", "`-bad.example`: `-bad.example` is not a valid host name or IP address"),
+            ("-bad.example", "`-bad.example` is not a valid host name or IP address"),
         ];
         for (value, expected) in cases {
             assert_eq!(
@@ -268,6 +274,7 @@ mod tests {
         let identity = |value| parse_address(value, 2375).unwrap().identity();
         assert_eq!(identity("Node1"), identity("tcp://node1:2375"));
         assert_eq!(identity("10.0.0.5"), identity("https://10.0.0.5:2375"));
+        assert_eq!(identity("10.0.0.5"), identity("TCP://10.0.0.5"));
         assert_ne!(identity("10.0.0.5"), identity("10.0.0.5:2376"));
     }
 

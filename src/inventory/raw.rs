@@ -147,45 +147,17 @@ impl<'de> Deserialize<'de> for StringOrList {
     }
 }
 
-/// A string, number or boolean kept as the text a container sees (`env`, `labels`, `mode`).
+/// A string, number or boolean kept exactly as written (`env`, `labels`): `3.10` stays
+/// `3.10` and `010` stays `010`, as the container should see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor;
-
-        impl Visitor<'_> for ScalarVisitor {
-            type Value = Scalar;
-
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Scalar, E> {
-                Ok(Scalar(value.to_string()))
-            }
-
-            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Scalar, E> {
-                Ok(Scalar(value.to_string()))
-            }
-
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Scalar, E> {
-                Ok(Scalar(value.to_string()))
-            }
-
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Scalar, E> {
-                Ok(Scalar(value.to_string()))
-            }
-
-            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Scalar, E> {
-                // YAML reads `3.10` as 3.1 and `1e3` as 1000: only quotes keep the text.
-                Err(E::custom(format!(
-                    "the number {value} may not be what was written; quote the value"
-                )))
-            }
-        }
-
-        deserializer.deserialize_any(ScalarVisitor)
+        // serde_yaml hands a plain scalar asked for as a string over as its source text;
+        // null (`~`, or nothing) is refused rather than turned into the text "~".
+        Option::<String>::deserialize(deserializer)?
+            .map(Scalar)
+            .ok_or_else(|| de::Error::custom("the value is null; write '' for an empty string"))
     }
 }

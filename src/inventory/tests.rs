@@ -195,3 +195,31 @@ fn all_errors_are_reported_at_once() {
     .unwrap_err();
     assert_eq!(err.0.len(), 3, "{err}");
 }
+
+#[test]
+fn env_values_keep_the_text_written() {
+    let inventory = parse(&format!(
+        "defaults:\n  env: {{ PY: 3.10, OCT: 010, ON: true, BIG: 1e3, EMPTY: '' }}\n{UNITS}"
+    ));
+    let env = &inventory.group("product").unwrap().container.env;
+    let values: Vec<&str> = ["PY", "OCT", "ON", "BIG", "EMPTY"]
+        .iter()
+        .map(|k| env[*k].as_str())
+        .collect();
+    assert_eq!(values, ["3.10", "010", "true", "1e3", ""]);
+}
+
+#[test]
+fn a_null_env_value_is_refused() {
+    let err = parse_inventory(
+        &format!("defaults:\n  env:\n    X: ~\n{UNITS}"),
+        Path::new("groups.yaml"),
+        Path::new("."),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "groups.yaml:3:5: defaults.env: the value is null; write '' for an empty string"
+    );
+}

@@ -134,3 +134,17 @@ fn block_tags_leave_no_blank_lines() {
         "a\nc\n"
     );
 }
+
+#[test]
+fn quote_gives_shell_words_for_every_scalar() {
+    let template = "{{ mode | quote }} {{ core | quote }} {{ 3 | quote }} {{ 'a b' | quote }}";
+    assert_eq!(
+        render(template, "core_1", &Flags::default()).unwrap(),
+        "'' true 3 'a b'"
+    );
+    let err = render("{{ units | quote }}", "core_1", &Flags::default()).unwrap_err();
+    assert_eq!(
+        err.message,
+        "invalid operation: quote takes a string, number or boolean, not a sequence"
+    );
+}
