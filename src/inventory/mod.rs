@@ -2,6 +2,7 @@
 
 mod checker;
 pub mod container;
+mod deploy_files;
 mod diagnostic;
 pub mod endpoint;
 mod files;

@@ -8,6 +8,7 @@ use super::checker::Checker;
 use super::container::{
     self, ContainerSpec, Mount, PortBinding, RestartPolicy, DEFAULT_COMMAND, DEFAULT_STOP_TIMEOUT,
 };
+use super::deploy_files::{parse_copies, parse_templates};
 use super::model::{resolve, Copy, Group, TemplateFile};
 use super::raw::{RawSettings, Scalar, StringOrList};
 use super::suggest::did_you_mean;
@@ -16,7 +17,6 @@ use crate::labels::LABEL_PREFIX;
 /// Where `/run.sh` is rendered, and the template used when none is configured.
 pub const RUN_SH: &str = "/run.sh";
 pub const DEFAULT_RUN_TEMPLATE: &str = "run.sh.j2";
-const DEFAULT_FILE_MODE: u32 = 0o644;
 const RUN_SH_MODE: u32 = 0o755;
 
 /// One section's settings, checked; `None` means "not set here".
@@ -154,66 +154,12 @@ pub fn parse_settings(
         mode: RUN_SH_MODE,
         key: Some(key("run_template")),
     });
-    settings.templates = raw.templates.map(|templates| {
-        let mut files = Vec::new();
-        for (index, template) in templates.into_iter().enumerate() {
-            let at = format!("{}[{index}]", key("templates"));
-            let mode = match &template.mode {
-                None => Some(DEFAULT_FILE_MODE),
-                Some(text) => parse_mode(text, &format!("{at}.mode"), checker),
-            };
-            let dest_ok = check_dest(&template.dest, &format!("{at}.dest"), checker);
-            if template.dest == RUN_SH {
-                checker.error(
-                    &format!("{at}.dest"),
-                    "/run.sh is rendered from `run_template`",
-                    Some("set `run_template` to change the /run.sh template".into()),
-                );
-            } else if files
-                .iter()
-                .any(|file: &TemplateFile| file.dest == template.dest)
-            {
-                checker.error(
-                    &format!("{at}.dest"),
-                    format!("`{}` is rendered twice", template.dest),
-                    None,
-                );
-            } else if let (Some(mode), true) = (mode, dest_ok) {
-                files.push(TemplateFile {
-                    path: resolve(base_dir, &template.src),
-                    name: template.src,
-                    dest: template.dest,
-                    mode,
-                    key: Some(format!("{at}.src")),
-                });
-            }
-        }
-        files
-    });
-    settings.copies = raw.copy.map(|copies| {
-        let mut out = Vec::new();
-        for (index, copy) in copies.into_iter().enumerate() {
-            let at = format!("{}[{index}]", key("copy"));
-            if !check_dest(&copy.dest, &format!("{at}.dest"), checker) {
-                continue;
-            }
-            if copy.clean && copy.dest.trim_end_matches('/').is_empty() {
-                checker.error(
-                    &format!("{at}.dest"),
-                    "refusing to empty `/` before copying",
-                    None,
-                );
-                continue;
-            }
-            out.push(Copy {
-                src: resolve(base_dir, &copy.src),
-                dest: copy.dest,
-                clean: copy.clean,
-                key: format!("{at}.src"),
-            });
-        }
-        out
-    });
+    settings.templates = raw
+        .templates
+        .map(|templates| parse_templates(templates, &key("templates"), base_dir, checker));
+    settings.copies = raw
+        .copy
+        .map(|copies| parse_copies(copies, &key("copy"), base_dir, checker));
     settings
 }
 
@@ -301,39 +247,6 @@ fn parse_labels(
         }
     }
     parsed
-}
-
-/// File modes are quoted octal strings: YAML would read `0644` as a decimal number.
-fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
-    match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
-        Ok(mode) if mode <= 0o7777 => Some(mode),
-        _ => {
-            checker.error(
-                key,
-                format!("`{text}` is not an octal file mode"),
-                Some("write it like \"0644\"".into()),
-            );
-            None
-        }
-    }
-}
-
-/// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
-/// emptying before it, somewhere else than it reads.
-fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
-    let problem = if !dest.starts_with('/') {
-        Some(format!(
-            "`{dest}` must be an absolute path inside the container"
-        ))
-    } else if dest.split('/').any(|part| part == "." || part == "..") {
-        Some(format!("`{dest}` must not contain `.` or `..`"))
-    } else {
-        None
-    };
-    if let Some(message) = &problem {
-        checker.error(key, message.clone(), None);
-    }
-    problem.is_none()
 }
 
 /// Catches what is surely not an image reference; the engine judges the rest.
