@@ -233,6 +233,12 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         &[("run.sh.j2", "{% if %}\n"), ("b.j2", "{{ }}\n")],
         "error: run.sh.j2:1: syntax error: unexpected end of block\nerror: b.j2:1: syntax error: unexpected end of variable block\nerror: 2 errors; nothing was changed\n",
     ),
+    (
+        "tls material missing for a host spelled another way",
+        "hosts:\n  10.0.0.9:\n    tls:\n      cert_path: certs\nunits:\n  - host: tcp://10.0.0.9:2375\n    dockers: [web_1]\n    group: [product]\n",
+        &[],
+        "error: groups.yaml:3:5: hosts.10.0.0.9.tls: CA certificate for tcp://10.0.0.9:2375 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client certificate for tcp://10.0.0.9:2375 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client key for tcp://10.0.0.9:2375 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
+    ),
 ];
 
 #[test]

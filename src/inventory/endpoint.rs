@@ -28,6 +28,9 @@ pub struct Tls {
     pub key: PathBuf,
     /// Check the engine's certificate against `ca` (Docker's `--tlsverify`).
     pub verify: bool,
+    /// The groups.yaml key that configured it; none when it comes from the environment.
+    #[serde(skip)]
+    pub configured_at: Option<String>,
 }
 
 /// Where jdeploy sends a host's Docker API calls.

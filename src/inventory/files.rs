@@ -44,13 +44,11 @@ pub fn check_files(inventory: &Inventory) -> Result<(), Diagnostics> {
             ("client key", &tls.key),
         ] {
             if checked.insert(path) && !path.is_file() {
-                let key = format!("hosts.{}.tls", host.name);
                 let message = format!("{what} for {} not found at {}", host.name, path.display());
-                errors.push(if inventory.source_map.get(&key).is_some() {
-                    inventory.error_at(&key, message)
-                } else {
-                    Diagnostic::error(&inventory.file, message)
-                        .help("TLS material comes from DOCKER_CERT_PATH")
+                errors.push(match &tls.configured_at {
+                    Some(key) => inventory.error_at(key, message),
+                    None => Diagnostic::error(&inventory.file, message)
+                        .help("TLS material comes from DOCKER_CERT_PATH"),
                 });
             }
         }

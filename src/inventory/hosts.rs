@@ -44,12 +44,7 @@ pub fn resolve_hosts(
         };
         let identity = address.identity();
         let host_settings = configured.get(&identity);
-        let endpoint = match endpoint(
-            address,
-            host_settings.map(|(_, host)| *host),
-            base_dir,
-            options,
-        ) {
+        let endpoint = match endpoint(address, host_settings.copied(), base_dir, options) {
             Ok(endpoint) => endpoint,
             Err(message) => {
                 let at = match host_settings {
@@ -117,7 +112,7 @@ fn configured_hosts<'a>(
 
 fn endpoint(
     address: Address,
-    configured: Option<&RawHost>,
+    configured: Option<(&str, &RawHost)>,
     base_dir: &Path,
     options: &LoadOptions,
 ) -> Result<Endpoint, String> {
@@ -125,8 +120,8 @@ fn endpoint(
         Address::Unix(path) => return Ok(Endpoint::Unix { path }),
         Address::Tcp { host, port, https } => (host, port, https),
     };
-    let tls = match configured.and_then(|host| host.tls.as_ref()) {
-        Some(tls) => Some(tls_files(tls, base_dir)?),
+    let tls = match configured.and_then(|(name, host)| Some((name, host.tls.as_ref()?))) {
+        Some((name, tls)) => Some(tls_files(tls, base_dir, format!("hosts.{name}.tls"))?),
         None if https || options.docker_tls_verify => match &options.docker_cert_path {
             Some(dir) => Some(tls_in(dir)),
             None => {
@@ -147,11 +142,12 @@ fn tls_in(dir: &Path) -> Tls {
         cert: dir.join("cert.pem"),
         key: dir.join("key.pem"),
         verify: true,
+        configured_at: None,
     }
 }
 
 /// Explicit files win over `cert_path`.
-fn tls_files(raw: &RawTls, base_dir: &Path) -> Result<Tls, String> {
+fn tls_files(raw: &RawTls, base_dir: &Path, configured_at: String) -> Result<Tls, String> {
     let from_dir = raw
         .cert_path
         .as_deref()
@@ -178,5 +174,6 @@ fn tls_files(raw: &RawTls, base_dir: &Path) -> Result<Tls, String> {
             "key",
         )?,
         verify: raw.verify.unwrap_or(true),
+        configured_at: Some(configured_at),
     })
 }
