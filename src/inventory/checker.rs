@@ -36,10 +36,7 @@ impl Checker {
     }
 
     fn push(&mut self, diagnostic: Diagnostic, key: &str, help: Option<String>) {
-        let mut diagnostic = diagnostic.at(self.map.get(key)).help_opt(help);
-        if !key.is_empty() {
-            diagnostic = diagnostic.key(key);
-        }
+        let diagnostic = self.map.locate(diagnostic.help_opt(help), key);
         self.diagnostics.push(diagnostic);
     }
 

@@ -165,12 +165,8 @@ impl Inventory {
 
     /// An error at `key` of the file (`key` empty: the file as a whole).
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
-        let diagnostic = Diagnostic::error(&self.file, message).at(self.source_map.get(key));
-        if key.is_empty() {
-            diagnostic
-        } else {
-            diagnostic.key(key)
-        }
+        self.source_map
+            .locate(Diagnostic::error(&self.file, message), key)
     }
 
     /// `create` needs an image; this says, in the file's terms, when a group has none.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, Span};
 
-use super::diagnostic::Location;
+use super::diagnostic::{Diagnostic, Location};
 
 /// Maps a key path (`units[2].dockers[0]`, the notation serde_yaml uses in its own errors) to
 /// where its value starts. Collections point at their key, scalars at the value itself.
@@ -79,6 +79,16 @@ impl SourceMap {
 
     pub fn get(&self, path: &str) -> Option<Location> {
         self.locations.get(path).copied()
+    }
+
+    /// Places `diagnostic` at `key`; an empty key means the file as a whole.
+    pub fn locate(&self, diagnostic: Diagnostic, key: &str) -> Diagnostic {
+        let diagnostic = diagnostic.at(self.get(key));
+        if key.is_empty() {
+            diagnostic
+        } else {
+            diagnostic.key(key)
+        }
     }
 
     /// Records a node that is a value in its parent and returns its path.

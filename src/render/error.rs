@@ -12,7 +12,7 @@ pub struct RenderError {
     pub template: String,
     pub line: Option<usize>,
     pub message: String,
-    /// `group/container on host`, when the error depends on the container rendered.
+    /// `container on host`, when the error depends on the container rendered.
     pub container: Option<String>,
 }
 
