@@ -10,6 +10,9 @@ Examples:
   jdeploy groups                                list groups, their hosts and core units
   jdeploy render --group product_2 --monitor --mode dev_new
                                                 print each container's /run.sh for review
+  jdeploy create --group product                create and start the group's containers
+  jdeploy deploy --group product_2 --monitor --mode dev_new
+                                                write /run.sh and code, restart, core first
   jdeploy -f fleet/groups.yaml validate --json  machine-readable result for CI
 
 Exit status: 0 success, 1 some units failed, 2 usage or input error (nothing was changed).";
@@ -75,6 +78,18 @@ pub enum Command {
     )]
     Render(RenderArgs),
 
+    /// Create and start every container of a group on its host, all hosts at once.
+    #[command(
+        after_help = "Examples:\n  jdeploy create --group product\n  jdeploy create --group product --recreate    replace containers whose configuration changed\n  jdeploy create --group product --force       replace them all"
+    )]
+    Create(CreateArgs),
+
+    /// Render /run.sh, copy code in and restart every container of a group, core units first.
+    #[command(
+        after_help = "Examples:\n  jdeploy deploy --group product_2 --monitor --mode dev_new\n  jdeploy deploy --group product --json"
+    )]
+    Deploy(DeployArgs),
+
     /// List groups with their units, hosts and core units.
     #[command(after_help = "Examples:\n  jdeploy groups\n  jdeploy groups --group product --json")]
     Groups(GroupsArgs),
@@ -125,4 +140,29 @@ pub struct GroupsArgs {
     /// Only this group.
     #[arg(short, long, value_name = "GROUP")]
     pub group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The group whose containers to create.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: String,
+
+    /// Replace containers whose configuration differs from groups.yaml.
+    #[arg(long)]
+    pub recreate: bool,
+
+    /// Replace every container of the group, changed or not.
+    #[arg(long, conflicts_with = "recreate")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The group to deploy.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: String,
+
+    #[command(flatten)]
+    pub flags: DeployFlags,
 }

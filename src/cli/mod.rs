@@ -57,6 +57,8 @@ fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatus> {
         Command::Validate(args) => commands::validate(args, settings),
         Command::Render(args) => commands::render(args, settings),
         Command::Groups(args) => commands::groups(args, settings),
+        Command::Create(args) => commands::create(args, settings),
+        Command::Deploy(args) => commands::deploy(args, settings),
     }
 }
 

@@ -94,6 +94,14 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
 
 /// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
 /// emptying before it, somewhere else than it reads.
+/// Where deploy keeps each container's releases; no template or copy may write there.
+pub const RELEASES_ROOT: &str = "/.jdeploy";
+
+fn is_reserved(dest: &str) -> bool {
+    let dest = dest.trim_end_matches('/');
+    dest == RELEASES_ROOT || dest.starts_with(&format!("{RELEASES_ROOT}/"))
+}
+
 fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
     let problem = if !dest.starts_with('/') {
         Some(format!(
@@ -101,6 +109,12 @@ fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
         ))
     } else if dest.split('/').any(|part| part == "." || part == "..") {
         Some(format!("`{dest}` must not contain `.` or `..`"))
+    } else if dest.trim_matches('/').is_empty() {
+        Some("`/` cannot be a destination: name a file or directory under it".to_string())
+    } else if is_reserved(dest) {
+        Some(format!(
+            "`{dest}` is under {RELEASES_ROOT}, where jdeploy keeps its releases"
+        ))
     } else {
         None
     };

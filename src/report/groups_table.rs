@@ -1,7 +1,8 @@
 //! The `groups` table: every group with its units, hosts and core.
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{Cell, ContentArrangement, Table};
+use comfy_table::Cell;
+
+use super::{plain_table, table_text};
 
 use crate::inventory::{Group, Inventory};
 
@@ -10,11 +11,7 @@ pub fn groups_table<'a>(
     inventory: &Inventory,
     groups: impl IntoIterator<Item = &'a Group>,
 ) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["GROUP", "IMAGE", "HOST", "ENDPOINT", "CORE", "CONTAINERS"]);
+    let mut table = plain_table(["GROUP", "IMAGE", "HOST", "ENDPOINT", "CORE", "CONTAINERS"]);
     for group in groups {
         for (index, unit) in inventory.units_of(&group.name).enumerate() {
             let (name, image) = if index == 0 {
@@ -32,12 +29,5 @@ pub fn groups_table<'a>(
             ]);
         }
     }
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
-    table
-        .lines()
-        .map(|line| line.trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    table_text(&mut table)
 }

@@ -1,10 +1,22 @@
-//! What the operator sees: diagnostics, tables and JSON, on a terminal or in CI logs.
+//! What the operator sees: diagnostics, tables, progress and JSON, on a terminal or in CI logs.
 
 mod groups_table;
+mod lines;
+mod outcomes;
 mod printer;
+mod progress;
 
 pub use groups_table::groups_table;
+pub use lines::LineReporter;
+pub use outcomes::{outcomes_table, summary_line, OutcomesJson};
 pub use printer::Printer;
+pub use progress::ProgressReporter;
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{ContentArrangement, Table};
+use console::Style;
+
+use crate::rollout::Status;
 
 /// `1 group`, `3 groups`.
 pub fn count(n: usize, noun: &str) -> String {
@@ -13,4 +25,35 @@ pub fn count(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+fn status_style(status: Status) -> Style {
+    match status {
+        Status::Failed => Style::new().red().bold(),
+        Status::Skipped | Status::Differs => Style::new().yellow(),
+        Status::Unchanged => Style::new().dim(),
+        _ => Style::new().green(),
+    }
+}
+
+/// A borderless table with its columns two spaces apart, as `docker ps` prints.
+fn plain_table(header: impl Into<comfy_table::Row>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    table
+}
+
+/// The table as text, without trailing blanks.
+fn table_text(table: &mut Table) -> String {
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table
+        .lines()
+        .map(|line| line.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

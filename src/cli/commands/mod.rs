@@ -1,9 +1,14 @@
 //! One file per command; each returns the exit status its outcome deserves.
 
+mod create;
+mod deploy;
 mod groups;
 mod render;
+mod rollout;
 mod validate;
 
+pub use create::create;
+pub use deploy::deploy;
 pub use groups::groups;
 pub use render::render;
 pub use validate::validate;

@@ -1,0 +1,179 @@
+//! The archive deploy unpacks at `/` in a container, and its content address.
+//!
+//! Rendered files are written under `/.jdeploy/releases/<id>/` and then hard-linked into
+//! place by later entries of the same archive. The engine replaces a path by unlinking it
+//! and linking the new file in one step, so an interrupted upload leaves each destination
+//! with its old content or its new content, never part of a file.
+
+mod tree;
+
+pub use tree::{read_tree, CopyTree, ReadError, TreeEntry};
+
+use sha2::{Digest, Sha256};
+use tar::{EntryType, Header};
+
+use crate::inventory::RELEASES_ROOT;
+use crate::render::RenderedContainer;
+
+/// What deploy uploads into one container.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// SHA-256 over every path, mode and byte the bundle writes.
+    pub release: String,
+    pub archive: bytes::Bytes,
+}
+
+impl Bundle {
+    /// Where this bundle's rendered files live inside the container.
+    pub fn release_dir(&self) -> String {
+        format!("{RELEASES_ROOT}/{}", self.release)
+    }
+}
+
+/// `mtime` stamps the files written (seconds since the epoch).
+pub fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
+    let release = release_id(rendered, copies);
+    let mut archive = Archive::new(mtime);
+    for copy in copies {
+        let dest = relative(&copy.dest);
+        if copy.clean {
+            // Docker replaces an existing directory by a non-directory of the same name, so
+            // a symlink entry followed by a directory entry empties `dest`.
+            archive.symlink(&dest, ".");
+            archive.dir(&dest, 0o755);
+        }
+        for entry in &copy.entries {
+            match entry {
+                TreeEntry::Dir { path, mode } => archive.dir(&join(&dest, path), *mode),
+                TreeEntry::File { path, mode, data } => {
+                    archive.file(&join(&dest, path), *mode, data)
+                }
+                TreeEntry::Symlink { path, target } => archive.symlink(&join(&dest, path), target),
+            }
+        }
+    }
+    let release_dir = relative(&format!("{RELEASES_ROOT}/{release}"));
+    for file in &rendered.files {
+        let staged = join(&release_dir, &relative(&file.dest));
+        archive.file(&staged, file.mode, file.content.as_bytes());
+        archive.hard_link(&relative(&file.dest), &staged);
+    }
+    Bundle {
+        release,
+        archive: archive.finish().into(),
+    }
+}
+
+fn release_id(rendered: &RenderedContainer, copies: &[CopyTree]) -> String {
+    let mut hash = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    for file in &rendered.files {
+        field(b"file");
+        field(file.dest.as_bytes());
+        field(&file.mode.to_le_bytes());
+        field(file.content.as_bytes());
+    }
+    for copy in copies {
+        field(b"copy");
+        field(copy.dest.as_bytes());
+        field(&[u8::from(copy.clean)]);
+        for entry in &copy.entries {
+            match entry {
+                TreeEntry::Dir { path, mode } => {
+                    field(b"dir");
+                    field(path.as_bytes());
+                    field(&mode.to_le_bytes());
+                }
+                TreeEntry::File { path, mode, data } => {
+                    field(b"file");
+                    field(path.as_bytes());
+                    field(&mode.to_le_bytes());
+                    field(data);
+                }
+                TreeEntry::Symlink { path, target } => {
+                    field(b"symlink");
+                    field(path.as_bytes());
+                    field(target.as_bytes());
+                }
+            }
+        }
+    }
+    format!("{:x}", hash.finalize())
+}
+
+/// Archive paths are relative to `/`, where the engine unpacks them.
+fn relative(path: &str) -> String {
+    path.trim_start_matches('/')
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn join(dir: &str, path: &str) -> String {
+    format!("{dir}/{path}")
+}
+
+/// A tar archive in memory; owned by root, as files written by the engine would be.
+struct Archive {
+    builder: tar::Builder<Vec<u8>>,
+    /// Seconds since the epoch, stamped on every entry; not part of the release id.
+    mtime: u64,
+}
+
+impl Archive {
+    fn new(mtime: u64) -> Self {
+        Self {
+            builder: tar::Builder::new(Vec::new()),
+            mtime,
+        }
+    }
+
+    fn header(&self, kind: EntryType, mode: u32, size: u64) -> Header {
+        let mut header = Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_mode(mode);
+        header.set_size(size);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(self.mtime);
+        header
+    }
+
+    fn dir(&mut self, path: &str, mode: u32) {
+        let mut header = self.header(EntryType::Directory, mode, 0);
+        self.append(&mut header, path, &[][..]);
+    }
+
+    fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
+        let mut header = self.header(EntryType::Regular, mode, data.len() as u64);
+        self.append(&mut header, path, data);
+    }
+
+    fn symlink(&mut self, path: &str, target: &str) {
+        let mut header = self.header(EntryType::Symlink, 0o777, 0);
+        self.builder
+            .append_link(&mut header, path, target)
+            .expect("writing to memory cannot fail");
+    }
+
+    fn hard_link(&mut self, path: &str, target: &str) {
+        let mut header = self.header(EntryType::Link, 0o644, 0);
+        self.builder
+            .append_link(&mut header, path, target)
+            .expect("writing to memory cannot fail");
+    }
+
+    fn append(&mut self, header: &mut Header, path: &str, data: &[u8]) {
+        self.builder
+            .append_data(header, path, data)
+            .expect("writing to memory cannot fail");
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.builder
+            .into_inner()
+            .expect("writing to memory cannot fail")
+    }
+}

@@ -1,0 +1,39 @@
+//! `jdeploy create`: every container of a group, created and started on its host.
+
+use std::time::Instant;
+
+use super::load_inventory;
+use super::rollout::{connector, finish, reporter, runtime};
+use crate::cli::args::CreateArgs;
+use crate::cli::settings::Settings;
+use crate::cli::ExitStatus;
+use crate::plan::{desired_containers, Recreate};
+use crate::rollout;
+
+pub fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let inventory = load_inventory(settings)?;
+    let group = inventory.select_group(&args.group)?;
+    let image = inventory.require_image(group)?;
+    let desired = desired_containers(&inventory, group, image);
+    let recreate = match (args.force, args.recreate) {
+        (true, _) => Recreate::All,
+        (false, true) => Recreate::Changed,
+        (false, false) => Recreate::Never,
+    };
+    let started = Instant::now();
+    let reporter = reporter(settings, "create");
+    let outcomes = runtime()?.block_on(rollout::create(
+        &connector(&inventory, group),
+        desired,
+        recreate,
+        inventory.connection.parallel,
+        reporter.as_ref(),
+    ));
+    finish(
+        settings,
+        "create",
+        &group.name,
+        &outcomes,
+        started.elapsed(),
+    )
+}

@@ -1,0 +1,106 @@
+//! Opening a client for a host: plain tcp, TLS with client certificates, or a unix socket.
+
+use std::time::Duration;
+
+use bollard::{Docker, API_DEFAULT_VERSION};
+
+use super::docker::DockerEngine;
+use super::error::EngineError;
+use super::Connector;
+use crate::inventory::endpoint::{Endpoint, Tls};
+use crate::inventory::Host;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions {
+    /// How long a host may take to answer its first request (`connection.timeout`).
+    pub connect_timeout: u32,
+    /// How long any later request may take; restarts wait for the stop timeout first.
+    pub request_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DockerConnector(pub ConnectOptions);
+
+impl Connector for DockerConnector {
+    type Engine = DockerEngine;
+
+    async fn connect(&self, host: &Host) -> Result<DockerEngine, EngineError> {
+        connect(host, self.0).await
+    }
+}
+
+/// Connects and agrees on an API version within the connect timeout, so an unreachable
+/// host fails in seconds whatever the transport.
+pub async fn connect(host: &Host, options: ConnectOptions) -> Result<DockerEngine, EngineError> {
+    let endpoint = host.endpoint.to_string();
+    let unreachable = |cause: String| EngineError::Unreachable {
+        endpoint: endpoint.clone(),
+        cause,
+    };
+    let seconds = u64::from(options.connect_timeout);
+    let client = client_for(&host.endpoint, seconds).map_err(|err| unreachable(err.to_string()))?;
+    let negotiated =
+        tokio::time::timeout(Duration::from_secs(seconds), client.negotiate_version()).await;
+    let client = match negotiated {
+        Err(_) | Ok(Err(bollard::errors::Error::RequestTimeoutError)) => {
+            return Err(EngineError::ConnectTimeout {
+                endpoint,
+                seconds: options.connect_timeout,
+            })
+        }
+        Ok(Err(err)) => return Err(unreachable(cause(&err))),
+        Ok(Ok(client)) => client,
+    };
+    Ok(DockerEngine::new(client.with_timeout(Duration::from_secs(
+        options.request_timeout,
+    ))))
+}
+
+fn client_for(endpoint: &Endpoint, timeout: u64) -> Result<Docker, bollard::errors::Error> {
+    match endpoint {
+        Endpoint::Unix { path } => {
+            Docker::connect_with_unix(&path.to_string_lossy(), timeout, API_DEFAULT_VERSION)
+        }
+        Endpoint::Tcp { host, port, tls } => {
+            let address = if host.contains(':') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            };
+            match tls {
+                None => Docker::connect_with_http(&address, timeout, API_DEFAULT_VERSION),
+                Some(tls) => connect_tls(&address, tls, timeout),
+            }
+        }
+    }
+}
+
+fn connect_tls(address: &str, tls: &Tls, timeout: u64) -> Result<Docker, bollard::errors::Error> {
+    if !tls.verify {
+        return Err(bollard::errors::Error::IOError {
+            err: std::io::Error::other(
+                "TLS without checking the engine's certificate is not supported; \
+                 set DOCKER_TLS_VERIFY=1 or `tls.verify: true`",
+            ),
+        });
+    }
+    Docker::connect_with_ssl(
+        address,
+        &tls.key,
+        &tls.cert,
+        &tls.ca,
+        timeout,
+        API_DEFAULT_VERSION,
+    )
+}
+
+/// The innermost cause, which names what went wrong ("Connection refused"), rather
+/// than hyper's outer "client error (Connect)".
+pub(super) fn cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = err;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let text = innermost.to_string();
+    text.split(" (os error").next().unwrap_or(&text).to_string()
+}

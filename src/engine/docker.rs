@@ -1,0 +1,156 @@
+//! The Engine trait over bollard.
+
+use bollard::errors::Error as BollardError;
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions, RestartContainerOptions,
+    StopContainerOptions, UploadToContainerOptions,
+};
+use bollard::{body_full, Docker};
+use bytes::Bytes;
+
+use super::connect::cause;
+use super::error::EngineError;
+use super::request::create_body;
+use super::Engine;
+use crate::plan::{ContainerState, DesiredContainer, ObservedContainer};
+
+#[derive(Debug, Clone)]
+pub struct DockerEngine {
+    client: Docker,
+}
+
+impl DockerEngine {
+    pub fn new(client: Docker) -> Self {
+        Self { client }
+    }
+
+    /// The bollard client, for callers that need what the trait does not offer.
+    pub fn client(&self) -> &Docker {
+        &self.client
+    }
+
+    fn fail(&self, err: BollardError, container: &str) -> EngineError {
+        classify(err, container, self.client.timeout().as_secs())
+    }
+}
+
+impl Engine for DockerEngine {
+    async fn list(&self) -> Result<Vec<ObservedContainer>, EngineError> {
+        let options = ListContainersOptions {
+            all: true,
+            ..Default::default()
+        };
+        let summaries = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(|err| self.fail(err, ""))?;
+        Ok(summaries
+            .into_iter()
+            .filter_map(|summary| {
+                // Docker lists names with a leading slash, one per link; the first is the name.
+                let name = summary.names?.first()?.trim_start_matches('/').to_string();
+                Some(ObservedContainer {
+                    name,
+                    id: summary.id.unwrap_or_default(),
+                    state: summary
+                        .state
+                        .map(|state| ContainerState::parse(&state.to_string()))
+                        .unwrap_or(ContainerState::Unknown),
+                    labels: summary.labels.unwrap_or_default().into_iter().collect(),
+                })
+            })
+            .collect())
+    }
+
+    async fn create(&self, desired: &DesiredContainer) -> Result<(), EngineError> {
+        let options = CreateContainerOptions {
+            name: Some(desired.name.clone()),
+            ..Default::default()
+        };
+        self.client
+            .create_container(Some(options), create_body(desired))
+            .await
+            .map(drop)
+            .map_err(|err| self.fail(err, &desired.name))
+    }
+
+    async fn start(&self, name: &str) -> Result<(), EngineError> {
+        self.client
+            .start_container(name, None)
+            .await
+            .map_err(|err| self.fail(err, name))
+    }
+
+    async fn remove(&self, name: &str, stop_timeout: u32) -> Result<(), EngineError> {
+        let stop = StopContainerOptions {
+            t: Some(stop_timeout as i32),
+            ..Default::default()
+        };
+        self.client
+            .stop_container(name, Some(stop))
+            .await
+            .map_err(|err| self.fail(err, name))?;
+        let remove = RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        self.client
+            .remove_container(name, Some(remove))
+            .await
+            .map_err(|err| self.fail(err, name))
+    }
+
+    async fn restart(&self, name: &str, stop_timeout: u32) -> Result<(), EngineError> {
+        let options = RestartContainerOptions {
+            t: Some(stop_timeout as i32),
+            ..Default::default()
+        };
+        self.client
+            .restart_container(name, Some(options))
+            .await
+            .map_err(|err| self.fail(err, name))
+    }
+
+    async fn upload(&self, name: &str, archive: Bytes) -> Result<(), EngineError> {
+        let options = UploadToContainerOptions {
+            path: "/".into(),
+            ..Default::default()
+        };
+        self.client
+            .upload_to_container(name, Some(options), body_full(archive))
+            .await
+            .map_err(|err| self.fail(err, name))
+    }
+}
+
+/// Turns bollard's errors into the few cases an operator tells apart.
+fn classify(err: BollardError, container: &str, timeout: u64) -> EngineError {
+    match err {
+        BollardError::DockerResponseServerError {
+            status_code,
+            message,
+        } => {
+            let lower = message.to_lowercase();
+            if status_code == 404 && lower.contains("no such image") {
+                let image = message.rsplit(": ").next().unwrap_or(&message).to_string();
+                EngineError::NoSuchImage { image }
+            } else if status_code == 404 && lower.contains("no such container") {
+                EngineError::NoSuchContainer {
+                    name: container.to_string(),
+                }
+            } else if status_code == 409 && lower.contains("is already in use") {
+                EngineError::NameConflict {
+                    name: container.to_string(),
+                }
+            } else {
+                EngineError::Api {
+                    status: status_code,
+                    message,
+                }
+            }
+        }
+        BollardError::RequestTimeoutError => EngineError::Timeout { seconds: timeout },
+        other => EngineError::Other(cause(&other)),
+    }
+}

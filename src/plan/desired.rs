@@ -1,0 +1,107 @@
+//! Each container a group should have, with the labels and hash jdeploy records on it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::inventory::container::{Mount, PortBinding};
+use crate::inventory::{Group, Host, Inventory};
+use crate::labels;
+
+/// Everything `create` gives Docker for one container; its hash decides whether an
+/// existing container still matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredSpec {
+    pub image: String,
+    pub command: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub restart: String,
+    pub stop_timeout: u32,
+    /// The operator's labels; jdeploy's own are derived from the rest.
+    pub labels: BTreeMap<String, String>,
+    pub group: String,
+    pub core: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DesiredContainer {
+    pub name: String,
+    pub host: Host,
+    pub spec: DesiredSpec,
+    /// The hex SHA-256 of `spec` as JSON.
+    pub config_hash: String,
+}
+
+impl DesiredSpec {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a spec is plain data")
+    }
+
+    pub fn hash(&self) -> String {
+        format!("{:x}", Sha256::digest(self.to_json().as_bytes()))
+    }
+}
+
+impl DesiredContainer {
+    /// The operator's labels plus jdeploy's: group, core, the config hash and the config.
+    pub fn all_labels(&self) -> BTreeMap<String, String> {
+        let mut all = self.spec.labels.clone();
+        all.insert(labels::GROUP.into(), self.spec.group.clone());
+        all.insert(labels::CORE.into(), self.spec.core.to_string());
+        all.insert(labels::CONFIG_HASH.into(), self.config_hash.clone());
+        all.insert(labels::CONFIG.into(), self.spec.to_json());
+        all
+    }
+}
+
+/// The containers of `group` as `create` should make them, in file order.
+pub fn desired_containers(
+    inventory: &Inventory,
+    group: &Group,
+    image: &str,
+) -> Vec<DesiredContainer> {
+    let container = &group.container;
+    inventory
+        .members(&group.name)
+        .map(|member| {
+            let spec = DesiredSpec {
+                image: image.to_string(),
+                command: container.command.clone(),
+                env: container.env.clone(),
+                ports: container.ports.iter().map(port_text).collect(),
+                volumes: container.volumes.iter().map(mount_text).collect(),
+                restart: container.restart.to_string(),
+                stop_timeout: container.stop_timeout,
+                labels: container.labels.clone(),
+                group: group.name.clone(),
+                core: member.is_core(),
+            };
+            DesiredContainer {
+                name: member.container.to_string(),
+                host: member.host().clone(),
+                config_hash: spec.hash(),
+                spec,
+            }
+        })
+        .collect()
+}
+
+fn port_text(port: &PortBinding) -> String {
+    let ip = match &port.host_ip {
+        Some(ip) if ip.contains(':') => format!("[{ip}]:"),
+        Some(ip) => format!("{ip}:"),
+        None => String::new(),
+    };
+    format!(
+        "{ip}{}:{}/{}",
+        port.host_port, port.container_port, port.protocol
+    )
+}
+
+fn mount_text(mount: &Mount) -> String {
+    let mode = if mount.read_only { "ro" } else { "rw" };
+    format!("{}:{}:{mode}", mount.source, mount.target)
+}

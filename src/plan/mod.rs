@@ -1,0 +1,12 @@
+//! What must change: the desired containers against what the engines report. Pure: no I/O.
+
+mod create;
+mod desired;
+mod observed;
+
+pub use create::{plan_create, CreateAction, CreateStep, Recreate};
+pub use desired::{desired_containers, DesiredContainer, DesiredSpec};
+pub use observed::{ContainerState, ObservedContainer};
+
+#[cfg(test)]
+pub(crate) mod tests;

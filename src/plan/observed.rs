@@ -1,0 +1,43 @@
+//! What an engine reports about a container, reduced to what plans need.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerState {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Exited,
+    Dead,
+    Removing,
+    Unknown,
+}
+
+impl ContainerState {
+    pub fn parse(state: &str) -> Self {
+        match state {
+            "created" => Self::Created,
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "restarting" => Self::Restarting,
+            "exited" => Self::Exited,
+            "dead" => Self::Dead,
+            "removing" => Self::Removing,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Running or about to be: nothing to start.
+    pub fn is_up(self) -> bool {
+        matches!(self, Self::Running | Self::Restarting)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ObservedContainer {
+    pub name: String,
+    pub id: String,
+    pub state: ContainerState,
+    pub labels: BTreeMap<String, String>,
+}

@@ -1,0 +1,150 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::inventory::endpoint::Endpoint;
+use crate::inventory::Host;
+use crate::labels;
+
+pub(crate) fn host(name: &str) -> Host {
+    Host {
+        name: name.to_string(),
+        endpoint: Endpoint::Tcp {
+            host: name.to_string(),
+            port: 2375,
+            tls: None,
+        },
+        identity: format!("{name}:2375"),
+    }
+}
+
+pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
+    let spec = DesiredSpec {
+        image: "app:1".into(),
+        command: vec!["sh".into(), "/run.sh".into()],
+        env: BTreeMap::from([("TZ".into(), "UTC".into())]),
+        ports: vec![],
+        volumes: vec![],
+        restart: "unless-stopped".into(),
+        stop_timeout: 10,
+        labels: BTreeMap::new(),
+        group: "g".into(),
+        core,
+    };
+    DesiredContainer {
+        name: name.into(),
+        host: host("10.0.0.1"),
+        config_hash: spec.hash(),
+        spec,
+    }
+}
+
+/// What the engine would list for a container jdeploy created from `desired`.
+fn observed_from(desired: &DesiredContainer, state: ContainerState) -> ObservedContainer {
+    ObservedContainer {
+        name: desired.name.clone(),
+        id: "abc".into(),
+        state,
+        labels: desired.all_labels(),
+    }
+}
+
+fn plan_one(
+    desired: DesiredContainer,
+    found: Option<ObservedContainer>,
+    recreate: Recreate,
+) -> CreateStep {
+    plan_create(vec![desired], |_| found.clone(), recreate)
+        .remove(0)
+        .step
+}
+
+#[test]
+fn a_missing_container_is_created() {
+    assert_eq!(
+        plan_one(desired("a", false), None, Recreate::Never),
+        CreateStep::Create
+    );
+}
+
+#[test]
+fn a_matching_container_is_left_alone_or_started() {
+    let want = desired("a", false);
+    let running = observed_from(&want, ContainerState::Running);
+    let exited = observed_from(&want, ContainerState::Exited);
+    assert_eq!(
+        plan_one(want.clone(), Some(running), Recreate::Changed),
+        CreateStep::Unchanged
+    );
+    assert_eq!(
+        plan_one(want, Some(exited), Recreate::Never),
+        CreateStep::Start
+    );
+}
+
+#[test]
+fn a_changed_container_says_what_changed() {
+    let old = desired("a", false);
+    let found = observed_from(&old, ContainerState::Running);
+    let mut new = old.clone();
+    new.spec.image = "app:2".into();
+    new.spec.env.insert("TZ".into(), "CET".into());
+    new.spec.env.insert("DEBUG".into(), "1".into());
+    new.config_hash = new.spec.hash();
+    let changes = vec![
+        "env.DEBUG: added 1".to_string(),
+        "env.TZ: UTC -> CET".to_string(),
+        "image: app:1 -> app:2".to_string(),
+    ];
+    assert_eq!(
+        plan_one(new.clone(), Some(found.clone()), Recreate::Never),
+        CreateStep::Differs {
+            changes: changes.clone()
+        }
+    );
+    assert_eq!(
+        plan_one(new, Some(found), Recreate::Changed),
+        CreateStep::Replace { changes }
+    );
+}
+
+#[test]
+fn force_replaces_even_unchanged_containers() {
+    let want = desired("a", true);
+    let found = observed_from(&want, ContainerState::Running);
+    assert_eq!(
+        plan_one(want, Some(found), Recreate::All),
+        CreateStep::Replace {
+            changes: vec!["--force".into()]
+        }
+    );
+}
+
+#[test]
+fn a_container_jdeploy_did_not_make_is_never_taken_silently() {
+    let want = desired("a", false);
+    let foreign = ObservedContainer {
+        name: "a".into(),
+        id: "f".into(),
+        state: ContainerState::Running,
+        labels: BTreeMap::new(),
+    };
+    assert_eq!(
+        plan_one(want, Some(foreign), Recreate::Never),
+        CreateStep::Differs {
+            changes: vec!["not created by jdeploy (no io.jdeploy labels)".into()]
+        }
+    );
+}
+
+#[test]
+fn labels_carry_group_core_and_hash_under_one_namespace() {
+    let want = desired("a", true);
+    let all = want.all_labels();
+    assert_eq!(all[labels::GROUP], "g");
+    assert_eq!(all[labels::CORE], "true");
+    assert_eq!(all[labels::CONFIG_HASH], want.config_hash);
+    assert!(all.keys().all(|key| labels::is_jdeploy_label(key)));
+    // The hash is stable and changes with the configuration.
+    assert_eq!(want.spec.hash(), desired("a", true).spec.hash());
+    assert_ne!(want.spec.hash(), desired("a", false).spec.hash());
+}

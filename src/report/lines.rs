@@ -1,0 +1,60 @@
+//! Plain lines for CI logs: one per step and per outcome, timestamped, no escape codes.
+//!
+//! `2026-11-22T10:04:05Z deploy product_2 jl_core_3_1@127.0.0.3 core restarting`
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use crate::rollout::{Outcome, Reporter, UnitKey};
+
+pub struct LineReporter {
+    action: String,
+}
+
+impl LineReporter {
+    pub fn new(action: &str) -> Self {
+        Self {
+            action: action.to_string(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let now = humantime::format_rfc3339_seconds(SystemTime::now());
+        // A closed stderr must not stop a rollout halfway.
+        let _ = writeln!(std::io::stderr().lock(), "{now} {} {text}", self.action);
+    }
+
+    fn unit(unit: &UnitKey) -> String {
+        let role = if unit.core { "core" } else { "unit" };
+        format!("{} {unit} {role}", unit.group)
+    }
+}
+
+impl Reporter for LineReporter {
+    fn begin(&self, units: &[UnitKey]) {
+        self.line(&format!("starting: {} container(s)", units.len()));
+    }
+
+    fn step(&self, unit: &UnitKey, step: &str) {
+        self.line(&format!("{} {}", Self::unit(unit), step.replace(' ', "-")));
+    }
+
+    fn finish(&self, outcome: &Outcome) {
+        let detail = if outcome.detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", outcome.detail)
+        };
+        self.line(&format!(
+            "{} {}{detail}",
+            Self::unit(&outcome.unit),
+            outcome.status.as_str()
+        ));
+    }
+
+    fn note(&self, message: &str) {
+        self.line(&format!("note: {message}"));
+    }
+
+    fn end(&self) {}
+}

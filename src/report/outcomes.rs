@@ -1,0 +1,101 @@
+//! The end of a rollout: a table of every container's outcome, a one-line total, or JSON.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use comfy_table::{Cell, Color};
+use serde::Serialize;
+
+use super::{count, plain_table, table_text};
+use crate::rollout::{Outcome, Status};
+
+pub fn outcomes_table(outcomes: &[Outcome], color: bool) -> String {
+    let mut table = plain_table([
+        "GROUP",
+        "CONTAINER",
+        "HOST",
+        "CORE",
+        "RESULT",
+        "TIME",
+        "DETAIL",
+    ]);
+    for outcome in outcomes {
+        let mut status = Cell::new(outcome.status.as_str());
+        if color {
+            status = status.fg(status_color(outcome.status));
+        }
+        table.add_row([
+            Cell::new(&outcome.unit.group),
+            Cell::new(&outcome.unit.container),
+            Cell::new(&outcome.unit.host),
+            Cell::new(if outcome.unit.core { "yes" } else { "" }),
+            status,
+            Cell::new(format!("{:.1}s", outcome.elapsed.as_secs_f64())),
+            Cell::new(&outcome.detail),
+        ]);
+    }
+    if color {
+        table.enforce_styling();
+    }
+    table_text(&mut table)
+}
+
+/// `deploy product_2: 3 deployed, 1 failed in 2.4s`
+pub fn summary_line(action: &str, group: &str, outcomes: &[Outcome], elapsed: Duration) -> String {
+    let counts = status_counts(outcomes);
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(status, n)| format!("{n} {status}"))
+        .collect();
+    let parts = if parts.is_empty() {
+        count(0, "container")
+    } else {
+        parts.join(", ")
+    };
+    format!("{action} {group}: {parts} in {:.1}s", elapsed.as_secs_f64())
+}
+
+fn status_counts(outcomes: &[Outcome]) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for outcome in outcomes {
+        *counts.entry(outcome.status.as_str()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[derive(Serialize)]
+pub struct OutcomesJson<'a> {
+    pub ok: bool,
+    pub command: &'a str,
+    pub group: &'a str,
+    pub counts: BTreeMap<&'static str, usize>,
+    pub elapsed: f64,
+    pub units: &'a [Outcome],
+}
+
+impl<'a> OutcomesJson<'a> {
+    pub fn new(
+        command: &'a str,
+        group: &'a str,
+        outcomes: &'a [Outcome],
+        elapsed: Duration,
+    ) -> Self {
+        Self {
+            ok: !outcomes.iter().any(|outcome| outcome.status.is_failure()),
+            command,
+            group,
+            counts: status_counts(outcomes),
+            elapsed: (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            units: outcomes,
+        }
+    }
+}
+
+fn status_color(status: Status) -> Color {
+    match status {
+        Status::Failed => Color::Red,
+        Status::Skipped | Status::Differs => Color::Yellow,
+        Status::Unchanged => Color::Grey,
+        _ => Color::Green,
+    }
+}
