@@ -12,7 +12,7 @@ pub use tree::{read_tree, CopyTree, ReadError, TreeEntry};
 use sha2::{Digest, Sha256};
 use tar::{EntryType, Header};
 
-use crate::inventory::RELEASES_ROOT;
+use crate::inventory::JDEPLOY_DIR;
 use crate::render::RenderedContainer;
 
 /// What deploy uploads into one container.
@@ -26,7 +26,7 @@ pub struct Bundle {
 impl Bundle {
     /// Where this bundle's rendered files live inside the container.
     pub fn release_dir(&self) -> String {
-        format!("{RELEASES_ROOT}/{}", self.release)
+        format!("{JDEPLOY_DIR}/releases/{}", self.release)
     }
 }
 
@@ -52,11 +52,11 @@ pub fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> B
             }
         }
     }
-    let release_dir = relative(&format!("{RELEASES_ROOT}/{release}"));
+    let release_dir = relative(&format!("{JDEPLOY_DIR}/releases/{release}"));
     for file in &rendered.files {
         let staged = join(&release_dir, &relative(&file.dest));
         archive.file(&staged, file.mode, file.content.as_bytes());
-        archive.hard_link(&relative(&file.dest), &staged);
+        archive.hard_link(&relative(&file.dest), &staged, file.mode);
     }
     Bundle {
         release,
@@ -158,8 +158,9 @@ impl Archive {
             .expect("writing to memory cannot fail");
     }
 
-    fn hard_link(&mut self, path: &str, target: &str) {
-        let mut header = self.header(EntryType::Link, 0o644, 0);
+    /// Docker applies a link entry's mode to the file it links, so it repeats the file's.
+    fn hard_link(&mut self, path: &str, target: &str, mode: u32) {
+        let mut header = self.header(EntryType::Link, mode, 0);
         self.builder
             .append_link(&mut header, path, target)
             .expect("writing to memory cannot fail");
@@ -177,3 +178,6 @@ impl Archive {
             .expect("writing to memory cannot fail")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -94,12 +94,13 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
 
 /// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
 /// emptying before it, somewhere else than it reads.
-/// Where deploy keeps each container's releases; no template or copy may write there.
-pub const RELEASES_ROOT: &str = "/.jdeploy";
+/// jdeploy's own directory in every container (its releases live under it); no template
+/// or copy may write there.
+pub const JDEPLOY_DIR: &str = "/.jdeploy";
 
 fn is_reserved(dest: &str) -> bool {
     let dest = dest.trim_end_matches('/');
-    dest == RELEASES_ROOT || dest.starts_with(&format!("{RELEASES_ROOT}/"))
+    dest == JDEPLOY_DIR || dest.starts_with(&format!("{JDEPLOY_DIR}/"))
 }
 
 fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
@@ -113,7 +114,7 @@ fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
         Some("`/` cannot be a destination: name a file or directory under it".to_string())
     } else if is_reserved(dest) {
         Some(format!(
-            "`{dest}` is under {RELEASES_ROOT}, where jdeploy keeps its releases"
+            "`{dest}` is under {JDEPLOY_DIR}, where jdeploy keeps its releases"
         ))
     } else {
         None

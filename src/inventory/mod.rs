@@ -17,7 +17,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use deploy_files::RELEASES_ROOT;
+pub use deploy_files::JDEPLOY_DIR;
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use files::check_files;
 pub use model::{resolve, Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};

@@ -1,1 +1,218 @@
+//! Rollout order and failure handling against an engine double; the real engines are
+//! exercised by the integration tests.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::*;
+use crate::bundle::Bundle;
+use crate::engine::{Connector, Engine, EngineError};
+use crate::inventory::Host;
+use crate::plan::tests::{desired, host};
+use crate::plan::{DesiredContainer, ObservedContainer, Recreate};
+
+/// Every call made, in order, as "op container".
+#[derive(Default)]
+struct Log {
+    calls: Mutex<Vec<String>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+#[derive(Clone, Default)]
+struct FakeConnector {
+    log: Arc<Log>,
+    unreachable: HashSet<String>,
+    /// "op container" calls that fail.
+    failing: HashSet<String>,
+}
+
+struct FakeEngine {
+    log: Arc<Log>,
+    failing: HashSet<String>,
+}
+
+impl Connector for FakeConnector {
+    type Engine = FakeEngine;
+    async fn connect(&self, host: &Host) -> Result<FakeEngine, EngineError> {
+        if self.unreachable.contains(&host.name) {
+            return Err(EngineError::Unreachable {
+                endpoint: host.endpoint.to_string(),
+                cause: "Connection refused".into(),
+            });
+        }
+        Ok(FakeEngine {
+            log: Arc::clone(&self.log),
+            failing: self.failing.clone(),
+        })
+    }
+}
+
+impl FakeEngine {
+    async fn call(&self, op: &str, name: &str) -> Result<(), EngineError> {
+        let now = self.log.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.log.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        self.log.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let call = format!("{op} {name}");
+        self.log.calls.lock().unwrap().push(call.clone());
+        if self.failing.contains(&call) {
+            return Err(EngineError::Other(format!("{op} failed")));
+        }
+        Ok(())
+    }
+}
+
+impl Engine for FakeEngine {
+    async fn list(&self) -> Result<Vec<ObservedContainer>, EngineError> {
+        self.call("list", "-").await.map(|()| Vec::new())
+    }
+    async fn create(&self, desired: &DesiredContainer) -> Result<(), EngineError> {
+        self.call("create", &desired.name).await
+    }
+    async fn start(&self, name: &str) -> Result<(), EngineError> {
+        self.call("start", name).await
+    }
+    async fn remove(&self, name: &str, _: u32) -> Result<(), EngineError> {
+        self.call("remove", name).await
+    }
+    async fn restart(&self, name: &str, _: u32) -> Result<(), EngineError> {
+        self.call("restart", name).await
+    }
+    async fn upload(&self, name: &str, _: Bytes) -> Result<(), EngineError> {
+        self.call("upload", name).await
+    }
+}
+
+fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
+    DeployUnit {
+        key: UnitKey {
+            group: "g".into(),
+            container: name.into(),
+            host: host_name.into(),
+            core,
+        },
+        host: host(host_name),
+        stop_timeout: 1,
+        bundle: Bundle {
+            release: "0123456789abcdef".into(),
+            archive: Bytes::new(),
+        },
+    }
+}
+
+fn calls(connector: &FakeConnector) -> Vec<String> {
+    connector.log.calls.lock().unwrap().clone()
+}
+
+fn statuses(outcomes: &[Outcome]) -> HashMap<String, Status> {
+    outcomes
+        .iter()
+        .map(|outcome| (outcome.unit.container.clone(), outcome.status))
+        .collect()
+}
+
+#[tokio::test]
+async fn core_units_restart_before_any_other_unit_is_touched() {
+    let connector = FakeConnector::default();
+    let units = vec![
+        unit("app1", "h1", false),
+        unit("core", "h1", true),
+        unit("app2", "h2", false),
+    ];
+    let outcomes = deploy(&connector, units, 8, &SilentReporter).await;
+    let calls = calls(&connector);
+    let core_restart = calls
+        .iter()
+        .position(|call| call == "restart core")
+        .unwrap();
+    for other in ["upload app1", "upload app2"] {
+        assert!(
+            calls.iter().position(|call| call == other).unwrap() > core_restart,
+            "{calls:?}"
+        );
+    }
+    // Outcomes come back in file order.
+    let order: Vec<&str> = outcomes.iter().map(|o| o.unit.container.as_str()).collect();
+    assert_eq!(order, ["app1", "core", "app2"]);
+    assert!(outcomes.iter().all(|o| o.status == Status::Deployed));
+    assert_eq!(outcomes[0].release.as_deref(), Some("0123456789abcdef"));
+}
+
+#[tokio::test]
+async fn a_failed_core_unit_leaves_the_rest_untouched() {
+    let connector = FakeConnector {
+        failing: HashSet::from(["restart core".to_string()]),
+        ..Default::default()
+    };
+    let units = vec![
+        unit("core", "h1", true),
+        unit("app1", "h1", false),
+        unit("app2", "h2", false),
+    ];
+    let outcomes = deploy(&connector, units, 8, &SilentReporter).await;
+    assert_eq!(calls(&connector), ["upload core", "restart core"]);
+    let by_name = statuses(&outcomes);
+    assert_eq!(by_name["core"], Status::Failed);
+    assert_eq!(by_name["app1"], Status::Skipped);
+    assert!(
+        outcomes[1].detail.contains("core unit core@h1 failed"),
+        "{}",
+        outcomes[1].detail
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_host_fails_only_its_own_units() {
+    let connector = FakeConnector {
+        unreachable: HashSet::from(["h2".to_string()]),
+        ..Default::default()
+    };
+    let units = vec![
+        unit("app1", "h1", false),
+        unit("app2", "h2", false),
+        unit("app3", "h1", false),
+    ];
+    let outcomes = deploy(&connector, units, 8, &SilentReporter).await;
+    let by_name = statuses(&outcomes);
+    assert_eq!(by_name["app1"], Status::Deployed);
+    assert_eq!(by_name["app3"], Status::Deployed);
+    assert_eq!(by_name["app2"], Status::Failed);
+    assert!(outcomes[1]
+        .detail
+        .contains("cannot reach the engine at tcp://h2:2375"));
+}
+
+#[tokio::test]
+async fn calls_in_flight_per_host_stay_within_the_cap() {
+    let connector = FakeConnector::default();
+    let units = (0..12)
+        .map(|n| unit(&format!("app{n}"), "h1", false))
+        .collect();
+    let outcomes = deploy(&connector, units, 3, &SilentReporter).await;
+    assert!(outcomes.iter().all(|o| o.status == Status::Deployed));
+    assert_eq!(connector.log.most_in_flight.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn create_lists_each_host_once_and_reports_every_container() {
+    let connector = FakeConnector {
+        failing: HashSet::from(["create b".to_string()]),
+        ..Default::default()
+    };
+    let mut other_host = desired("c", false);
+    other_host.host = host("10.0.0.2");
+    let wanted = vec![desired("a", true), desired("b", false), other_host];
+    let outcomes = create(&connector, wanted, Recreate::Never, 8, &SilentReporter).await;
+    let calls = calls(&connector);
+    assert_eq!(calls.iter().filter(|call| *call == "list -").count(), 2);
+    let by_name = statuses(&outcomes);
+    assert_eq!(by_name["a"], Status::Created);
+    assert_eq!(by_name["b"], Status::Failed);
+    assert_eq!(by_name["c"], Status::Created);
+    assert!(calls.contains(&"start a".to_string()) && !calls.contains(&"start b".to_string()));
+}
