@@ -125,6 +125,7 @@ impl Drop for Cleanup {
 pub const RUN_SH: &str = r#"#!/bin/sh
 # {{ container }} of {{ group }}
 {{ env_set }}
+export JDEPLOY_GROUP={{ group | quote }}
 {% if core %}
 # core block
 {{ core_cmd }}
