@@ -29,7 +29,7 @@ pub fn ensure_tls_engine() -> PathBuf {
 }
 
 pub fn stop_engine(engine: u8) {
-    run_script("down", &[engine.to_string()]);
+    run_script("down", &["--purge".to_string(), engine.to_string()]);
 }
 
 fn run_script(command: &str, args: &[String]) {

@@ -1,0 +1,134 @@
+//! An engine that only accepts clients with certificates signed by its CA, at
+//! https://127.0.0.9:2376, with certificates `scripts/gen-certs.sh` generated.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::engines::{ensure_tls_engine, unique_group, RUN_SH};
+use common::Test;
+
+fn docker_tls(certs: &Path, args: &[&str]) -> String {
+    let output = Command::new("docker")
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CERT_PATH", certs)
+        .env("DOCKER_TLS_VERIFY", "1")
+        .args(["-H", "tcp://127.0.0.9:2376"])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+struct TlsCleanup(PathBuf, String);
+
+impl Drop for TlsCleanup {
+    fn drop(&mut self) {
+        let filter = format!("label=io.jdeploy.group={}", self.1);
+        let ids = docker_tls(&self.0, &["ps", "-aq", "--filter", &filter]);
+        let mut args = vec!["rm", "-f"];
+        args.extend(ids.split_whitespace());
+        if args.len() > 2 {
+            docker_tls(&self.0, &args);
+        }
+    }
+}
+
+fn fleet(group: &str, host: &str, hosts_section: &str) -> Test {
+    Test::new().file("run.sh.j2", RUN_SH).groups(&format!(
+        "images:\n  {group}: jdeploy-demo:latest\ndefaults:\n  stop_timeout: 1\n{hosts_section}units:\n  - host: {host}\n    dockers: [{group}_1, {group}_2]\n    group: {group}\n    core: true\n"
+    ))
+}
+
+#[test]
+fn tls_engines_take_certificates_from_groups_yaml_or_docker_environment() {
+    let certs = ensure_tls_engine();
+    let group = unique_group("tls");
+    let _cleanup = TlsCleanup(certs.clone(), group.clone());
+    let hosts = format!(
+        "hosts:\n  https://127.0.0.9:2376:\n    tls: {{ cert_path: {} }}\n",
+        certs.display()
+    );
+
+    let created = fleet(&group, "https://127.0.0.9:2376", &hosts)
+        .args(["create", "--group", &group])
+        .run();
+    assert!(created.stdout.contains("2 created"), "{}", created.stdout);
+    let deployed = fleet(&group, "https://127.0.0.9:2376", &hosts)
+        .args(["deploy", "--group", &group, "--mode", "tls"])
+        .run();
+    assert!(
+        deployed.stdout.contains("2 deployed"),
+        "{}",
+        deployed.stdout
+    );
+    let run_sh = docker_tls(&certs, &["exec", &format!("{group}_1"), "cat", "/run.sh"]);
+    assert!(run_sh.contains("export RUNTIME_MODE=tls"), "{run_sh}");
+
+    // Docker's own conventions, as the docker CLI reads them.
+    let from_env = fleet(&group, "tcp://127.0.0.9:2376", "")
+        .env("DOCKER_CERT_PATH", &certs.display().to_string())
+        .env("DOCKER_TLS_VERIFY", "1")
+        .args(["create", "--group", &group])
+        .run();
+    assert!(
+        from_env.stdout.contains("2 unchanged"),
+        "{}",
+        from_env.stdout
+    );
+
+    // Without a client certificate the engine refuses, and the unit says so.
+    let plain = fleet(&group, "tcp://127.0.0.9:2376", "")
+        .args(["create", "--group", &group])
+        .status(1)
+        .run();
+    assert!(
+        plain
+            .stdout
+            .contains("cannot reach the engine at tcp://127.0.0.9:2376"),
+        "{}",
+        plain.stdout
+    );
+}
+
+#[test]
+fn a_certificate_from_another_ca_is_refused() {
+    let certs = ensure_tls_engine();
+    let group = unique_group("badca");
+    let scratch = tempfile::tempdir().unwrap();
+    let other = scratch.path().join("other");
+    let generated =
+        Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-certs.sh"))
+            .arg(&other)
+            .output()
+            .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    // Our own CA, the engine's certificate checked against a stranger's.
+    let hosts = format!(
+        "hosts:\n  https://127.0.0.9:2376:\n    tls: {{ ca: {}, cert: {}, key: {} }}\n",
+        other.join("ca.pem").display(),
+        certs.join("cert.pem").display(),
+        certs.join("key.pem").display()
+    );
+    let output = fleet(&group, "https://127.0.0.9:2376", &hosts)
+        .args(["create", "--group", &group])
+        .status(1)
+        .run();
+    assert!(
+        output
+            .stdout
+            .contains("cannot reach the engine at https://127.0.0.9:2376"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.to_lowercase().contains("certificate"),
+        "{}",
+        output.stdout
+    );
+}

@@ -1,0 +1,116 @@
+//! Hosts that go away or never answer fail their own units, within the connect timeout,
+//! and never hide the other hosts' results.
+
+mod common;
+
+use std::net::TcpListener;
+
+use common::engines::{ensure_engines, read_file, stop_engine, unique_group, Cleanup, RUN_SH};
+use common::Test;
+
+fn two_host_group(group: &str, other_host: &str, timeout: u32) -> String {
+    format!(
+        r#"
+images:
+  {group}: jdeploy-demo:latest
+connection:
+  timeout: {timeout}
+defaults:
+  stop_timeout: 1
+units:
+  - host: 127.0.0.2
+    dockers: [{group}_up]
+    group: {group}
+  - host: {other_host}
+    dockers: [{group}_gone]
+    group: {group}
+"#
+    )
+}
+
+fn test(group: &str, other_host: &str, timeout: u32) -> Test {
+    Test::new()
+        .file("run.sh.j2", RUN_SH)
+        .groups(&two_host_group(group, other_host, timeout))
+}
+
+#[test]
+fn an_engine_stopped_between_create_and_deploy_fails_only_its_units() {
+    ensure_engines(&[2, 6]);
+    let group = unique_group("stopped");
+    let _cleanup = Cleanup::new(&group, &[2]);
+    test(&group, "127.0.0.6", 5)
+        .args(["create", "--group", &group])
+        .run();
+    stop_engine(6);
+    let output = test(&group, "127.0.0.6", 5)
+        .args(["deploy", "--group", &group])
+        .status(1)
+        .run();
+    assert!(
+        output.stdout.contains(&format!("{group}_up  ")),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("cannot reach the engine at tcp://127.0.0.6:2375: Connection refused"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains(&format!("deploy {group}: 1 deployed, 1 failed")),
+        "{}",
+        output.stdout
+    );
+    assert!(read_file(2, &format!("{group}_up"), "/run.sh").contains("MONITOR_ENABLED=0"));
+}
+
+#[test]
+fn an_engine_that_never_answers_fails_within_the_connect_timeout() {
+    ensure_engines(&[2]);
+    let group = unique_group("silent");
+    let _cleanup = Cleanup::new(&group, &[2]);
+    // Accepts connections (the kernel does, from the backlog) and never says a word.
+    let silent = TcpListener::bind("127.0.0.7:0").unwrap();
+    let address = silent.local_addr().unwrap().to_string();
+    let output = test(&group, &address, 1)
+        .args(["create", "--group", &group, "--json"])
+        .status(1)
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(units[0]["status"], "created");
+    assert_eq!(units[1]["status"], "failed");
+    assert_eq!(
+        units[1]["detail"],
+        format!("the engine at tcp://{address} did not answer within 1s")
+    );
+    drop(silent);
+}
+
+#[test]
+fn nothing_listening_is_refused_at_once() {
+    ensure_engines(&[2]);
+    let group = unique_group("refused");
+    let _cleanup = Cleanup::new(&group, &[2]);
+    let output = test(&group, "127.0.0.8:1", 10)
+        .args(["create", "--group", &group])
+        .status(1)
+        .run();
+    assert!(
+        output
+            .stdout
+            .contains("cannot reach the engine at tcp://127.0.0.8:1: Connection refused"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("1 created, 1 failed"),
+        "{}",
+        output.stdout
+    );
+}
