@@ -1,0 +1,402 @@
+//! `make bench`: create+start and deploy of 40 containers over 4 local engines, by jdeploy,
+//! by the same Docker API calls made directly (the floor) and by a `docker` CLI loop, all
+//! in one run; prints medians and ratios against the floor.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions, RestartContainerOptions,
+    UploadToContainerOptions,
+};
+use bollard::{body_full, Docker, API_DEFAULT_VERSION};
+use futures::future::join_all;
+use jdeploy::bundle::{self, read_tree};
+use jdeploy::engine::create_body;
+use jdeploy::inventory::{self, LoadOptions};
+use jdeploy::plan::desired_containers;
+use jdeploy::render::{file_loader, Flags, Renderer};
+use tokio::sync::Semaphore;
+
+const ENGINES: [u8; 4] = [2, 3, 4, 5];
+const PER_ENGINE: usize = 10;
+const ROUNDS: usize = 3;
+const GROUP: &str = "bench";
+/// jdeploy's default per-host cap; the floor runs its calls with the same concurrency.
+const PARALLEL: usize = 8;
+const IMAGE: &str = "jdeploy-demo:latest";
+
+const RUN_SH: &str =
+    "#!/bin/sh\n{{ env_set }}\ntrap 'exit 0' TERM INT\nwhile :; do sleep 3600 & wait $!; done\n";
+
+fn names() -> Vec<(u8, String)> {
+    ENGINES
+        .iter()
+        .flat_map(|&engine| (0..PER_ENGINE).map(move |n| (engine, format!("bench_{engine}_{n}"))))
+        .collect()
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut units = String::new();
+    for &engine in &ENGINES {
+        let containers: Vec<String> = (0..PER_ENGINE)
+            .map(|n| format!("bench_{engine}_{n}"))
+            .collect();
+        let core = engine == 2;
+        // The first engine's first container is the group's core unit.
+        let (core_units, rest) = if core {
+            containers.split_at(1)
+        } else {
+            containers.split_at(0)
+        };
+        if !core_units.is_empty() {
+            units += &format!("  - host: 127.0.0.{engine}\n    dockers: [{}]\n    group: {GROUP}\n    core: true\n", core_units.join(", "));
+        }
+        units += &format!(
+            "  - host: 127.0.0.{engine}\n    dockers: [{}]\n    group: {GROUP}\n",
+            rest.join(", ")
+        );
+    }
+    let yaml = format!(
+        "images:\n  {GROUP}: {IMAGE}\ndefaults:\n  stop_timeout: 1\n  copy:\n    - src: code\n      dest: /srv/app\n      clean: true\nunits:\n{units}"
+    );
+    std::fs::write(dir.path().join("groups.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("run.sh.j2"), RUN_SH).unwrap();
+    std::fs::create_dir_all(dir.path().join("code/lib")).unwrap();
+    for n in 0..20 {
+        std::fs::write(
+            dir.path().join(format!("code/lib/mod{n}.sh")),
+            "echo module\n".repeat(50),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn jdeploy(dir: &Path, args: &[&str]) -> Duration {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_jdeploy"));
+    let started = Instant::now();
+    let output = Command::new(binary)
+        .current_dir(dir)
+        .args(args)
+        .arg("-q")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        output.status.success(),
+        "jdeploy {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    elapsed
+}
+
+fn docker_cli(engine: u8, args: &[&str]) {
+    let output = Command::new("docker")
+        .env_remove("DOCKER_HOST")
+        .args(["-H", &format!("tcp://127.0.0.{engine}:2375")])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn clients() -> Vec<(u8, Docker)> {
+    ENGINES
+        .iter()
+        .map(|&engine| {
+            let address = format!("127.0.0.{engine}:2375");
+            (
+                engine,
+                Docker::connect_with_http(&address, 120, API_DEFAULT_VERSION).unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn negotiated() -> Vec<(u8, Docker)> {
+    let mut out = Vec::new();
+    for (engine, client) in clients() {
+        out.push((engine, client.negotiate_version().await.unwrap()));
+    }
+    out
+}
+
+/// Removes every bench container; not timed.
+async fn clear(clients: &[(u8, Docker)]) {
+    for (_, client) in clients {
+        let listed = client
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                ..Default::default()
+            }))
+            .await
+            .unwrap();
+        let doomed = listed
+            .into_iter()
+            .filter_map(|c| c.names?.first().cloned())
+            .filter(|n| n.starts_with("/bench_"));
+        join_all(doomed.map(|name| async move {
+            let options = RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            };
+            client
+                .remove_container(name.trim_start_matches('/'), Some(options))
+                .await
+                .unwrap();
+        }))
+        .await;
+    }
+}
+
+fn client_for(clients: &[(u8, Docker)], engine: u8) -> &Docker {
+    &clients.iter().find(|(e, _)| *e == engine).unwrap().1
+}
+
+/// One container's calls for the floor: its create body and its deploy archive, exactly
+/// as jdeploy builds them, prepared before any clock starts.
+struct Work {
+    engine: u8,
+    name: String,
+    core: bool,
+    body: bollard::models::ContainerCreateBody,
+    archive: bytes::Bytes,
+}
+
+fn prepare(dir: &Path) -> Vec<Work> {
+    let inventory = inventory::load(&dir.join("groups.yaml"), &LoadOptions::default()).unwrap();
+    let group = inventory.group(GROUP).unwrap();
+    let renderer = Renderer::new(file_loader(&inventory.base_dir));
+    let copies: Vec<_> = group
+        .copies
+        .iter()
+        .map(|copy| read_tree(copy).unwrap())
+        .collect();
+    let desired = desired_containers(&inventory, group, IMAGE);
+    inventory
+        .members(GROUP)
+        .zip(desired)
+        .map(|(member, desired)| {
+            let rendered = renderer
+                .render(&inventory, group, member, &Flags::default())
+                .unwrap();
+            Work {
+                engine: desired
+                    .host
+                    .name
+                    .rsplit('.')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap(),
+                name: desired.name.clone(),
+                core: member.is_core(),
+                body: create_body(&desired),
+                archive: bundle::build(&rendered, &copies, 0).archive,
+            }
+        })
+        .collect()
+}
+
+fn limits() -> Vec<(u8, Semaphore)> {
+    ENGINES
+        .iter()
+        .map(|&e| (e, Semaphore::new(PARALLEL)))
+        .collect()
+}
+
+fn limit(limits: &[(u8, Semaphore)], engine: u8) -> &Semaphore {
+    &limits.iter().find(|(e, _)| *e == engine).unwrap().1
+}
+
+/// The floor: create then start each container, every engine at once, `PARALLEL` per engine.
+async fn floor_create(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
+    let limits = limits();
+    let started = Instant::now();
+    join_all(work.iter().map(|work| {
+        let client = client_for(clients, work.engine);
+        let limit = limit(&limits, work.engine);
+        async move {
+            let options = CreateContainerOptions {
+                name: Some(work.name.clone()),
+                ..Default::default()
+            };
+            {
+                let _permit = limit.acquire().await.unwrap();
+                client
+                    .create_container(Some(options), work.body.clone())
+                    .await
+                    .unwrap();
+            }
+            let _permit = limit.acquire().await.unwrap();
+            client.start_container(&work.name, None).await.unwrap();
+        }
+    }))
+    .await;
+    started.elapsed()
+}
+
+/// The floor: upload the archive and restart each container, core units first, as deploy does.
+async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
+    let limits = limits();
+    let started = Instant::now();
+    for core in [true, false] {
+        join_all(work.iter().filter(|work| work.core == core).map(|work| {
+            let client = client_for(clients, work.engine);
+            let limit = limit(&limits, work.engine);
+            async move {
+                let options = UploadToContainerOptions {
+                    path: "/".into(),
+                    ..Default::default()
+                };
+                {
+                    let _permit = limit.acquire().await.unwrap();
+                    client
+                        .upload_to_container(
+                            &work.name,
+                            Some(options),
+                            body_full(work.archive.clone()),
+                        )
+                        .await
+                        .unwrap();
+                }
+                let _permit = limit.acquire().await.unwrap();
+                let options = RestartContainerOptions {
+                    t: Some(1),
+                    ..Default::default()
+                };
+                client
+                    .restart_container(&work.name, Some(options))
+                    .await
+                    .unwrap();
+            }
+        }))
+        .await;
+    }
+    started.elapsed()
+}
+
+fn cli_create() -> Duration {
+    let started = Instant::now();
+    for (engine, name) in names() {
+        docker_cli(
+            engine,
+            &[
+                "run",
+                "-d",
+                "--restart",
+                "unless-stopped",
+                "--name",
+                &name,
+                IMAGE,
+                "sh",
+                "/run.sh",
+            ],
+        );
+    }
+    started.elapsed()
+}
+
+fn cli_deploy(run_sh: &Path, code: &Path) -> Duration {
+    let started = Instant::now();
+    for (engine, name) in names() {
+        docker_cli(
+            engine,
+            &[
+                "cp",
+                &run_sh.display().to_string(),
+                &format!("{name}:/run.sh"),
+            ],
+        );
+        docker_cli(
+            engine,
+            &[
+                "cp",
+                &code.display().to_string(),
+                &format!("{name}:/tmp/app"),
+            ],
+        );
+        docker_cli(engine, &["restart", "-t", "1", &name]);
+    }
+    started.elapsed()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn row(label: &str, time: Duration, floor: Duration, target: &str) {
+    let ratio = time.as_secs_f64() / floor.as_secs_f64();
+    println!(
+        "  {label:<22} {:>7.3} s  {ratio:>6.2}x floor  {target}",
+        time.as_secs_f64()
+    );
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let up = Command::new(root.join("scripts/engines.sh"))
+        .arg("up")
+        .args(ENGINES.map(|e| e.to_string()))
+        .status()
+        .unwrap();
+    assert!(up.success(), "engines did not start");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let clients = runtime.block_on(negotiated());
+    let dir = workspace();
+    let path = dir.path();
+    let work = prepare(path);
+
+    let (mut create, mut create_floor, mut create_cli) = (vec![], vec![], vec![]);
+    let (mut deploy, mut deploy_floor, mut deploy_cli, mut rerun) =
+        (vec![], vec![], vec![], vec![]);
+    for round in 1..=ROUNDS {
+        eprintln!("bench: round {round} of {ROUNDS}");
+        runtime.block_on(clear(&clients));
+        create_floor.push(runtime.block_on(floor_create(&clients, &work)));
+        // The first deploy starts containers that could not run yet; deploys that count
+        // are into running containers, as on a live fleet.
+        runtime.block_on(floor_deploy(&clients, &work));
+        deploy_floor.push(runtime.block_on(floor_deploy(&clients, &work)));
+        runtime.block_on(clear(&clients));
+        create.push(jdeploy(path, &["create", "--group", GROUP]));
+        rerun.push(jdeploy(path, &["create", "--group", GROUP]));
+        jdeploy(path, &["deploy", "--group", GROUP]);
+        deploy.push(jdeploy(path, &["deploy", "--group", GROUP]));
+        runtime.block_on(clear(&clients));
+        create_cli.push(cli_create());
+        cli_deploy(&path.join("run.sh.j2"), &path.join("code"));
+        deploy_cli.push(cli_deploy(&path.join("run.sh.j2"), &path.join("code")));
+    }
+    runtime.block_on(clear(&clients));
+
+    let n = names().len();
+    println!(
+        "jdeploy bench: {n} containers on {} engines, median of {ROUNDS} rounds",
+        ENGINES.len()
+    );
+    let floor = median(create_floor);
+    println!("create + start");
+    row("floor (direct API)", floor, floor, "");
+    row("jdeploy create", median(create), floor, "target <= 1.10x");
+    row("docker CLI loop", median(create_cli), floor, "");
+    let floor = median(deploy_floor);
+    println!("deploy (upload + restart)");
+    row("floor (direct API)", floor, floor, "");
+    row("jdeploy deploy", median(deploy), floor, "target <= 1.10x");
+    row("docker CLI loop", median(deploy_cli), floor, "");
+    println!("create re-run, nothing to change");
+    println!(
+        "  {:<22} {:>7.3} s  target < 0.200 s",
+        "jdeploy create",
+        median(rerun).as_secs_f64()
+    );
+}
