@@ -5,7 +5,9 @@ export CARGO_TERM_COLOR ?= never
 # Snapshots are compared, never rewritten, outside `make snapshots`.
 export INSTA_UPDATE ?= no
 
-.PHONY: all build install deps demo test fmt lint unit snapshots clean
+.PHONY: all build install deps engines engines-down demo test fmt lint unit bench snapshots clean
+
+JDEPLOY := ./target/release/jdeploy
 
 all: build
 
@@ -15,6 +17,16 @@ deps:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
 	@command -v sh >/dev/null || { echo "error: a POSIX sh is needed by the tests" >&2; exit 1; }
+	@scripts/install-deps.sh
+
+## engines: start the local Docker engines on 127.0.0.2-4 (idempotent), with the demo image.
+engines: deps
+	scripts/engines.sh up 2 3 4
+
+## engines-down: stop every local engine scripts/engines.sh started.
+engines-down:
+	scripts/engines.sh down 2 3 4 5 6
+	scripts/engines.sh down-tls
 
 build: deps
 	$(CARGO) build --release --locked
@@ -22,11 +34,17 @@ build: deps
 install: deps
 	$(CARGO) install --locked --path .
 
-## demo: validate the shipped groups.yaml, list its groups and render a group's /run.sh.
-demo: build
-	./target/release/jdeploy validate
-	./target/release/jdeploy groups
-	./target/release/jdeploy render --group product_2 --monitor --mode dev_new --all-files
+## demo: local engines on 127.0.0.2-4, then create and deploy every shipped group.
+demo: build engines
+	$(JDEPLOY) validate
+	$(JDEPLOY) groups
+	$(JDEPLOY) create --group product
+	$(JDEPLOY) create --group product_2
+	$(JDEPLOY) create --group test
+	$(JDEPLOY) deploy --group product
+	$(JDEPLOY) deploy --group product_2 --monitor --mode dev_new
+	$(JDEPLOY) deploy --group test --mode ci
+	@scripts/demo-show.sh
 
 ## test: formatting, lints, then every unit and integration test.
 test: deps fmt lint unit
@@ -39,6 +57,10 @@ lint:
 
 unit:
 	$(CARGO) test --locked
+
+## bench: 40 containers on 4 local engines: jdeploy against the direct API floor and a docker CLI loop.
+bench: deps
+	$(CARGO) bench --locked --bench fleet
 
 ## snapshots: re-record rendered /run.sh snapshots after an intended template change.
 snapshots:

@@ -75,6 +75,8 @@ impl Reporter for ProgressReporter {
     }
 
     fn finish(&self, outcome: &Outcome) {
+        // Counted first, so no frame shows a unit done that the total does not.
+        self.overall.inc(1);
         if let Some(bar) = self
             .units
             .lock()
@@ -91,7 +93,6 @@ impl Reporter for ProgressReporter {
             };
             bar.finish_with_message(format!("{status}{detail}"));
         }
-        self.overall.inc(1);
     }
 
     fn note(&self, message: &str) {
