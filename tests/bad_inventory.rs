@@ -138,6 +138,12 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         "error: groups.yaml:3:23: defaults.labels.io.jdeploy.group: labels under `io.jdeploy.` are jdeploy's own\n",
     ),
     (
+        "destination in jdeploy's own directory",
+        "defaults:\n  copy:\n    - { src: code, dest: /.jdeploy/releases }\nunits: []\n",
+        &[("code/app.sh", "echo\n")],
+        "error: groups.yaml:3:26: defaults.copy[0].dest: `/.jdeploy/releases` is under /.jdeploy, where jdeploy keeps its releases\n",
+    ),
+    (
         "core_cmd set twice",
         "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
         &[],

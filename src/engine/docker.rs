@@ -55,7 +55,7 @@ impl Engine for DockerEngine {
                     id: summary.id.unwrap_or_default(),
                     state: summary
                         .state
-                        .map(|state| ContainerState::parse(&state.to_string()))
+                        .map(|state| ContainerState::parse(state.as_ref()))
                         .unwrap_or(ContainerState::Unknown),
                     labels: summary.labels.unwrap_or_default().into_iter().collect(),
                 })

@@ -110,8 +110,6 @@ fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
         ))
     } else if dest.split('/').any(|part| part == "." || part == "..") {
         Some(format!("`{dest}` must not contain `.` or `..`"))
-    } else if dest.trim_matches('/').is_empty() {
-        Some("`/` cannot be a destination: name a file or directory under it".to_string())
     } else if is_reserved(dest) {
         Some(format!(
             "`{dest}` is under {JDEPLOY_DIR}, where jdeploy keeps its releases"
