@@ -144,6 +144,12 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         "error: groups.yaml:3:26: defaults.copy[0].dest: `/.jdeploy/releases` is under /.jdeploy, where jdeploy keeps its releases\n",
     ),
     (
+        "TLS without checking the engine",
+        "hosts:\n  h1:\n    tls: { cert_path: certs, verify: false }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+        &[],
+        "error: groups.yaml:3:5: hosts.h1.tls: `verify: false` is not supported: jdeploy always checks the engine's certificate against `ca`\n",
+    ),
+    (
         "core_cmd set twice",
         "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
         &[],

@@ -28,7 +28,13 @@ fn rendered(content: &str) -> RenderedContainer {
 fn upload(name: &str, archive: &[u8]) {
     let mut child = Command::new("docker")
         .env_remove("DOCKER_HOST")
-        .args(["-H", "tcp://127.0.0.2:2375", "cp", "-", &format!("{name}:/")])
+        .args([
+            "-H",
+            "tcp://127.0.0.2:2375",
+            "cp",
+            "-",
+            &format!("{name}:/"),
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -51,17 +57,26 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
 
     let archive = bundle::build(&rendered(&new), &[], 0).archive;
     let mut seen_new = false;
-    for cut in (0..archive.len()).step_by(512).chain([archive.len() - 1, archive.len()]) {
+    for cut in (0..archive.len())
+        .step_by(512)
+        .chain([archive.len() - 1, archive.len()])
+    {
         upload(&name, &archive[..cut]);
         let now = read_file_stopped(&name);
-        assert!(now == old || now == new, "cut at byte {cut} left a broken /run.sh:\n{now}");
+        assert!(
+            now == old || now == new,
+            "cut at byte {cut} left a broken /run.sh:\n{now}"
+        );
         seen_new |= now == new;
         if now == new && cut < archive.len() {
             // Once linked, the new file stays; go back to the old one for the next cut.
             upload(&name, &bundle::build(&rendered(&old), &[], 0).archive);
         }
     }
-    assert!(seen_new, "the whole archive never put the new file in place");
+    assert!(
+        seen_new,
+        "the whole archive never put the new file in place"
+    );
     docker(2, &["rm", "-f", &name]);
 }
 
@@ -69,10 +84,20 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
 fn read_file_stopped(name: &str) -> String {
     let output = Command::new("docker")
         .env_remove("DOCKER_HOST")
-        .args(["-H", "tcp://127.0.0.2:2375", "cp", &format!("{name}:/run.sh"), "-"])
+        .args([
+            "-H",
+            "tcp://127.0.0.2:2375",
+            "cp",
+            &format!("{name}:/run.sh"),
+            "-",
+        ])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let mut archive = tar::Archive::new(&output.stdout[..]);
     let mut entry = archive.entries().unwrap().next().unwrap().unwrap();
     let mut text = String::new();

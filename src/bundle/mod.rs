@@ -1,9 +1,10 @@
 //! The archive deploy unpacks at `/` in a container, and its content address.
 //!
 //! Rendered files are written under `/.jdeploy/releases/<id>/` and then hard-linked into
-//! place by later entries of the same archive. The engine replaces a path by unlinking it
-//! and linking the new file in one step, so an interrupted upload leaves each destination
-//! with its old content or its new content, never part of a file.
+//! place by later entries of the same archive. A link entry carries no data: once the
+//! engine has read it, it unlinks the old file and links the new one at once, so an upload
+//! cut short leaves each destination with its old content or its new content, never part
+//! of a file.
 
 mod tree;
 
@@ -112,7 +113,11 @@ fn relative(path: &str) -> String {
 }
 
 fn join(dir: &str, path: &str) -> String {
-    format!("{dir}/{path}")
+    if dir.is_empty() {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    }
 }
 
 /// A tar archive in memory; owned by root, as files written by the engine would be.

@@ -132,3 +132,15 @@ fn the_release_id_is_the_content_not_the_time() {
     assert_ne!(one.release, build(&rendered("a"), &[other_mode], 1).release);
     assert_eq!(one.release.len(), 64);
 }
+
+#[test]
+fn a_copy_into_the_root_writes_relative_paths() {
+    let mut root = code(false);
+    root.dest = "/".into();
+    let paths: Vec<String> = entries(&build(&rendered("x"), &[root], 1))
+        .into_iter()
+        .map(|e| e.0)
+        .take(3)
+        .collect();
+    assert_eq!(paths, ["lib", "lib/app.sh", "current"]);
+}

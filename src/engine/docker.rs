@@ -2,8 +2,8 @@
 
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
-    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions, RestartContainerOptions,
-    StopContainerOptions, UploadToContainerOptions,
+    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions, RenameContainerOptions,
+    RestartContainerOptions, StopContainerOptions, UploadToContainerOptions,
 };
 use bollard::{body_full, Docker};
 use bytes::Bytes;
@@ -22,11 +22,6 @@ pub struct DockerEngine {
 impl DockerEngine {
     pub fn new(client: Docker) -> Self {
         Self { client }
-    }
-
-    /// The bollard client, for callers that need what the trait does not offer.
-    pub fn client(&self) -> &Docker {
-        &self.client
     }
 
     fn fail(&self, err: BollardError, container: &str) -> EngineError {
@@ -63,16 +58,26 @@ impl Engine for DockerEngine {
             .collect())
     }
 
-    async fn create(&self, desired: &DesiredContainer) -> Result<(), EngineError> {
+    async fn create(&self, name: &str, desired: &DesiredContainer) -> Result<(), EngineError> {
         let options = CreateContainerOptions {
-            name: Some(desired.name.clone()),
+            name: Some(name.to_string()),
             ..Default::default()
         };
         self.client
             .create_container(Some(options), create_body(desired))
             .await
             .map(drop)
-            .map_err(|err| self.fail(err, &desired.name))
+            .map_err(|err| self.fail(err, name))
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> Result<(), EngineError> {
+        let options = RenameContainerOptions {
+            name: to.to_string(),
+        };
+        self.client
+            .rename_container(from, options)
+            .await
+            .map_err(|err| self.fail(err, from))
     }
 
     async fn start(&self, name: &str) -> Result<(), EngineError> {

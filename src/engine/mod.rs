@@ -21,10 +21,13 @@ use crate::plan::{DesiredContainer, ObservedContainer};
 pub trait Engine: Send + Sync + 'static {
     /// Every container on the engine, in one request.
     fn list(&self) -> impl Future<Output = Result<Vec<ObservedContainer>, EngineError>> + Send;
+    /// Creates `desired` under `name`, which differs from its own while it replaces another.
     fn create(
         &self,
+        name: &str,
         desired: &DesiredContainer,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    fn rename(&self, from: &str, to: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
     fn start(&self, name: &str) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// Stops within `stop_timeout` seconds, then removes.
     fn remove(

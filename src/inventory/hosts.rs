@@ -161,6 +161,12 @@ fn tls_files(raw: &RawTls, base_dir: &Path, configured_at: String) -> Result<Tls
                 format!("TLS needs `{field}` (or `cert_path`, a folder with ca.pem, cert.pem and key.pem)")
             })
     };
+    if raw.verify == Some(false) {
+        return Err(
+            "`verify: false` is not supported: jdeploy always checks the engine's certificate against `ca`"
+                .to_string(),
+        );
+    }
     Ok(Tls {
         ca: pick(&raw.ca, from_dir.as_ref().map(|tls| tls.ca.clone()), "ca")?,
         cert: pick(

@@ -134,7 +134,7 @@ fn hosts_resolve_with_the_configured_port_and_tls() {
 connection: { port: 4243, timeout: 3, parallel: 2 }
 hosts:
   https://10.0.0.5:
-    tls: { cert_path: certs/h5, verify: false }
+    tls: { cert_path: certs/h5 }
 units:
   - { host: 127.0.0.2, dockers: [a1], group: g }
   - { host: 'https://10.0.0.5', dockers: [a1], group: g }
@@ -158,7 +158,7 @@ units:
         panic!("tls expected")
     };
     assert_eq!(tls.ca, Path::new("fleet/certs/h5/ca.pem"));
-    assert!(!tls.verify);
+    assert!(tls.verify);
     assert_eq!(inventory.connection.timeout_secs, 3);
     assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
 }

@@ -28,8 +28,9 @@ pub enum CreateStep {
     Unchanged,
     /// Same configuration but not running: start it.
     Start,
-    /// Configuration differs; left alone without `--recreate`.
-    Differs { changes: Vec<String> },
+    /// Configuration differs; left alone without `--recreate`, or without `--force` when
+    /// jdeploy did not create it (`foreign`).
+    Differs { changes: Vec<String>, foreign: bool },
     /// Remove, then create and start.
     Replace { changes: Vec<String> },
 }
@@ -64,6 +65,14 @@ fn step_for(
     recreate: Recreate,
 ) -> CreateStep {
     let same = found.labels.get(labels::CONFIG_HASH) == Some(&desired.config_hash);
+    // Someone else's container of that name is replaced only when told so in full.
+    let foreign = !found.labels.contains_key(labels::GROUP);
+    if foreign && recreate != Recreate::All {
+        return CreateStep::Differs {
+            changes: changes(desired, found),
+            foreign: true,
+        };
+    }
     match (same, recreate) {
         (_, Recreate::All) => CreateStep::Replace {
             changes: if same {
@@ -79,6 +88,7 @@ fn step_for(
         },
         (false, Recreate::Never) => CreateStep::Differs {
             changes: changes(desired, found),
+            foreign: false,
         },
     }
 }

@@ -28,9 +28,9 @@ impl ContainerState {
         }
     }
 
-    /// Running or about to be: nothing to start.
+    /// Running, about to be, or paused by someone on purpose: nothing to start.
     pub fn is_up(self) -> bool {
-        matches!(self, Self::Running | Self::Restarting)
+        matches!(self, Self::Running | Self::Restarting | Self::Paused)
     }
 }
 

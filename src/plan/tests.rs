@@ -98,7 +98,8 @@ fn a_changed_container_says_what_changed() {
     assert_eq!(
         plan_one(new.clone(), Some(found.clone()), Recreate::Never),
         CreateStep::Differs {
-            changes: changes.clone()
+            changes: changes.clone(),
+            foreign: false
         }
     );
     assert_eq!(
@@ -128,12 +129,22 @@ fn a_container_jdeploy_did_not_make_is_never_taken_silently() {
         state: ContainerState::Running,
         labels: BTreeMap::new(),
     };
+    let left_alone = CreateStep::Differs {
+        changes: vec!["not created by jdeploy (no io.jdeploy labels)".into()],
+        foreign: true,
+    };
     assert_eq!(
-        plan_one(want, Some(foreign), Recreate::Never),
-        CreateStep::Differs {
-            changes: vec!["not created by jdeploy (no io.jdeploy labels)".into()]
-        }
+        plan_one(want.clone(), Some(foreign.clone()), Recreate::Never),
+        left_alone
     );
+    assert_eq!(
+        plan_one(want.clone(), Some(foreign.clone()), Recreate::Changed),
+        left_alone
+    );
+    assert!(matches!(
+        plan_one(want, Some(foreign), Recreate::All),
+        CreateStep::Replace { .. }
+    ));
 }
 
 #[test]

@@ -1,17 +1,20 @@
 //! `create`: list each host once, plan, then create, start or replace what must be.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use futures::future::join_all;
 
 use super::fleet::{distinct_hosts, Fleet};
 use super::outcome::{Outcome, Status, UnitKey};
 use super::reporter::Reporter;
+use super::{connect, timed};
 use crate::engine::{Connector, Engine, EngineError};
 use crate::plan::{
     plan_create, CreateAction, CreateStep, DesiredContainer, ObservedContainer, Recreate,
 };
+
+/// Suffix of a replacement container until the one it replaces is gone.
+const NEXT_SUFFIX: &str = "-jdeploy-next";
 
 pub async fn create<C: Connector>(
     connector: &C,
@@ -21,12 +24,8 @@ pub async fn create<C: Connector>(
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
     let keys: Vec<UnitKey> = desired.iter().map(key).collect();
-    reporter.begin(&keys);
-    for unit in &keys {
-        reporter.step(unit, "connecting");
-    }
     let hosts: Vec<_> = desired.iter().map(|container| &container.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+    let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
 
     // One list per host: a re-run with nothing to change costs no more than that.
     let distinct = distinct_hosts(&hosts);
@@ -53,23 +52,15 @@ pub async fn create<C: Connector>(
         },
         recreate,
     );
-    let outcomes = join_all(actions.into_iter().map(|action| {
-        let listing = listed[&action.desired.host.identity]
-            .as_ref()
-            .err()
-            .cloned();
+    let outcomes = join_all(actions.iter().map(|action| {
+        let listing = listed[&action.desired.host.identity].as_ref().err();
         let fleet = &fleet;
-        async move {
-            let started = Instant::now();
-            let unit = key(&action.desired);
-            let mut outcome = match listing {
-                Some(err) => Outcome::new(unit, Status::Failed, err.to_string()),
-                None => apply(fleet, &action, reporter).await,
-            };
-            outcome.elapsed = started.elapsed();
-            reporter.finish(&outcome);
-            outcome
-        }
+        timed(reporter, async move {
+            match listing {
+                Some(err) => Outcome::new(key(&action.desired), Status::Failed, err.to_string()),
+                None => apply(fleet, action, reporter).await,
+            }
+        })
     }))
     .await;
     reporter.end();
@@ -83,47 +74,29 @@ async fn apply<E: Engine>(
 ) -> Outcome {
     let desired = &action.desired;
     let unit = key(desired);
-    let host = &desired.host;
-    let name = desired.name.as_str();
-    let result = async {
-        match &action.step {
-            CreateStep::Unchanged => Ok((
-                Status::Unchanged,
-                "running, configuration unchanged".to_string(),
-            )),
-            CreateStep::Differs { changes } => Ok((
-                Status::Differs,
-                format!(
-                    "left alone (--recreate replaces it): {}",
-                    changes.join("; ")
-                ),
-            )),
-            CreateStep::Start => {
-                reporter.step(&unit, "starting");
-                fleet
-                    .call(host, |engine| async move { engine.start(name).await })
-                    .await?;
-                Ok((Status::Started, "was stopped, started".to_string()))
-            }
-            CreateStep::Create => {
-                create_and_start(fleet, desired, &unit, reporter).await?;
-                Ok((Status::Created, String::new()))
-            }
-            CreateStep::Replace { changes } => {
-                reporter.step(&unit, "removing");
-                let timeout = desired.spec.stop_timeout;
-                fleet
-                    .call(
-                        host,
-                        |engine| async move { engine.remove(name, timeout).await },
-                    )
-                    .await?;
-                create_and_start(fleet, desired, &unit, reporter).await?;
-                Ok((Status::Recreated, changes.join("; ")))
-            }
+    let result = match &action.step {
+        CreateStep::Unchanged => Ok((Status::Unchanged, "configuration unchanged".to_string())),
+        CreateStep::Differs { changes, foreign } => {
+            Ok((Status::Differs, differs(changes, *foreign)))
         }
-    }
-    .await;
+        CreateStep::Start => {
+            reporter.step(&unit, "starting");
+            let name = desired.name.as_str();
+            fleet
+                .call(
+                    &desired.host,
+                    |engine| async move { engine.start(name).await },
+                )
+                .await
+                .map(|()| (Status::Started, "was stopped, started".to_string()))
+        }
+        CreateStep::Create => create_and_start(fleet, desired, &unit, reporter)
+            .await
+            .map(|()| (Status::Created, String::new())),
+        CreateStep::Replace { changes } => replace(fleet, desired, &unit, reporter)
+            .await
+            .map(|()| (Status::Recreated, changes.join("; "))),
+    };
     match result {
         Ok((status, detail)) => Outcome::new(unit, status, detail),
         Err(err) => Outcome::new(unit, Status::Failed, failure(err, desired)),
@@ -136,20 +109,76 @@ async fn create_and_start<E: Engine>(
     unit: &UnitKey,
     reporter: &dyn Reporter,
 ) -> Result<(), EngineError> {
+    let (host, name) = (&desired.host, desired.name.as_str());
     reporter.step(unit, "creating");
     fleet
-        .call(&desired.host, |engine| async move {
-            engine.create(desired).await
-        })
+        .call(
+            host,
+            |engine| async move { engine.create(name, desired).await },
+        )
         .await?;
     reporter.step(unit, "starting");
-    let name = desired.name.as_str();
+    fleet
+        .call(host, |engine| async move { engine.start(name).await })
+        .await
+}
+
+/// The new container is created beside the old one first, so a create that fails (a
+/// missing image, say) leaves the old container in place; only then is the old one
+/// removed and the new one given its name.
+async fn replace<E: Engine>(
+    fleet: &Fleet<E>,
+    desired: &DesiredContainer,
+    unit: &UnitKey,
+    reporter: &dyn Reporter,
+) -> Result<(), EngineError> {
+    let (host, name) = (&desired.host, desired.name.as_str());
+    let next = format!("{name}{NEXT_SUFFIX}");
+    let next = next.as_str();
+    let timeout = desired.spec.stop_timeout;
+    // A leftover of a replace that was interrupted.
+    match fleet
+        .call(host, |engine| async move { engine.remove(next, 0).await })
+        .await
+    {
+        Ok(()) | Err(EngineError::NoSuchContainer { .. }) => {}
+        Err(err) => return Err(err),
+    }
+    reporter.step(unit, "creating");
     fleet
         .call(
-            &desired.host,
-            |engine| async move { engine.start(name).await },
+            host,
+            |engine| async move { engine.create(next, desired).await },
         )
+        .await?;
+    reporter.step(unit, "removing old");
+    fleet
+        .call(
+            host,
+            |engine| async move { engine.remove(name, timeout).await },
+        )
+        .await?;
+    fleet
+        .call(
+            host,
+            |engine| async move { engine.rename(next, name).await },
+        )
+        .await?;
+    reporter.step(unit, "starting");
+    fleet
+        .call(host, |engine| async move { engine.start(name).await })
         .await
+}
+
+fn differs(changes: &[String], foreign: bool) -> String {
+    if foreign {
+        "not created by jdeploy; left alone (--force replaces it)".to_string()
+    } else {
+        format!(
+            "left alone (--recreate replaces it): {}",
+            changes.join("; ")
+        )
+    }
 }
 
 fn failure(err: EngineError, desired: &DesiredContainer) -> String {

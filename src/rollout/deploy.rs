@@ -1,12 +1,11 @@
 //! `deploy`: upload each container's bundle and restart it, core units first.
 
-use std::time::Instant;
-
 use futures::future::join_all;
 
 use super::fleet::Fleet;
 use super::outcome::{Outcome, Status, UnitKey};
 use super::reporter::Reporter;
+use super::{connect, timed};
 use crate::bundle::Bundle;
 use crate::engine::{Connector, Engine};
 use crate::inventory::Host;
@@ -29,12 +28,8 @@ pub async fn deploy<C: Connector>(
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
     let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
-    reporter.begin(&keys);
-    for key in &keys {
-        reporter.step(key, "connecting");
-    }
     let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+    let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
 
     let (core, rest): (Vec<&DeployUnit>, Vec<&DeployUnit>) =
         units.iter().partition(|unit| unit.key.core);
@@ -76,13 +71,11 @@ async fn deploy_all<E: Engine>(
     units: &[&DeployUnit],
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
-    join_all(units.iter().map(|unit| async move {
-        let started = Instant::now();
-        let mut outcome = deploy_one(fleet, unit, reporter).await;
-        outcome.elapsed = started.elapsed();
-        reporter.finish(&outcome);
-        outcome
-    }))
+    join_all(
+        units
+            .iter()
+            .map(|unit| timed(reporter, deploy_one(fleet, unit, reporter))),
+    )
     .await
 }
 

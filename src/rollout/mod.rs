@@ -13,5 +13,35 @@ pub use fleet::Fleet;
 pub use outcome::{Outcome, Status, UnitKey};
 pub use reporter::{Reporter, SilentReporter};
 
+use std::future::Future;
+use std::time::Instant;
+
+use crate::engine::Connector;
+use crate::inventory::Host;
+
+/// Announces the units, then connects to every engine among `hosts` at once.
+async fn connect<C: Connector>(
+    connector: &C,
+    keys: &[UnitKey],
+    hosts: &[&Host],
+    parallel: u32,
+    reporter: &dyn Reporter,
+) -> Fleet<C::Engine> {
+    reporter.begin(keys);
+    for key in keys {
+        reporter.step(key, "connecting");
+    }
+    Fleet::connect(connector, hosts, parallel).await
+}
+
+/// Runs one unit's work, stamps how long it took and reports the outcome.
+async fn timed(reporter: &dyn Reporter, work: impl Future<Output = Outcome>) -> Outcome {
+    let started = Instant::now();
+    let mut outcome = work.await;
+    outcome.elapsed = started.elapsed();
+    reporter.finish(&outcome);
+    outcome
+}
+
 #[cfg(test)]
 mod tests;

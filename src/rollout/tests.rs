@@ -71,8 +71,11 @@ impl Engine for FakeEngine {
     async fn list(&self) -> Result<Vec<ObservedContainer>, EngineError> {
         self.call("list", "-").await.map(|()| Vec::new())
     }
-    async fn create(&self, desired: &DesiredContainer) -> Result<(), EngineError> {
-        self.call("create", &desired.name).await
+    async fn create(&self, name: &str, _: &DesiredContainer) -> Result<(), EngineError> {
+        self.call("create", name).await
+    }
+    async fn rename(&self, from: &str, to: &str) -> Result<(), EngineError> {
+        self.call("rename", &format!("{from}->{to}")).await
     }
     async fn start(&self, name: &str) -> Result<(), EngineError> {
         self.call("start", name).await
