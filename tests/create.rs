@@ -204,3 +204,78 @@ fn a_missing_image_fails_that_hosts_containers_only() {
         output.stderr
     );
 }
+
+#[test]
+fn a_replace_that_cannot_create_keeps_the_old_container() {
+    ensure_engines(&ENGINES);
+    let group = unique_group("keep");
+    let _cleanup = Cleanup::new(&group, &ENGINES);
+    create(&group, "one", &[]).run();
+    let original = ids(&group);
+    let missing = groups_yaml(&group, "one").replace("jdeploy-demo:latest", "jdeploy-missing:1");
+    let output = Test::new()
+        .file("run.sh.j2", RUN_SH)
+        .groups(&missing)
+        .args(["create", "--group", &group, "--recreate"])
+        .status(1)
+        .run();
+    assert_eq!(results(&output.stdout), ["failed"; 3], "{}", output.stdout);
+    assert!(
+        output
+            .stdout
+            .contains("image jdeploy-missing:1 is not on this host"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(ids(&group), original);
+    // The replacement that could not be made left nothing behind.
+    let leftovers = docker(
+        2,
+        &[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("name={group}_core-jdeploy-next"),
+        ],
+    );
+    assert_eq!(leftovers.trim(), "");
+}
+
+#[test]
+fn a_container_jdeploy_did_not_make_is_replaced_only_with_force() {
+    ensure_engines(&ENGINES);
+    let group = unique_group("foreign");
+    let _cleanup = Cleanup::new(&group, &ENGINES);
+    let foreign = format!("{group}_a");
+    docker(
+        3,
+        &["create", "--name", &foreign, "jdeploy-demo:latest", "sh"],
+    );
+    let first = create(&group, "one", &["--recreate"]).run();
+    let row = first
+        .stdout
+        .lines()
+        .find(|line| line.contains(&foreign))
+        .unwrap()
+        .to_string();
+    assert!(
+        row.contains("differs")
+            && row.contains("not created by jdeploy; left alone (--force replaces it)"),
+        "{row}"
+    );
+    assert_eq!(
+        inspect(3, &foreign, "{{index .Config.Labels \"io.jdeploy.group\"}}"),
+        ""
+    );
+    let forced = create(&group, "one", &["--force"]).run();
+    assert_eq!(
+        results(&forced.stdout),
+        ["recreated"; 3],
+        "{}",
+        forced.stdout
+    );
+    assert_eq!(
+        inspect(3, &foreign, "{{index .Config.Labels \"io.jdeploy.group\"}}"),
+        group
+    );
+}

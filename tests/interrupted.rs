@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::engines::{docker, ensure_engines, unique_group};
+use common::engines::{docker, ensure_engines, unique_group, Cleanup};
 use jdeploy::bundle;
 use jdeploy::render::{RenderedContainer, RenderedFile};
 
@@ -49,6 +49,7 @@ fn upload(name: &str, archive: &[u8]) {
 fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
     ensure_engines(&[2]);
     let name = unique_group("cut");
+    let _cleanup = Cleanup::new(&name, &[2]);
     docker(2, &["create", "--name", &name, "jdeploy-demo:latest", "sh"]);
     let old = format!("#!/bin/sh\n# old\n{}", "echo old\n".repeat(300));
     let new = format!("#!/bin/sh\n# new\n{}", "echo new\n".repeat(300));

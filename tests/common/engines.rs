@@ -90,7 +90,7 @@ pub fn unique_group(stem: &str) -> String {
     )
 }
 
-/// Removes every container of `group` from `engines` when dropped.
+/// Removes every container of `group`, or named after it, from `engines` when dropped.
 pub struct Cleanup {
     pub group: String,
     pub engines: Vec<u8>,
@@ -107,11 +107,18 @@ impl Cleanup {
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let filter = format!("label=io.jdeploy.group={}", self.group);
+        // Test containers are named after their unique group, whoever created them.
+        let by_label = format!("label=io.jdeploy.group={}", self.group);
+        let by_name = format!("name={}", self.group);
         for &engine in &self.engines {
-            let listed = docker_output(engine, &["ps", "-aq", "--filter", &filter]);
-            let ids = String::from_utf8_lossy(&listed.stdout).to_string();
-            let ids: Vec<&str> = ids.split_whitespace().collect();
+            let mut ids = String::new();
+            for filter in [&by_label, &by_name] {
+                let listed = docker_output(engine, &["ps", "-aq", "--filter", filter]);
+                ids += &String::from_utf8_lossy(&listed.stdout);
+            }
+            let mut ids: Vec<&str> = ids.split_whitespace().collect();
+            ids.sort_unstable();
+            ids.dedup();
             if !ids.is_empty() {
                 let mut args = vec!["rm", "-f", "-v"];
                 args.extend(ids);
