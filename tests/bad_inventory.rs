@@ -150,6 +150,12 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         "error: groups.yaml:3:5: hosts.h1.tls: `verify: false` is not supported: jdeploy always checks the engine's certificate against `ca`\n",
     ),
     (
+        "template rendered into a volume",
+        "defaults:\n  volumes: [/srv/data:/data]\n  templates:\n    - { src: app.conf.j2, dest: /data/app.conf }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+        &[("app.conf.j2", "x\n")],
+        "error: groups.yaml:4:33: defaults.templates[0].dest: `/data/app.conf` is inside the volume mounted at `/data`: group `g` cannot render into a volume\n  help: render to the container's own file system and link or copy it from your service\n",
+    ),
+    (
         "core_cmd set twice",
         "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
         &[],

@@ -279,7 +279,34 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
             }
             let mut group = settings.into_group(&name, base_dir);
             group.defined_at = defined_at;
+            check_templates_outside_volumes(&group, checker);
             group
         })
         .collect()
+}
+
+/// Deploy stages rendered files under /.jdeploy and hard-links them into place, which
+/// cannot reach into a volume: another file system.
+fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
+    for template in group.all_templates() {
+        let inside = group.container.volumes.iter().find(|volume| {
+            let target = volume.target.trim_end_matches('/');
+            template.dest == target || template.dest.starts_with(&format!("{target}/"))
+        });
+        if let Some(volume) = inside {
+            // Templates are keyed by their `src`; the problem is their `dest`.
+            let key = template.key.as_deref().map_or_else(
+                || format!("groups.{}.run_template", group.name),
+                |key| format!("{}.dest", key.trim_end_matches(".src")),
+            );
+            checker.error(
+                &key,
+                format!(
+                    "`{}` is inside the volume mounted at `{}`: group `{}` cannot render into a volume",
+                    template.dest, volume.target, group.name
+                ),
+                Some("render to the container's own file system and link or copy it from your service".into()),
+            );
+        }
+    }
 }
