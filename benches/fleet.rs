@@ -12,7 +12,7 @@ use bollard::query_parameters::{
 };
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
-use jdeploy::bundle::{self, read_tree};
+use jdeploy::bundle::{read_tree, Bundle};
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
 use jdeploy::plan::desired_containers;
@@ -174,7 +174,7 @@ fn prepare(dir: &Path) -> Vec<Work> {
     let inventory = inventory::load(&dir.join("groups.yaml"), &LoadOptions::default()).unwrap();
     let group = inventory.group(GROUP).unwrap();
     let renderer = Renderer::new(file_loader(&inventory.base_dir));
-    let copies: Vec<_> = group
+    let copies: std::sync::Arc<[_]> = group
         .copies
         .iter()
         .map(|copy| read_tree(copy).unwrap())
@@ -199,7 +199,7 @@ fn prepare(dir: &Path) -> Vec<Work> {
                 name: desired.name.clone(),
                 core: member.is_core(),
                 body: create_body(&desired),
-                archive: bundle::build(&rendered, &copies, 0).archive,
+                archive: Bundle::new(rendered, copies.clone(), 0).archive(),
             }
         })
         .collect()

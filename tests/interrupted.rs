@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::engines::{docker, ensure_engines, unique_group, Cleanup};
-use jdeploy::bundle;
+use jdeploy::bundle::Bundle;
 use jdeploy::render::{RenderedContainer, RenderedFile};
 
 fn rendered(content: &str) -> RenderedContainer {
@@ -53,10 +53,13 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
     docker(2, &["create", "--name", &name, "jdeploy-demo:latest", "sh"]);
     let old = format!("#!/bin/sh\n# old\n{}", "echo old\n".repeat(300));
     let new = format!("#!/bin/sh\n# new\n{}", "echo new\n".repeat(300));
-    upload(&name, &bundle::build(&rendered(&old), &[], 0).archive);
+    upload(
+        &name,
+        &Bundle::new(rendered(&old), Vec::new().into(), 0).archive(),
+    );
     assert_eq!(read_file_stopped(&name), old);
 
-    let archive = bundle::build(&rendered(&new), &[], 0).archive;
+    let archive = Bundle::new(rendered(&new), Vec::new().into(), 0).archive();
     let mut seen_new = false;
     for cut in (0..archive.len())
         .step_by(512)
@@ -71,7 +74,10 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
         seen_new |= now == new;
         if now == new && cut < archive.len() {
             // Once linked, the new file stays; go back to the old one for the next cut.
-            upload(&name, &bundle::build(&rendered(&old), &[], 0).archive);
+            upload(
+                &name,
+                &Bundle::new(rendered(&old), Vec::new().into(), 0).archive(),
+            );
         }
     }
     assert!(

@@ -10,58 +10,73 @@ mod tree;
 
 pub use tree::{read_tree, CopyTree, ReadError, TreeEntry};
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tar::{EntryType, Header};
 
 use crate::inventory::JDEPLOY_DIR;
 use crate::render::RenderedContainer;
 
-/// What deploy uploads into one container.
+/// What deploy uploads into one container. The archive is made only when it is about to
+/// be sent, so memory holds the few in flight, not one per container.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     /// SHA-256 over every path, mode and byte the bundle writes.
     pub release: String,
-    pub archive: bytes::Bytes,
+    rendered: RenderedContainer,
+    /// Read once, shared by every container of the group.
+    copies: Arc<[CopyTree]>,
+    /// Seconds since the epoch, stamped on the files written; not part of `release`.
+    mtime: u64,
 }
 
 impl Bundle {
+    pub fn new(rendered: RenderedContainer, copies: Arc<[CopyTree]>, mtime: u64) -> Self {
+        Self {
+            release: release_id(&rendered, &copies),
+            rendered,
+            copies,
+            mtime,
+        }
+    }
+
     /// Where this bundle's rendered files live inside the container.
     pub fn release_dir(&self) -> String {
         format!("{JDEPLOY_DIR}/releases/{}", self.release)
     }
-}
 
-/// `mtime` stamps the files written (seconds since the epoch).
-pub fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
-    let release = release_id(rendered, copies);
-    let mut archive = Archive::new(mtime);
-    for copy in copies {
-        let dest = relative(&copy.dest);
-        if copy.clean {
-            // Docker replaces an existing directory by a non-directory of the same name, so
-            // a symlink entry followed by a directory entry empties `dest`.
-            archive.symlink(&dest, ".");
-            archive.dir(&dest, 0o755);
-        }
-        for entry in &copy.entries {
-            match entry {
-                TreeEntry::Dir { path, mode } => archive.dir(&join(&dest, path), *mode),
-                TreeEntry::File { path, mode, data } => {
-                    archive.file(&join(&dest, path), *mode, data)
+    /// The tar archive to unpack at `/`.
+    pub fn archive(&self) -> Bytes {
+        let mut archive = Archive::new(self.mtime);
+        for copy in self.copies.iter() {
+            let dest = relative(&copy.dest);
+            if copy.clean {
+                // Docker replaces an existing directory by a non-directory of the same
+                // name, so a symlink entry followed by a directory entry empties `dest`.
+                archive.symlink(&dest, ".");
+                archive.dir(&dest, 0o755);
+            }
+            for entry in &copy.entries {
+                match entry {
+                    TreeEntry::Dir { path, mode } => archive.dir(&join(&dest, path), *mode),
+                    TreeEntry::File { path, mode, data } => {
+                        archive.file(&join(&dest, path), *mode, data)
+                    }
+                    TreeEntry::Symlink { path, target } => {
+                        archive.symlink(&join(&dest, path), target)
+                    }
                 }
-                TreeEntry::Symlink { path, target } => archive.symlink(&join(&dest, path), target),
             }
         }
-    }
-    let release_dir = relative(&format!("{JDEPLOY_DIR}/releases/{release}"));
-    for file in &rendered.files {
-        let staged = join(&release_dir, &relative(&file.dest));
-        archive.file(&staged, file.mode, file.content.as_bytes());
-        archive.hard_link(&relative(&file.dest), &staged, file.mode);
-    }
-    Bundle {
-        release,
-        archive: archive.finish().into(),
+        let release_dir = relative(&self.release_dir());
+        for file in &self.rendered.files {
+            let staged = join(&release_dir, &relative(&file.dest));
+            archive.file(&staged, file.mode, file.content.as_bytes());
+            archive.hard_link(&relative(&file.dest), &staged, file.mode);
+        }
+        archive.finish().into()
     }
 }
 

@@ -1,6 +1,10 @@
 use std::io::Read;
 
 use super::*;
+
+fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
+    Bundle::new(rendered.clone(), copies.to_vec().into(), mtime)
+}
 use crate::render::RenderedFile;
 
 fn rendered(run_sh: &str) -> RenderedContainer {
@@ -42,7 +46,8 @@ fn code(clean: bool) -> CopyTree {
 
 /// (path, kind, link target, mode, content) of every entry, in order.
 fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
-    let mut archive = tar::Archive::new(&bundle.archive[..]);
+    let bytes = bundle.archive();
+    let mut archive = tar::Archive::new(&bytes[..]);
     archive
         .entries()
         .unwrap()

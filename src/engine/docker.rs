@@ -43,8 +43,14 @@ impl Engine for DockerEngine {
         Ok(summaries
             .into_iter()
             .filter_map(|summary| {
-                // Docker lists names with a leading slash, one per link; the first is the name.
-                let name = summary.names?.first()?.trim_start_matches('/').to_string();
+                // Docker lists a container's name as `/name`, and adds `/other/alias` for
+                // each legacy link to it.
+                let names = summary.names?;
+                let name = names
+                    .iter()
+                    .find(|name| name.matches('/').count() == 1)?
+                    .trim_start_matches('/')
+                    .to_string();
                 Some(ObservedContainer {
                     name,
                     id: summary.id.unwrap_or_default(),

@@ -92,8 +92,6 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
     }
 }
 
-/// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
-/// emptying before it, somewhere else than it reads.
 /// jdeploy's own directory in every container (its releases live under it); no template
 /// or copy may write there.
 pub const JDEPLOY_DIR: &str = "/.jdeploy";
@@ -103,6 +101,8 @@ fn is_reserved(dest: &str) -> bool {
     dest == JDEPLOY_DIR || dest.starts_with(&format!("{JDEPLOY_DIR}/"))
 }
 
+/// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
+/// emptying before it, somewhere else than it reads.
 fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
     let problem = if !dest.starts_with('/') {
         Some(format!(

@@ -41,9 +41,13 @@ impl ProgressReporter {
 impl Reporter for ProgressReporter {
     fn begin(&self, units: &[UnitKey]) {
         self.overall.set_length(units.len() as u64);
+        let prefix = |unit: &UnitKey| {
+            let core = if unit.core { " (core)" } else { "" };
+            format!("{unit}{core}")
+        };
         let width = units
             .iter()
-            .map(|unit| unit.to_string().len())
+            .map(|unit| prefix(unit).len())
             .max()
             .unwrap_or(0);
         let style =
@@ -55,8 +59,7 @@ impl Reporter for ProgressReporter {
                 .bars
                 .insert_before(&self.overall, ProgressBar::new_spinner());
             bar.set_style(style.clone());
-            let core = if unit.core { " (core)" } else { "" };
-            bar.set_prefix(format!("{unit}{core}"));
+            bar.set_prefix(prefix(unit));
             bar.enable_steady_tick(Duration::from_millis(120));
             bars.insert(unit.clone(), bar);
         }

@@ -7,7 +7,7 @@ use super::outcome::{Outcome, Status, UnitKey};
 use super::reporter::Reporter;
 use super::{connect, timed};
 use crate::bundle::Bundle;
-use crate::engine::{Connector, Engine};
+use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
 
 /// One container to deploy into, with what to upload.
@@ -87,10 +87,10 @@ async fn deploy_one<E: Engine>(
     let name = unit.key.container.as_str();
     let result = async {
         reporter.step(&unit.key, "uploading");
-        let archive = unit.bundle.archive.clone();
+        let bundle = &unit.bundle;
         fleet
             .call(&unit.host, |engine| async move {
-                engine.upload(name, archive).await
+                engine.upload(name, bundle.archive()).await
             })
             .await?;
         reporter.step(&unit.key, "restarting");
@@ -112,6 +112,14 @@ async fn deploy_one<E: Engine>(
             outcome.release = Some(unit.bundle.release.clone());
             outcome
         }
+        Err(err @ EngineError::NoSuchContainer { .. }) => Outcome::new(
+            unit.key.clone(),
+            Status::Failed,
+            format!(
+                "{err}; `jdeploy create --group {}` creates it",
+                unit.key.group
+            ),
+        ),
         Err(err) => Outcome::new(unit.key.clone(), Status::Failed, err.to_string()),
     }
 }

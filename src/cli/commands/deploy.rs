@@ -4,7 +4,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::rollout::{connector, finish, reporter, runtime};
 use super::{load_inventory, render_members, renderer};
-use crate::bundle::{self, read_tree, CopyTree};
+use std::sync::Arc;
+
+use crate::bundle::{read_tree, Bundle, CopyTree};
 use crate::cli::args::DeployArgs;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
@@ -24,13 +26,13 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
         &members,
         &Flags::from(&args.flags),
     )?;
-    let copies = read_copies(&inventory, group)?;
+    let copies: Arc<[CopyTree]> = read_copies(&inventory, group)?.into();
     let mtime = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let units: Vec<DeployUnit> = members
         .iter()
-        .zip(&rendered)
+        .zip(rendered)
         .map(|(member, rendered)| DeployUnit {
             key: UnitKey {
                 group: group.name.clone(),
@@ -40,7 +42,7 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
             },
             host: member.host().clone(),
             stop_timeout: group.container.stop_timeout,
-            bundle: bundle::build(rendered, &copies, mtime),
+            bundle: Bundle::new(rendered, Arc::clone(&copies), mtime),
         })
         .collect();
     let started = Instant::now();
