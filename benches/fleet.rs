@@ -27,6 +27,11 @@ const GROUP: &str = "bench";
 const PARALLEL: usize = 8;
 const IMAGE: &str = "jdeploy-demo:latest";
 
+/// Waits for the first deploy instead of failing and being restarted in a loop, which
+/// would load the engines while they are being measured.
+const COMMAND: &str =
+    "trap 'exit 0' TERM; while [ ! -e /run.sh ]; do sleep 1; done; exec sh /run.sh";
+
 const RUN_SH: &str =
     "#!/bin/sh\n{{ env_set }}\ntrap 'exit 0' TERM INT\nwhile :; do sleep 3600 & wait $!; done\n";
 
@@ -60,7 +65,7 @@ fn workspace() -> tempfile::TempDir {
         );
     }
     let yaml = format!(
-        "images:\n  {GROUP}: {IMAGE}\ndefaults:\n  stop_timeout: 1\n  copy:\n    - src: code\n      dest: /srv/app\n      clean: true\nunits:\n{units}"
+        "images:\n  {GROUP}: {IMAGE}\ndefaults:\n  command: [sh, -c, \"{COMMAND}\"]\n  stop_timeout: 1\n  copy:\n    - src: code\n      dest: /srv/app\n      clean: true\nunits:\n{units}"
     );
     std::fs::write(dir.path().join("groups.yaml"), yaml).unwrap();
     std::fs::write(dir.path().join("run.sh.j2"), RUN_SH).unwrap();
@@ -297,7 +302,8 @@ fn cli_create() -> Duration {
                 &name,
                 IMAGE,
                 "sh",
-                "/run.sh",
+                "-c",
+                COMMAND,
             ],
         );
     }
@@ -368,9 +374,9 @@ fn main() {
         deploy_floor.push(runtime.block_on(floor_deploy(&clients, &work)));
         runtime.block_on(clear(&clients));
         create.push(jdeploy(path, &["create", "--group", GROUP]));
-        rerun.push(jdeploy(path, &["create", "--group", GROUP]));
         jdeploy(path, &["deploy", "--group", GROUP]);
         deploy.push(jdeploy(path, &["deploy", "--group", GROUP]));
+        rerun.push(jdeploy(path, &["create", "--group", GROUP]));
         runtime.block_on(clear(&clients));
         create_cli.push(cli_create());
         cli_deploy(&path.join("run.sh.j2"), &path.join("code"));

@@ -68,7 +68,7 @@ fn deploy_writes_run_sh_copies_code_and_restarts_core_first() {
     let group = unique_group("deploy");
     let _cleanup = Cleanup::new(&group, &ENGINES);
     run(fleet(&group), &["create", "--group", &group], 0);
-    // Deploys into containers that cannot run yet: their /run.sh does not exist.
+    // The first deploy, into containers still waiting for their /run.sh.
     run(fleet(&group), &["deploy", "--group", &group], 0);
     // Something the clean copy must remove, and a second deploy with other flags.
     docker(

@@ -5,8 +5,14 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// The command containers run when none is configured.
-pub const DEFAULT_COMMAND: &str = "sh /run.sh";
+/// The command containers run when none is configured: `/run.sh`, once deploy has written
+/// it. Until then the container waits, rather than failing and being restarted in a loop,
+/// and stops at once when deploy restarts it.
+pub const DEFAULT_COMMAND: [&str; 3] = [
+    "sh",
+    "-c",
+    "trap 'exit 0' TERM; while [ ! -e /run.sh ]; do sleep 1; done; exec sh /run.sh",
+];
 /// Seconds Docker waits after SIGTERM before SIGKILL, as `docker stop` does.
 pub const DEFAULT_STOP_TIMEOUT: u32 = 10;
 

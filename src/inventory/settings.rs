@@ -72,7 +72,7 @@ impl GroupSettings {
     pub fn into_group(self, name: &str, base_dir: &Path) -> Group {
         let command = self
             .command
-            .unwrap_or_else(|| DEFAULT_COMMAND.split(' ').map(str::to_string).collect());
+            .unwrap_or_else(|| DEFAULT_COMMAND.map(str::to_string).to_vec());
         Group {
             name: name.to_string(),
             image: self.image,
@@ -182,7 +182,7 @@ fn parse_command(command: StringOrList, key: &str, checker: &mut Checker) -> Opt
         checker.error(
             key,
             "command is empty",
-            Some(format!("leave it out to run `{DEFAULT_COMMAND}`")),
+            Some("leave it out to run /run.sh once deploy has written it".to_string()),
         );
         return None;
     }

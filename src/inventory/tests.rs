@@ -48,7 +48,8 @@ fn jdeploy_defaults_fill_what_no_section_sets() {
     let group = inventory.group("product").unwrap();
     assert_eq!(group.image, None);
     assert_eq!(group.core_cmd, "");
-    assert_eq!(group.container.command, ["sh", "/run.sh"]);
+    assert_eq!(group.container.command[..2], ["sh", "-c"]);
+    assert!(group.container.command[2].ends_with("exec sh /run.sh"));
     assert_eq!(group.container.restart, RestartPolicy::UnlessStopped);
     assert_eq!(group.container.stop_timeout, 10);
     assert_eq!(group.run_template.path, Path::new("fleet/run.sh.j2"));
