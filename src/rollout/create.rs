@@ -90,10 +90,10 @@ async fn apply<E: Engine>(
                 .await
                 .map(|()| (Status::Started, "was stopped, started".to_string()))
         }
-        CreateStep::Create => create_and_start(fleet, desired, &unit, reporter)
+        CreateStep::Create => create_and_start(fleet, desired, &unit, reporter, false)
             .await
             .map(|()| (Status::Created, String::new())),
-        CreateStep::Replace { changes } => replace(fleet, desired, &unit, reporter)
+        CreateStep::Replace { changes } => create_and_start(fleet, desired, &unit, reporter, true)
             .await
             .map(|()| (Status::Recreated, changes.join("; "))),
     };
@@ -103,67 +103,54 @@ async fn apply<E: Engine>(
     }
 }
 
+/// Creates and starts the container. When it `replaces` one, the new container is
+/// created beside the old one first, so a create that fails (a missing image, say) leaves
+/// the old container in place; only then is the old one removed and the new one renamed.
 async fn create_and_start<E: Engine>(
     fleet: &Fleet<E>,
     desired: &DesiredContainer,
     unit: &UnitKey,
     reporter: &dyn Reporter,
-) -> Result<(), EngineError> {
-    let (host, name) = (&desired.host, desired.name.as_str());
-    reporter.step(unit, "creating");
-    fleet
-        .call(
-            host,
-            |engine| async move { engine.create(name, desired).await },
-        )
-        .await?;
-    reporter.step(unit, "starting");
-    fleet
-        .call(host, |engine| async move { engine.start(name).await })
-        .await
-}
-
-/// The new container is created beside the old one first, so a create that fails (a
-/// missing image, say) leaves the old container in place; only then is the old one
-/// removed and the new one given its name.
-async fn replace<E: Engine>(
-    fleet: &Fleet<E>,
-    desired: &DesiredContainer,
-    unit: &UnitKey,
-    reporter: &dyn Reporter,
+    replaces: bool,
 ) -> Result<(), EngineError> {
     let (host, name) = (&desired.host, desired.name.as_str());
     let next = format!("{name}{NEXT_SUFFIX}");
-    let next = next.as_str();
-    let timeout = desired.spec.stop_timeout;
-    // A leftover of a replace that was interrupted.
-    match fleet
-        .call(host, |engine| async move { engine.remove(next, 0).await })
-        .await
-    {
-        Ok(()) | Err(EngineError::NoSuchContainer { .. }) => {}
-        Err(err) => return Err(err),
+    let created = if replaces { next.as_str() } else { name };
+    if replaces {
+        // A leftover of a replace that was interrupted.
+        match fleet
+            .call(
+                host,
+                |engine| async move { engine.remove(created, 0).await },
+            )
+            .await
+        {
+            Ok(()) | Err(EngineError::NoSuchContainer { .. }) => {}
+            Err(err) => return Err(err),
+        }
     }
     reporter.step(unit, "creating");
     fleet
-        .call(
-            host,
-            |engine| async move { engine.create(next, desired).await },
-        )
+        .call(host, |engine| async move {
+            engine.create(created, desired).await
+        })
         .await?;
-    reporter.step(unit, "removing old");
-    fleet
-        .call(
-            host,
-            |engine| async move { engine.remove(name, timeout).await },
-        )
-        .await?;
-    fleet
-        .call(
-            host,
-            |engine| async move { engine.rename(next, name).await },
-        )
-        .await?;
+    if replaces {
+        reporter.step(unit, "removing old");
+        let timeout = desired.spec.stop_timeout;
+        fleet
+            .call(
+                host,
+                |engine| async move { engine.remove(name, timeout).await },
+            )
+            .await?;
+        fleet
+            .call(
+                host,
+                |engine| async move { engine.rename(created, name).await },
+            )
+            .await?;
+    }
     reporter.step(unit, "starting");
     fleet
         .call(host, |engine| async move { engine.start(name).await })
