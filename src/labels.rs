@@ -11,8 +11,3 @@ pub const CORE: &str = "io.jdeploy.core";
 pub const CONFIG_HASH: &str = "io.jdeploy.config-hash";
 /// The configuration itself, as JSON, so a changed container can say what changed.
 pub const CONFIG: &str = "io.jdeploy.config";
-
-/// The labels that mark a container as jdeploy's, for filters such as `docker ps --filter`.
-pub fn is_jdeploy_label(key: &str) -> bool {
-    key.starts_with(LABEL_PREFIX)
-}

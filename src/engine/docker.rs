@@ -53,7 +53,6 @@ impl Engine for DockerEngine {
                     .to_string();
                 Some(ObservedContainer {
                     name,
-                    id: summary.id.unwrap_or_default(),
                     state: summary
                         .state
                         .map(|state| ContainerState::parse(state.as_ref()))

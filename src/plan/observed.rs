@@ -37,7 +37,6 @@ impl ContainerState {
 #[derive(Debug, Clone)]
 pub struct ObservedContainer {
     pub name: String,
-    pub id: String,
     pub state: ContainerState,
     pub labels: BTreeMap<String, String>,
 }

@@ -42,7 +42,6 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
 fn observed_from(desired: &DesiredContainer, state: ContainerState) -> ObservedContainer {
     ObservedContainer {
         name: desired.name.clone(),
-        id: "abc".into(),
         state,
         labels: desired.all_labels(),
     }
@@ -125,7 +124,6 @@ fn a_container_jdeploy_did_not_make_is_never_taken_silently() {
     let want = desired("a", false);
     let foreign = ObservedContainer {
         name: "a".into(),
-        id: "f".into(),
         state: ContainerState::Running,
         labels: BTreeMap::new(),
     };
@@ -154,7 +152,7 @@ fn labels_carry_group_core_and_hash_under_one_namespace() {
     assert_eq!(all[labels::GROUP], "g");
     assert_eq!(all[labels::CORE], "true");
     assert_eq!(all[labels::CONFIG_HASH], want.config_hash);
-    assert!(all.keys().all(|key| labels::is_jdeploy_label(key)));
+    assert!(all.keys().all(|key| key.starts_with(labels::LABEL_PREFIX)));
     // The hash is stable and changes with the configuration.
     assert_eq!(want.spec.hash(), desired("a", true).spec.hash());
     assert_ne!(want.spec.hash(), desired("a", false).spec.hash());

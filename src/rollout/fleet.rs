@@ -41,11 +41,6 @@ impl<E> Fleet<E> {
         Self { slots }
     }
 
-    /// Why `host` cannot be used, if it cannot.
-    pub fn failure(&self, host: &Host) -> Option<&EngineError> {
-        self.slot(host).engine.as_ref().err()
-    }
-
     /// Runs one API call on `host`'s engine once one of its permits is free.
     pub async fn call<'a, T, F, Fut>(&'a self, host: &Host, call: F) -> Result<T, EngineError>
     where
