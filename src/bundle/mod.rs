@@ -19,6 +19,9 @@ use tar::{EntryType, Header};
 use crate::inventory::JDEPLOY_DIR;
 use crate::render::RenderedContainer;
 
+/// The file naming the release a container runs; deploy links it into place last.
+pub const RELEASE_FILE: &str = "/.jdeploy/release";
+
 /// What deploy uploads into one container. The archive is made only when it is about to
 /// be sent, so memory holds the few in flight, not one per container.
 #[derive(Debug, Clone)]
@@ -76,6 +79,10 @@ impl Bundle {
             archive.file(&staged, file.mode, file.content.as_bytes());
             archive.hard_link(&relative(&file.dest), &staged, file.mode);
         }
+        // Rendered files may not go under /.jdeploy, so this staged path is never theirs.
+        let staged = join(&release_dir, &relative(RELEASE_FILE));
+        archive.file(&staged, 0o644, format!("{}\n", self.release).as_bytes());
+        archive.hard_link(&relative(RELEASE_FILE), &staged, 0o644);
         archive.finish().into()
     }
 }

@@ -74,9 +74,10 @@ fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
 }
 
 #[test]
-fn rendered_files_are_staged_then_linked_into_place() {
+fn rendered_files_are_staged_then_linked_into_place_and_the_release_named_last() {
     let bundle = build(&rendered("#!/bin/sh\n"), &[], 1);
     let staged = format!(".jdeploy/releases/{}/run.sh", bundle.release);
+    let marker = format!(".jdeploy/releases/{}/.jdeploy/release", bundle.release);
     assert_eq!(
         entries(&bundle),
         [
@@ -88,6 +89,20 @@ fn rendered_files_are_staged_then_linked_into_place() {
                 "#!/bin/sh\n".to_string()
             ),
             ("run.sh".to_string(), 'h', staged, 0o755, String::new()),
+            (
+                marker.clone(),
+                'f',
+                String::new(),
+                0o644,
+                format!("{}\n", bundle.release)
+            ),
+            (
+                ".jdeploy/release".to_string(),
+                'h',
+                marker,
+                0o644,
+                String::new()
+            ),
         ]
     );
     assert_eq!(

@@ -13,6 +13,11 @@ Examples:
   jdeploy create --group product                create and start the group's containers
   jdeploy deploy --group product_2 --monitor --mode dev_new
                                                 write /run.sh and code, restart, core first
+  jdeploy status                                every container's state, resources and release
+  jdeploy exec --group product -- df -h /       run a command in every container of a group
+  jdeploy logs --group product --follow         follow all their logs, interleaved
+  jdeploy restart --group product --host 127.0.0.3
+                                                restart a group's containers on one host
   jdeploy -f fleet/groups.yaml validate --json  machine-readable result for CI
 
 Exit status: 0 success, 1 some units failed, 2 usage or input error (nothing was changed).";
@@ -93,6 +98,193 @@ pub enum Command {
     /// List groups with their units, hosts and core units.
     #[command(after_help = "Examples:\n  jdeploy groups\n  jdeploy groups --group product --json")]
     Groups(GroupsArgs),
+
+    /// Show every selected container's state, health, uptime, memory, CPU and release.
+    #[command(
+        after_help = "Examples:\n  jdeploy status\n  jdeploy status --group product --host '127.0.0.*'\n  jdeploy status --group product --json\n\nExit status: 0 when every host answered, 1 when some could not be asked."
+    )]
+    Status(StatusArgs),
+
+    /// Run a command in every selected container at once.
+    #[command(
+        after_help = "Examples:\n  jdeploy exec --group product -- cat /etc/hostname\n  jdeploy exec --group product --container 'jl_core_*' --grouped -- sh -c 'ps; df -h'\n\nExit status: 0 when the command exited 0 everywhere, 1 when it failed or could not run somewhere."
+    )]
+    Exec(ExecArgs),
+
+    /// Print the logs of every selected container, interleaved and prefixed.
+    #[command(
+        after_help = "Examples:\n  jdeploy logs --group product --tail 20\n  jdeploy logs --group product --since 10m --timestamps\n  jdeploy logs --all --follow"
+    )]
+    Logs(LogsArgs),
+
+    /// Start the selected containers, core units first.
+    #[command(after_help = "Examples:\n  jdeploy start --group product\n  jdeploy start --all")]
+    Start(StartArgs),
+
+    /// Stop the selected containers, core units last.
+    #[command(
+        after_help = "Examples:\n  jdeploy stop --group product\n  jdeploy stop --group product --container jl_5_1 --timeout 30"
+    )]
+    Stop(StopArgs),
+
+    /// Restart the selected containers, core units first.
+    #[command(
+        after_help = "Examples:\n  jdeploy restart --group product\n  jdeploy restart --group product --host 127.0.0.3"
+    )]
+    Restart(StopArgs),
+
+    /// Stop and remove the selected containers, core units last.
+    #[command(
+        after_help = "Examples:\n  jdeploy rm --group test\n  jdeploy rm --group test --yes    without asking, also on a terminal"
+    )]
+    Rm(RmArgs),
+
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  jdeploy completions bash > /etc/bash_completion.d/jdeploy\n  jdeploy completions zsh > \"${fpath[1]}/_jdeploy\"\n  jdeploy completions fish > ~/.config/fish/completions/jdeploy.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the man page, or write one page per command into a directory.
+    #[command(
+        after_help = "Examples:\n  jdeploy man | man -l -\n  jdeploy man --dir /usr/local/share/man/man1"
+    )]
+    Man(ManArgs),
+}
+
+/// Which containers a fleet command acts on.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// The group to act on.
+    #[arg(short, long, value_name = "GROUP", required_unless_present = "all")]
+    pub group: Option<String>,
+
+    /// Every group in groups.yaml.
+    #[arg(long, conflicts_with = "group")]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub narrow: NarrowArgs,
+}
+
+/// Narrowing a selection down; each pattern must match something.
+#[derive(Debug, Clone, Args)]
+pub struct NarrowArgs {
+    /// Only containers on hosts matching HOST, as groups.yaml spells them (repeatable; globs
+    /// such as '127.0.0.*').
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// Only containers whose name matches NAME (repeatable; globs such as 'jl_core_*').
+    #[arg(short, long = "container", value_name = "NAME")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this group; every group without.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: Option<String>,
+
+    /// Every group in groups.yaml (the default).
+    #[arg(long, conflicts_with = "group")]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub narrow: NarrowArgs,
+
+    /// Memory and CPU as `docker stats` shows them (cgroup memory, CPU over the last
+    /// second) instead of from `ps`; takes about a second.
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Print each container's output in one block once its command ends, instead of
+    /// interleaved lines as they come.
+    #[arg(long)]
+    pub grouped: bool,
+
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Keep printing new lines, also across restarts, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Only the last N lines of each container.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<u64>,
+
+    /// Only lines since T: a time (2026-11-22T10:00:00Z), a duration ago (10m, 1h30m) or
+    /// seconds since the epoch.
+    #[arg(long, value_name = "T", value_parser = super::since::parse_since)]
+    pub since: Option<i64>,
+
+    /// Show the time the engine logged each line.
+    #[arg(short, long)]
+    pub timestamps: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Seconds to wait for a container to stop before killing it; the group's
+    /// `container.stop_timeout` without.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Seconds to wait for a container to stop before killing it; the group's
+    /// `container.stop_timeout` without.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u32>,
+
+    /// Do not ask on a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Also remove containers of these names that jdeploy did not create.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write jdeploy.1 and one jdeploy-COMMAND.1 per command here instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// The deploy flags templates see.

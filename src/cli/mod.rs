@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod settings;
+mod since;
 
 use std::io;
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use args::Command;
 use settings::Settings;
 
 use crate::inventory::Diagnostics;
+use crate::rollout::Lifecycle;
 
 /// 0: everything succeeded. 1: some units failed. 2: usage or input error, nothing changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,30 @@ fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatus> {
         Command::Groups(args) => commands::groups(args, settings),
         Command::Create(args) => commands::create(args, settings),
         Command::Deploy(args) => commands::deploy(args, settings),
+        Command::Status(args) => commands::status(args, settings),
+        Command::Exec(args) => commands::exec(args, settings),
+        Command::Logs(args) => commands::logs(args, settings),
+        Command::Start(args) => {
+            commands::lifecycle(&args.target, None, Lifecycle::Start, false, settings)
+        }
+        Command::Stop(args) => {
+            commands::lifecycle(&args.target, args.timeout, Lifecycle::Stop, false, settings)
+        }
+        Command::Restart(args) => commands::lifecycle(
+            &args.target,
+            args.timeout,
+            Lifecycle::Restart,
+            false,
+            settings,
+        ),
+        Command::Rm(args) => {
+            let action = Lifecycle::Remove {
+                foreign: args.force,
+            };
+            commands::lifecycle(&args.target, args.timeout, action, args.yes, settings)
+        }
+        Command::Completions(args) => commands::completions(args),
+        Command::Man(args) => commands::man(args),
     }
 }
 

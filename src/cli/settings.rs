@@ -13,24 +13,30 @@ pub struct Settings {
     pub json: bool,
     pub verbose: u8,
     pub quiet: bool,
+    /// Colour for messages and progress on stderr.
     pub color: bool,
+    /// Colour for containers' output on stdout, which may be piped when stderr is not.
+    pub stdout_color: bool,
     pub load: LoadOptions,
 }
 
 impl Settings {
     pub fn resolve(cli: &Cli) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        let color = match cli.color {
+        let color_for = |terminal: bool| match cli.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
+            ColorChoice::Auto => !no_color && terminal,
         };
+        let color = color_for(std::io::stderr().is_terminal());
+        let stdout_color = color_for(std::io::stdout().is_terminal());
         Self {
             file: cli.file.clone(),
             json: cli.json,
             verbose: cli.verbose,
             quiet: cli.quiet,
             color,
+            stdout_color,
             load: docker_tls_from_env(),
         }
     }

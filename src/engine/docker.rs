@@ -10,13 +10,14 @@ use bytes::Bytes;
 
 use super::connect::cause;
 use super::error::EngineError;
+use super::facts::{ContainerDetails, LogQuery, OutputSink, ProcessUsage, StatsSample};
 use super::request::create_body;
 use super::Engine;
 use crate::plan::{ContainerState, DesiredContainer, ObservedContainer};
 
 #[derive(Debug, Clone)]
 pub struct DockerEngine {
-    client: Docker,
+    pub(super) client: Docker,
 }
 
 impl DockerEngine {
@@ -24,7 +25,7 @@ impl DockerEngine {
         Self { client }
     }
 
-    fn fail(&self, err: BollardError, container: &str) -> EngineError {
+    pub(super) fn fail(&self, err: BollardError, container: &str) -> EngineError {
         classify(err, container, self.client.timeout().as_secs())
     }
 }
@@ -93,14 +94,7 @@ impl Engine for DockerEngine {
     }
 
     async fn remove(&self, name: &str, stop_timeout: u32) -> Result<(), EngineError> {
-        let stop = StopContainerOptions {
-            t: Some(stop_timeout as i32),
-            ..Default::default()
-        };
-        self.client
-            .stop_container(name, Some(stop))
-            .await
-            .map_err(|err| self.fail(err, name))?;
+        self.stop(name, stop_timeout).await?;
         let remove = RemoveContainerOptions {
             force: true,
             ..Default::default()
@@ -132,6 +126,55 @@ impl Engine for DockerEngine {
             .await
             .map_err(|err| self.fail(err, name))
     }
+
+    async fn stop(&self, name: &str, stop_timeout: u32) -> Result<(), EngineError> {
+        let options = StopContainerOptions {
+            t: Some(stop_timeout as i32),
+            ..Default::default()
+        };
+        // The engine answers 304 for a container that was not running, which is success.
+        self.client
+            .stop_container(name, Some(options))
+            .await
+            .map_err(|err| self.fail(err, name))
+    }
+
+    async fn inspect(&self, name: &str) -> Result<Option<ContainerDetails>, EngineError> {
+        self.inspect_details(name).await
+    }
+
+    async fn processes(&self, name: &str) -> Result<ProcessUsage, EngineError> {
+        self.process_usage(name).await
+    }
+
+    async fn stats(&self, name: &str) -> Result<(StatsSample, StatsSample), EngineError> {
+        self.stats_samples(name).await
+    }
+
+    async fn read_file(&self, name: &str, path: &str) -> Result<Option<Vec<u8>>, EngineError> {
+        self.read_one_file(name, path).await
+    }
+
+    async fn exec_create(&self, name: &str, command: &[String]) -> Result<String, EngineError> {
+        self.create_exec(name, command).await
+    }
+
+    async fn exec_run(
+        &self,
+        exec_id: &str,
+        sink: OutputSink<'_>,
+    ) -> Result<Option<i64>, EngineError> {
+        self.run_exec(exec_id, sink).await
+    }
+
+    async fn logs(
+        &self,
+        name: &str,
+        query: LogQuery,
+        sink: OutputSink<'_>,
+    ) -> Result<(), EngineError> {
+        self.stream_logs(name, query, sink).await
+    }
 }
 
 /// Turns bollard's errors into the few cases an operator tells apart.
@@ -147,6 +190,10 @@ fn classify(err: BollardError, container: &str, timeout: u64) -> EngineError {
                 EngineError::NoSuchImage { image }
             } else if status_code == 404 && lower.contains("no such container") {
                 EngineError::NoSuchContainer {
+                    name: container.to_string(),
+                }
+            } else if status_code == 409 && lower.contains("is not running") {
+                EngineError::NotRunning {
                     name: container.to_string(),
                 }
             } else if status_code == 409 && lower.contains("is already in use") {

@@ -14,6 +14,8 @@ pub enum EngineError {
         "container {name} does not exist on this host; run `jdeploy create` for its group first"
     )]
     NoSuchContainer { name: String },
+    #[error("container {name} is not running")]
+    NotRunning { name: String },
     #[error("container name {name} is taken by another container")]
     NameConflict { name: String },
     #[error("the engine did not answer within {seconds}s")]

@@ -3,11 +3,15 @@
 mod connect;
 mod docker;
 mod error;
+mod facts;
+mod observe;
 mod request;
+mod streams;
 
 pub use connect::{connect, ConnectOptions, DockerConnector};
 pub use docker::DockerEngine;
 pub use error::EngineError;
+pub use facts::{ContainerDetails, LogQuery, OutputSink, OutputStream, ProcessUsage, StatsSample};
 pub use request::create_body;
 
 use std::future::Future;
@@ -46,6 +50,54 @@ pub trait Engine: Send + Sync + 'static {
         &self,
         name: &str,
         archive: Bytes,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Stops within `stop_timeout` seconds; a stopped container stays stopped.
+    fn stop(
+        &self,
+        name: &str,
+        stop_timeout: u32,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The container's state, or none if there is no such container.
+    fn inspect(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ContainerDetails>, EngineError>> + Send;
+    /// What a running container's processes use, from the host's `ps`: fast.
+    fn processes(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<ProcessUsage, EngineError>> + Send;
+    /// Two readings of a running container's counters, the engine's sampling interval
+    /// (about a second) apart.
+    fn stats(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<(StatsSample, StatsSample), EngineError>> + Send;
+    /// A regular file's content, or none if there is no file at `path`.
+    fn read_file(
+        &self,
+        name: &str,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, EngineError>> + Send;
+    /// Prepares `command` to run in a running container; returns the exec id.
+    fn exec_create(
+        &self,
+        name: &str,
+        command: &[String],
+    ) -> impl Future<Output = Result<String, EngineError>> + Send;
+    /// Runs a prepared command to its end, passing its output on; returns its exit code.
+    fn exec_run(
+        &self,
+        exec_id: &str,
+        sink: OutputSink<'_>,
+    ) -> impl Future<Output = Result<Option<i64>, EngineError>> + Send;
+    /// Passes the container's log on, each line prefixed by its RFC 3339 timestamp; with
+    /// `follow`, returns once the container stops.
+    fn logs(
+        &self,
+        name: &str,
+        query: LogQuery,
+        sink: OutputSink<'_>,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
 }
 

@@ -13,6 +13,7 @@ mod selection;
 mod settings;
 mod source_map;
 pub mod suggest;
+mod targets;
 mod validate;
 
 use std::path::Path;
@@ -22,6 +23,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use files::check_files;
 pub use model::{resolve, Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};
 pub use settings::{DEFAULT_RUN_TEMPLATE, RUN_SH};
+pub use targets::{Selection, Target};
 pub use validate::{parse_inventory, LoadOptions};
 
 /// Reads `file` and checks it, including that the files it names exist.

@@ -1,16 +1,23 @@
 //! What the operator sees: diagnostics, tables, progress and JSON, on a terminal or in CI logs.
 
+mod exec;
 mod groups_table;
 mod lines;
+mod logs;
 mod outcomes;
+mod prefixed;
 mod printer;
 mod progress;
+mod status;
 
+pub use exec::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
 pub use groups_table::groups_table;
 pub use lines::LineReporter;
+pub use logs::LogPrinter;
 pub use outcomes::{outcomes_table, summary_line, OutcomesJson};
 pub use printer::Printer;
 pub use progress::ProgressReporter;
+pub use status::{status_summary, status_table, StatusJson, StatusRow};
 
 use comfy_table::presets::NOTHING;
 use comfy_table::{ContentArrangement, Table};

@@ -1,11 +1,10 @@
 //! `deploy`: upload each container's bundle and restart it, core units first.
 
-use futures::future::join_all;
-
+use super::connect;
 use super::fleet::Fleet;
 use super::outcome::{Outcome, Status, UnitKey};
+use super::phases::{in_phases, Order};
 use super::reporter::Reporter;
-use super::{connect, timed};
 use crate::bundle::Bundle;
 use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
@@ -31,52 +30,17 @@ pub async fn deploy<C: Connector>(
     let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
     let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
 
-    let (core, rest): (Vec<&DeployUnit>, Vec<&DeployUnit>) =
-        units.iter().partition(|unit| unit.key.core);
-    let mut outcomes = Vec::new();
-    if !core.is_empty() {
-        reporter.note(&format!("core units first: {}", names(&core)));
-        for unit in &rest {
-            reporter.step(&unit.key, "waiting for core units");
-        }
-        outcomes.extend(deploy_all(&fleet, &core, reporter).await);
-    }
-    let failed: Vec<String> = outcomes
-        .iter()
-        .filter(|outcome| outcome.status.is_failure())
-        .map(|outcome| outcome.unit.to_string())
-        .collect();
-    if failed.is_empty() {
-        outcomes.extend(deploy_all(&fleet, &rest, reporter).await);
-    } else if !rest.is_empty() {
-        let reason = format!("not deployed: core unit {} failed", failed.join(", "));
-        reporter.note(&format!(
-            "{} other unit(s) left untouched: {reason}",
-            rest.len()
-        ));
-        for unit in &rest {
-            let outcome = Outcome::new(unit.key.clone(), Status::Skipped, reason.clone());
-            reporter.finish(&outcome);
-            outcomes.push(outcome);
-        }
-    }
-    reporter.end();
-    // Back to file order, whatever order they finished in.
-    outcomes.sort_by_key(|outcome| keys.iter().position(|key| key == &outcome.unit));
-    outcomes
-}
-
-async fn deploy_all<E: Engine>(
-    fleet: &Fleet<E>,
-    units: &[&DeployUnit],
-    reporter: &dyn Reporter,
-) -> Vec<Outcome> {
-    join_all(
-        units
-            .iter()
-            .map(|unit| timed(reporter, deploy_one(fleet, unit, reporter))),
+    let outcomes = in_phases(
+        &units,
+        |unit| &unit.key,
+        Order::CoreFirst,
+        "deployed",
+        reporter,
+        |unit| deploy_one(&fleet, unit, reporter),
     )
-    .await
+    .await;
+    reporter.end();
+    outcomes
 }
 
 async fn deploy_one<E: Engine>(
@@ -122,11 +86,6 @@ async fn deploy_one<E: Engine>(
         ),
         Err(err) => Outcome::new(unit.key.clone(), Status::Failed, err.to_string()),
     }
-}
-
-fn names(units: &[&DeployUnit]) -> String {
-    let names: Vec<String> = units.iter().map(|unit| unit.key.to_string()).collect();
-    names.join(", ")
 }
 
 /// Release ids are shown by their first 12 hex digits, as Docker shows image ids.

@@ -57,6 +57,16 @@ impl<E> Fleet<E> {
         call(Arc::clone(engine)).await
     }
 
+    /// The engine itself, for long-lived streams (a command's output, a log) that must
+    /// not hold one of the host's permits for as long as they run.
+    pub fn engine(&self, host: &Host) -> Result<Arc<E>, EngineError> {
+        self.slot(host)
+            .engine
+            .as_ref()
+            .map(Arc::clone)
+            .map_err(Clone::clone)
+    }
+
     fn slot(&self, host: &Host) -> &Slot<E> {
         &self.slots[&host.identity]
     }

@@ -3,15 +3,26 @@
 
 mod create;
 mod deploy;
+mod exec;
 mod fleet;
+mod lifecycle;
+mod lines;
+mod logs;
 mod outcome;
+mod phases;
 mod reporter;
+mod status;
 
 pub use create::create;
 pub use deploy::{deploy, DeployUnit};
+pub use exec::{exec, ExecOutcome, ExecOutput};
 pub use fleet::Fleet;
-pub use outcome::{Outcome, Status, UnitKey};
+pub use lifecycle::{lifecycle, Lifecycle};
+pub use lines::LineBuffer;
+pub use logs::{logs, LogLine, LogOutput};
+pub use outcome::{FleetUnit, Outcome, Status, UnitKey};
 pub use reporter::{Reporter, SilentReporter};
+pub use status::{status, Observed, UnitStatus, Usage};
 
 use std::future::Future;
 use std::time::Instant;

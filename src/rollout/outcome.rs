@@ -20,6 +20,15 @@ impl std::fmt::Display for UnitKey {
     }
 }
 
+/// A selected container with where it runs, for commands that act on containers as
+/// they are rather than on a plan.
+#[derive(Debug, Clone)]
+pub struct FleetUnit {
+    pub key: UnitKey,
+    pub host: crate::inventory::Host,
+    pub stop_timeout: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -30,6 +39,9 @@ pub enum Status {
     /// Exists with another configuration, left alone.
     Differs,
     Deployed,
+    Stopped,
+    Restarted,
+    Removed,
     Failed,
     /// Not attempted, because something it depends on failed.
     Skipped,
@@ -44,6 +56,9 @@ impl Status {
             Status::Unchanged => "unchanged",
             Status::Differs => "differs",
             Status::Deployed => "deployed",
+            Status::Stopped => "stopped",
+            Status::Restarted => "restarted",
+            Status::Removed => "removed",
             Status::Failed => "failed",
             Status::Skipped => "skipped",
         }
@@ -69,7 +84,10 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-fn seconds<S: serde::Serializer>(elapsed: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+pub(super) fn seconds<S: serde::Serializer>(
+    elapsed: &Duration,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_f64((elapsed.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 

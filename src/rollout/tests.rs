@@ -10,10 +10,13 @@ use bytes::Bytes;
 
 use super::*;
 use crate::bundle::Bundle;
-use crate::engine::{Connector, Engine, EngineError};
+use crate::engine::{
+    Connector, ContainerDetails, Engine, EngineError, LogQuery, OutputSink, OutputStream,
+    ProcessUsage, StatsSample,
+};
 use crate::inventory::Host;
 use crate::plan::tests::{desired, host};
-use crate::plan::{DesiredContainer, ObservedContainer, Recreate};
+use crate::plan::{ContainerState, DesiredContainer, ObservedContainer, Recreate};
 use crate::render::RenderedContainer;
 
 /// Every call made, in order, as "op container".
@@ -89,6 +92,46 @@ impl Engine for FakeEngine {
     }
     async fn upload(&self, name: &str, _: Bytes) -> Result<(), EngineError> {
         self.call("upload", name).await
+    }
+    async fn stop(&self, name: &str, _: u32) -> Result<(), EngineError> {
+        self.call("stop", name).await
+    }
+    async fn inspect(&self, name: &str) -> Result<Option<ContainerDetails>, EngineError> {
+        self.call("inspect", name).await?;
+        Ok(Some(ContainerDetails {
+            state: ContainerState::Running,
+            exit_code: Some(0),
+            health: None,
+            started_at: None,
+            finished_at: None,
+            restart_count: 0,
+            labels: [(crate::labels::GROUP.to_string(), "g".to_string())].into(),
+        }))
+    }
+    async fn processes(&self, name: &str) -> Result<ProcessUsage, EngineError> {
+        self.call("processes", name)
+            .await
+            .map(|()| ProcessUsage::default())
+    }
+    async fn stats(&self, name: &str) -> Result<(StatsSample, StatsSample), EngineError> {
+        self.call("stats", name).await.map(|()| Default::default())
+    }
+    async fn read_file(&self, name: &str, _: &str) -> Result<Option<Vec<u8>>, EngineError> {
+        self.call("read", name).await.map(|()| None)
+    }
+    async fn exec_create(&self, name: &str, _: &[String]) -> Result<String, EngineError> {
+        self.call("exec", name).await.map(|()| name.to_string())
+    }
+    async fn exec_run(&self, id: &str, sink: OutputSink<'_>) -> Result<Option<i64>, EngineError> {
+        self.call("run", id).await?;
+        sink(
+            OutputStream::Stdout,
+            Bytes::from(format!("hello from {id}\n")),
+        );
+        Ok(Some(0))
+    }
+    async fn logs(&self, name: &str, _: LogQuery, _: OutputSink<'_>) -> Result<(), EngineError> {
+        self.call("logs", name).await
     }
 }
 

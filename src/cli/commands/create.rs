@@ -23,7 +23,7 @@ pub fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<ExitStat
     let started = Instant::now();
     let reporter = reporter(settings, "create");
     let outcomes = runtime()?.block_on(rollout::create(
-        &connector(&inventory, group),
+        &connector(&inventory, group.container.stop_timeout),
         desired,
         recreate,
         inventory.connection.parallel,

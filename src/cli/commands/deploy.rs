@@ -48,7 +48,7 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
     let started = Instant::now();
     let reporter = reporter(settings, "deploy");
     let outcomes = runtime()?.block_on(rollout::deploy(
-        &connector(&inventory, group),
+        &connector(&inventory, group.container.stop_timeout),
         units,
         inventory.connection.parallel,
         reporter.as_ref(),

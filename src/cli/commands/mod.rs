@@ -2,15 +2,26 @@
 
 mod create;
 mod deploy;
+mod docs;
+mod exec;
+mod fleet;
 mod groups;
+mod lifecycle;
+mod logs;
 mod render;
 mod rollout;
+mod status;
 mod validate;
 
 pub use create::create;
 pub use deploy::deploy;
+pub use docs::{completions, man};
+pub use exec::exec;
 pub use groups::groups;
+pub use lifecycle::lifecycle;
+pub use logs::logs;
 pub use render::render;
+pub use status::status;
 pub use validate::validate;
 
 use tracing::{debug, info};

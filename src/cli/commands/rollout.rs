@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
 use crate::engine::{ConnectOptions, DockerConnector};
-use crate::inventory::{Group, Inventory};
+use crate::inventory::Inventory;
 use crate::report::{outcomes_table, summary_line, LineReporter, OutcomesJson, ProgressReporter};
 use crate::rollout::{Outcome, Reporter, SilentReporter};
 
@@ -19,10 +19,11 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-pub fn connector(inventory: &Inventory, group: &Group) -> DockerConnector {
+/// `stop_timeout`: the longest any container may take to stop.
+pub fn connector(inventory: &Inventory, stop_timeout: u32) -> DockerConnector {
     DockerConnector(ConnectOptions {
         connect_timeout: inventory.connection.timeout_secs,
-        request_timeout: REQUEST_TIMEOUT_SECS + u64::from(group.container.stop_timeout),
+        request_timeout: REQUEST_TIMEOUT_SECS + u64::from(stop_timeout),
     })
 }
 

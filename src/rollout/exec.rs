@@ -1,0 +1,81 @@
+//! `exec`: one command in every selected container at once, its output passed on as it
+//! comes and its exit status kept per container.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::future::join_all;
+use serde::Serialize;
+
+use super::fleet::Fleet;
+use super::outcome::{FleetUnit, UnitKey};
+use crate::engine::{Connector, Engine, EngineError, OutputStream};
+use crate::inventory::Host;
+
+/// How the command ended in one container.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExecOutcome {
+    #[serde(flatten)]
+    pub unit: UnitKey,
+    /// None when the command could not run, or the engine did not say.
+    pub exit_code: Option<i64>,
+    /// Why it could not run.
+    pub error: Option<String>,
+    #[serde(serialize_with = "super::outcome::seconds")]
+    pub elapsed: Duration,
+}
+
+impl ExecOutcome {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none() && self.exit_code == Some(0)
+    }
+}
+
+/// Where the output goes as it arrives, and where each container's end is told.
+pub trait ExecOutput: Send + Sync {
+    /// A chunk of output; chunks need not end at a line.
+    fn output(&self, unit: &UnitKey, stream: OutputStream, data: Bytes);
+    fn finish(&self, outcome: &ExecOutcome);
+}
+
+/// Runs `command` in every unit's container. Preparing it counts against the host's cap
+/// of calls in flight; running it does not, so long commands all run at once.
+pub async fn exec<C: Connector>(
+    connector: &C,
+    units: Vec<FleetUnit>,
+    command: &[String],
+    parallel: u32,
+    output: &dyn ExecOutput,
+) -> Vec<ExecOutcome> {
+    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
+    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+    join_all(units.iter().map(|unit| async {
+        let started = Instant::now();
+        let result = run(&fleet, unit, command, output).await;
+        let outcome = ExecOutcome {
+            unit: unit.key.clone(),
+            exit_code: result.as_ref().ok().copied().flatten(),
+            error: result.err().map(|err| err.to_string()),
+            elapsed: started.elapsed(),
+        };
+        output.finish(&outcome);
+        outcome
+    }))
+    .await
+}
+
+async fn run<E: Engine>(
+    fleet: &Fleet<E>,
+    unit: &FleetUnit,
+    command: &[String],
+    output: &dyn ExecOutput,
+) -> Result<Option<i64>, EngineError> {
+    let name = unit.key.container.as_str();
+    let exec_id = fleet
+        .call(&unit.host, |engine| async move {
+            engine.exec_create(name, command).await
+        })
+        .await?;
+    let sink = |stream: OutputStream, data: Bytes| output.output(&unit.key, stream, data);
+    fleet.engine(&unit.host)?.exec_run(&exec_id, &sink).await
+}

@@ -1,0 +1,139 @@
+//! `start`, `stop`, `restart` and `rm` on existing containers, all hosts at once.
+
+use super::connect;
+use super::fleet::Fleet;
+use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
+use super::phases::{in_phases, Order};
+use super::reporter::Reporter;
+use crate::engine::{Connector, Engine, EngineError};
+use crate::labels;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Start,
+    Stop,
+    Restart,
+    /// Stop and remove; containers jdeploy did not create only when `foreign`.
+    Remove {
+        foreign: bool,
+    },
+}
+
+impl Lifecycle {
+    pub fn name(self) -> &'static str {
+        match self {
+            Lifecycle::Start => "start",
+            Lifecycle::Stop => "stop",
+            Lifecycle::Restart => "restart",
+            Lifecycle::Remove { .. } => "rm",
+        }
+    }
+
+    fn past(self) -> &'static str {
+        match self {
+            Lifecycle::Start => "started",
+            Lifecycle::Stop => "stopped",
+            Lifecycle::Restart => "restarted",
+            Lifecycle::Remove { .. } => "removed",
+        }
+    }
+
+    /// Coming up, core units go first; going down, they go last.
+    fn order(self) -> Order {
+        match self {
+            Lifecycle::Start | Lifecycle::Restart => Order::CoreFirst,
+            Lifecycle::Stop | Lifecycle::Remove { .. } => Order::CoreLast,
+        }
+    }
+}
+
+pub async fn lifecycle<C: Connector>(
+    connector: &C,
+    units: Vec<FleetUnit>,
+    action: Lifecycle,
+    parallel: u32,
+    reporter: &dyn Reporter,
+) -> Vec<Outcome> {
+    let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
+    let hosts: Vec<_> = units.iter().map(|unit| &unit.host).collect();
+    let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
+    let outcomes = in_phases(
+        &units,
+        |unit| &unit.key,
+        action.order(),
+        action.past(),
+        reporter,
+        |unit| act(&fleet, unit, action, reporter),
+    )
+    .await;
+    reporter.end();
+    outcomes
+}
+
+async fn act<E: Engine>(
+    fleet: &Fleet<E>,
+    unit: &FleetUnit,
+    action: Lifecycle,
+    reporter: &dyn Reporter,
+) -> Outcome {
+    let name = unit.key.container.as_str();
+    let done = |status: Status, detail: &str| Outcome::new(unit.key.clone(), status, detail);
+    reporter.step(&unit.key, "inspecting");
+    let details = match fleet
+        .call(
+            &unit.host,
+            |engine| async move { engine.inspect(name).await },
+        )
+        .await
+    {
+        Ok(details) => details,
+        Err(err) => return done(Status::Failed, &err.to_string()),
+    };
+    let Some(details) = details else {
+        return match action {
+            Lifecycle::Stop | Lifecycle::Remove { .. } => {
+                done(Status::Unchanged, "no such container")
+            }
+            Lifecycle::Start | Lifecycle::Restart => done(Status::Failed, &missing(unit)),
+        };
+    };
+    let up = details.state.is_up();
+    let timeout = unit.stop_timeout;
+    let (step, status) = match action {
+        Lifecycle::Start if up => return done(Status::Unchanged, "already running"),
+        Lifecycle::Stop if !up => return done(Status::Unchanged, "already stopped"),
+        Lifecycle::Remove { foreign: false } if !details.labels.contains_key(labels::GROUP) => {
+            return done(
+                Status::Failed,
+                "not created by jdeploy (no io.jdeploy.group label); --force removes it anyway",
+            )
+        }
+        Lifecycle::Start => ("starting", Status::Started),
+        Lifecycle::Stop => ("stopping", Status::Stopped),
+        Lifecycle::Restart => ("restarting", Status::Restarted),
+        Lifecycle::Remove { .. } => ("removing", Status::Removed),
+    };
+    reporter.step(&unit.key, step);
+    let result = fleet
+        .call(&unit.host, |engine| async move {
+            match action {
+                Lifecycle::Start => engine.start(name).await,
+                Lifecycle::Stop => engine.stop(name, timeout).await,
+                Lifecycle::Restart => engine.restart(name, timeout).await,
+                Lifecycle::Remove { .. } => engine.remove(name, timeout).await,
+            }
+        })
+        .await;
+    match result {
+        Ok(()) => done(status, ""),
+        Err(EngineError::NoSuchContainer { .. }) => done(Status::Failed, &missing(unit)),
+        Err(err) => done(Status::Failed, &err.to_string()),
+    }
+}
+
+fn missing(unit: &FleetUnit) -> String {
+    format!(
+        "container {} does not exist on this host; `jdeploy create --group {}` creates it",
+        unit.key.container, unit.key.group
+    )
+}
