@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod engines;
+pub mod fleet;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,108 @@
+//! `jdeploy status` on real engines, with an unreachable host among reachable ones.
+
+mod common;
+
+use common::engines::unique_group;
+use common::engines::{docker, read_file};
+use common::fleet::{deployed, jdeploy, row, test, UNREACHABLE};
+
+#[test]
+fn status_shows_every_container_with_the_unreachable_host_as_its_own_row() {
+    let group = unique_group("status");
+    let _cleanup = deployed(&group);
+    docker(3, &["stop", "-t", "1", &format!("{group}_b")]);
+
+    let output = jdeploy(&group, &["status", "--group", &group], 1);
+    let table = &output.stdout;
+    let header = table.lines().next().unwrap();
+    for column in [
+        "GROUP",
+        "CONTAINER",
+        "HOST",
+        "CORE",
+        "STATE",
+        "HEALTH",
+        "UPTIME",
+        "MEMORY",
+        "CPU",
+        "RESTARTS",
+        "CONFIG",
+        "RELEASE",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    let release = read_file(2, &format!("{group}_core"), "/.jdeploy/release");
+    let core = row(table, &format!("{group}_core"));
+    assert!(core.contains("yes") && core.contains("running"), "{core}");
+    assert!(core.contains(&release.trim()[..12]), "{core}\n{release}");
+    assert!(core.contains("KiB") || core.contains("MiB"), "{core}");
+    let stopped = row(table, &format!("{group}_b"));
+    assert!(stopped.contains("exited (0)"), "{stopped}");
+    let gone = row(table, &format!("{group}_gone"));
+    assert!(
+        gone.contains("unknown") && gone.contains(UNREACHABLE),
+        "{gone}"
+    );
+    assert!(
+        table.contains("status: 4 containers: 1 exited, 2 running, 1 unknown"),
+        "{table}"
+    );
+}
+
+#[test]
+fn status_json_gives_plain_values_and_names_a_changed_configuration() {
+    let group = unique_group("status_json");
+    let _cleanup = deployed(&group);
+    // groups.yaml now asks for another environment than the containers were created with.
+    let output = test(&group)
+        .groups(&common::fleet::groups_yaml(&group, "two"))
+        .args(["status", "--group", &group, "--host", "127.0.0.2", "--json"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    let rows = json["containers"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{json:#}");
+    let core = &rows[0];
+    assert_eq!(core["container"], format!("{group}_core"));
+    assert_eq!(core["core"], true);
+    assert_eq!(core["state"], "running");
+    assert_eq!(core["restart_count"], 0);
+    assert!(core["memory_bytes"].as_u64().unwrap() > 0, "{core}");
+    assert!(core["cpu_percent"].as_f64().is_some(), "{core}");
+    assert!(core["uptime_secs"].as_u64().is_some(), "{core}");
+    let release = read_file(2, &format!("{group}_core"), "/.jdeploy/release");
+    assert_eq!(core["release"], release.trim());
+    let label = docker(
+        2,
+        &[
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"io.jdeploy.config-hash\"}}",
+            &format!("{group}_core"),
+        ],
+    );
+    assert_eq!(core["config_hash"], label.trim());
+    assert_eq!(core["config_differs"], true);
+    assert!(
+        core["note"].as_str().unwrap().contains("--recreate"),
+        "{core}"
+    );
+}
+
+#[test]
+fn status_live_measures_as_docker_stats_does() {
+    let group = unique_group("status_live");
+    let _cleanup = deployed(&group);
+    let output = jdeploy(
+        &group,
+        &[
+            "status", "--group", &group, "-c", "*_core", "--live", "--json",
+        ],
+        0,
+    );
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let core = &json["containers"][0];
+    assert!(core["memory_bytes"].as_u64().unwrap() > 0, "{core}");
+    assert!(core["memory_limit_bytes"].as_u64().unwrap() > 0, "{core}");
+    assert!(core["cpu_percent"].as_f64().is_some(), "{core}");
+}
