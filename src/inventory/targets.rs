@@ -161,8 +161,11 @@ impl Inventory {
                 })
             })
             .map(|pattern| {
-                let help = did_you_mean(&pattern.text, known.iter().map(String::as_str))
-                    .unwrap_or_else(|| format!("its {noun}s: {}", known.join(", ")));
+                let listed = format!("its {noun}s: {}", known.join(", "));
+                let help = match did_you_mean(&pattern.text, known.iter().map(String::as_str)) {
+                    Some(suggestion) => format!("{suggestion} ({listed})"),
+                    None => listed,
+                };
                 Diagnostic::error(
                     &self.file,
                     format!("no {noun} of {within} matches `{}`", pattern.text),

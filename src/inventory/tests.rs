@@ -224,3 +224,106 @@ fn a_null_env_value_is_refused() {
         "groups.yaml:3:5: defaults.env: the value is null; write '' for an empty string"
     );
 }
+
+mod selection {
+    use super::*;
+
+    const FLEET: &str = "
+units:
+  - host: 127.0.0.2
+    dockers: [core_1]
+    group: [product, test]
+    core: true
+  - host: 127.0.0.3
+    dockers: [web_1, web_2]
+    group: product
+  - host: 127.0.0.4
+    dockers: [batch_1]
+    group: test
+";
+
+    fn select(
+        group: Option<&str>,
+        hosts: &[&str],
+        containers: &[&str],
+    ) -> Result<Vec<String>, String> {
+        let inventory = parse(FLEET);
+        let selection = Selection {
+            group: group.map(String::from),
+            hosts: hosts.iter().map(|host| host.to_string()).collect(),
+            containers: containers.iter().map(|name| name.to_string()).collect(),
+        };
+        inventory
+            .select(&selection)
+            .map(|targets| {
+                targets
+                    .iter()
+                    .map(|target| format!("{}:{}", target.group, target.member.container))
+                    .collect()
+            })
+            .map_err(|err| {
+                err.0
+                    .iter()
+                    .map(|diagnostic| {
+                        format!(
+                            "{} ({})",
+                            diagnostic.message,
+                            diagnostic.help.clone().unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+    }
+
+    #[test]
+    fn a_group_narrowed_by_host_and_container_globs() {
+        assert_eq!(
+            select(Some("product"), &[], &[]).unwrap(),
+            ["product:core_1", "product:web_1", "product:web_2"]
+        );
+        assert_eq!(
+            select(Some("product"), &["127.0.0.3"], &["*_2"]).unwrap(),
+            ["product:web_2"]
+        );
+        assert_eq!(
+            select(Some("product"), &["127.0.0.[23]"], &["core_*", "web_1"]).unwrap(),
+            ["product:core_1", "product:web_1"]
+        );
+    }
+
+    #[test]
+    fn every_group_lists_each_container_once_with_all_its_groups() {
+        assert_eq!(
+            select(None, &[], &[]).unwrap(),
+            [
+                "product,test:core_1",
+                "product:web_1",
+                "product:web_2",
+                "test:batch_1"
+            ]
+        );
+        assert_eq!(select(None, &["*.4"], &[]).unwrap(), ["test:batch_1"]);
+    }
+
+    #[test]
+    fn patterns_that_match_nothing_are_refused_with_a_suggestion() {
+        assert_eq!(
+            select(Some("product"), &["127.0.0.4"], &[]).unwrap_err(),
+            "no host of group `product` matches `127.0.0.4` (did you mean `127.0.0.3`? (its hosts: 127.0.0.2, 127.0.0.3))"
+        );
+        assert_eq!(
+            select(Some("product"), &[], &["web_3"]).unwrap_err(),
+            "no container of group `product` matches `web_3` (did you mean `web_2`? (its containers: core_1, web_1, web_2))"
+        );
+        assert!(select(Some("product"), &["127.0.0.2"], &["web_*"])
+            .unwrap_err()
+            .starts_with("no container of group `product` matches both `--host 127.0.0.2` and `--container web_*`"));
+        assert!(select(Some("product"), &["[oops"], &[])
+            .unwrap_err()
+            .starts_with("`--host [oops` is not a valid pattern"));
+        assert!(select(Some("prodcut"), &[], &[])
+            .unwrap_err()
+            .contains("did you mean `product`?"));
+    }
+}

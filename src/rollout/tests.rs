@@ -270,3 +270,70 @@ async fn create_lists_each_host_once_and_reports_every_container() {
     assert_eq!(by_name["c"], Status::Created);
     assert!(calls.contains(&"start a".to_string()) && !calls.contains(&"start b".to_string()));
 }
+
+fn fleet_unit(name: &str, host_name: &str, core: bool) -> FleetUnit {
+    let deploy = unit(name, host_name, core);
+    FleetUnit {
+        key: deploy.key,
+        host: deploy.host,
+        stop_timeout: 1,
+    }
+}
+
+#[tokio::test]
+async fn stop_takes_core_units_down_last_and_start_brings_them_up_first() {
+    let units = || {
+        vec![
+            fleet_unit("core", "h1", true),
+            fleet_unit("app1", "h1", false),
+            fleet_unit("app2", "h2", false),
+        ]
+    };
+    // The double says every container runs: start has nothing to do, so restart stands in.
+    for (action, op, core_first) in [
+        (Lifecycle::Stop, "stop", false),
+        (Lifecycle::Restart, "restart", true),
+        (Lifecycle::Remove { foreign: false }, "remove", false),
+    ] {
+        let connector = FakeConnector::default();
+        let outcomes = lifecycle(&connector, units(), action, 8, &SilentReporter).await;
+        let calls: Vec<String> = calls(&connector)
+            .into_iter()
+            .filter(|call| call.starts_with(op))
+            .collect();
+        let core_at = calls
+            .iter()
+            .position(|call| call.ends_with(" core"))
+            .unwrap();
+        assert_eq!(
+            core_at,
+            if core_first { 0 } else { 2 },
+            "{action:?}: {calls:?}"
+        );
+        let order: Vec<&str> = outcomes.iter().map(|o| o.unit.container.as_str()).collect();
+        assert_eq!(order, ["core", "app1", "app2"]);
+    }
+    let connector = FakeConnector::default();
+    let started = lifecycle(&connector, units(), Lifecycle::Start, 8, &SilentReporter).await;
+    assert!(started
+        .iter()
+        .all(|o| o.status == Status::Unchanged && o.detail == "already running"));
+}
+
+#[tokio::test]
+async fn a_core_unit_that_fails_to_restart_leaves_the_rest_running_as_they_were() {
+    let connector = FakeConnector {
+        failing: HashSet::from(["restart core".to_string()]),
+        ..Default::default()
+    };
+    let units = vec![
+        fleet_unit("core", "h1", true),
+        fleet_unit("app", "h1", false),
+    ];
+    let outcomes = lifecycle(&connector, units, Lifecycle::Restart, 8, &SilentReporter).await;
+    assert_eq!(outcomes[1].status, Status::Skipped);
+    assert!(outcomes[1]
+        .detail
+        .contains("not restarted: core unit core@h1 failed"));
+    assert!(!calls(&connector).contains(&"restart app".to_string()));
+}
