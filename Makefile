@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR ?= never
 # Snapshots are compared, never rewritten, outside `make snapshots`.
 export INSTA_UPDATE ?= no
 
-.PHONY: all build install deps engines engines-down demo test fmt lint unit bench snapshots clean
+.PHONY: all build install man deps engines engines-down demo test fmt lint unit bench snapshots clean
 
 JDEPLOY := ./target/release/jdeploy
 
@@ -34,6 +34,10 @@ build: deps
 install: deps
 	$(CARGO) install --locked --path .
 
+## man: write jdeploy.1 and one page per command into target/man.
+man: build
+	$(JDEPLOY) man --dir target/man
+
 ## demo: local engines on 127.0.0.2-4, then create and deploy every shipped group.
 demo: build engines
 	$(JDEPLOY) validate
@@ -44,6 +48,8 @@ demo: build engines
 	$(JDEPLOY) deploy --group product
 	$(JDEPLOY) deploy --group product_2 --monitor --mode dev_new
 	$(JDEPLOY) deploy --group test --mode ci
+	$(JDEPLOY) status
+	$(JDEPLOY) exec --group product -- sed -n 2p /run.sh
 	@scripts/demo-show.sh
 
 ## test: formatting, lints, then every unit and integration test.

@@ -1,17 +1,18 @@
-//! `make bench`: create+start and deploy of 40 containers over 4 local engines, by jdeploy,
-//! by the same Docker API calls made directly (the floor) and by a `docker` CLI loop, all
-//! in one run; prints medians and ratios against the floor.
+//! `make bench`: create+start, deploy and status of 40 containers over 4 local engines, by
+//! jdeploy, by the same Docker API calls made directly (the floor) and by the `docker`
+//! CLI, all in one run; prints medians and ratios against the floor.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bollard::query_parameters::{
-    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions, RestartContainerOptions,
-    UploadToContainerOptions,
+    CreateContainerOptions, DownloadFromContainerOptions, ListContainersOptions,
+    RemoveContainerOptions, RestartContainerOptions, TopOptions, UploadToContainerOptions,
 };
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
+use futures::TryStreamExt;
 use jdeploy::bundle::{read_tree, Bundle};
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
@@ -248,6 +249,58 @@ async fn floor_create(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     started.elapsed()
 }
 
+/// The floor: the calls status makes for each running container (inspect, the process
+/// list, the release file), every engine at once, `PARALLEL` per engine.
+async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
+    let limits = limits();
+    let started = Instant::now();
+    join_all(work.iter().map(|work| {
+        let client = client_for(clients, work.engine);
+        let limit = limit(&limits, work.engine);
+        async move {
+            {
+                let _permit = limit.acquire().await.unwrap();
+                client.inspect_container(&work.name, None).await.unwrap();
+            }
+            let top = async {
+                let _permit = limit.acquire().await.unwrap();
+                let options = TopOptions {
+                    ps_args: "-e -o pid,rss,pcpu".into(),
+                };
+                client
+                    .top_processes(&work.name, Some(options))
+                    .await
+                    .unwrap();
+            };
+            let release = async {
+                let _permit = limit.acquire().await.unwrap();
+                let options = DownloadFromContainerOptions {
+                    path: "/.jdeploy/release".into(),
+                };
+                let _: Vec<_> = client
+                    .download_from_container(&work.name, Some(options))
+                    .try_collect()
+                    .await
+                    .unwrap();
+            };
+            futures::join!(top, release);
+        }
+    }))
+    .await;
+    started.elapsed()
+}
+
+/// `docker stats --no-stream` on every engine at once, as a status script would run it.
+fn cli_stats() -> Duration {
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for engine in ENGINES {
+            scope.spawn(move || docker_cli(engine, &["stats", "--no-stream"]));
+        }
+    });
+    started.elapsed()
+}
+
 /// The floor: upload the archive and restart each container, core units first, as deploy does.
 async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     let limits = limits();
@@ -364,6 +417,7 @@ fn main() {
     let (mut create, mut create_floor, mut create_cli) = (vec![], vec![], vec![]);
     let (mut deploy, mut deploy_floor, mut deploy_cli, mut rerun) =
         (vec![], vec![], vec![], vec![]);
+    let (mut status, mut status_floor, mut status_cli) = (vec![], vec![], vec![]);
     for round in 1..=ROUNDS {
         eprintln!("bench: round {round} of {ROUNDS}");
         runtime.block_on(clear(&clients));
@@ -377,6 +431,9 @@ fn main() {
         jdeploy(path, &["deploy", "--group", GROUP]);
         deploy.push(jdeploy(path, &["deploy", "--group", GROUP]));
         rerun.push(jdeploy(path, &["create", "--group", GROUP]));
+        status.push(jdeploy(path, &["status", "--group", GROUP]));
+        status_floor.push(runtime.block_on(floor_status(&clients, &work)));
+        status_cli.push(cli_stats());
         runtime.block_on(clear(&clients));
         create_cli.push(cli_create());
         cli_deploy(&path.join("run.sh.j2"), &path.join("code"));
@@ -405,4 +462,9 @@ fn main() {
         "jdeploy create",
         median(rerun).as_secs_f64()
     );
+    let floor = median(status_floor);
+    println!("status of every container (state, uptime, memory, CPU, release)");
+    row("floor (direct API)", floor, floor, "");
+    row("jdeploy status", median(status), floor, "target < 1.000 s");
+    row("docker stats CLI", median(status_cli), floor, "");
 }
