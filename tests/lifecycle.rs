@@ -12,8 +12,9 @@ fn state(engine: u8, name: &str) -> String {
     inspect(engine, name, "{{.State.Status}}")
 }
 
-fn time_of(engine: u8, name: &str, field: &str) -> String {
-    inspect(engine, name, &format!("{{{{.State.{field}}}}}"))
+fn time_of(engine: u8, name: &str, field: &str) -> std::time::SystemTime {
+    let text = inspect(engine, name, &format!("{{{{.State.{field}}}}}"));
+    humantime::parse_rfc3339(&text).unwrap_or_else(|err| panic!("{text}: {err}"))
 }
 
 #[test]
@@ -234,6 +235,12 @@ fn selection_narrows_by_host_and_container_globs_and_refuses_what_matches_nothin
         nothing.stderr
     );
     assert_eq!(state(3, &format!("{group}_b")), "running");
+    let everything = test(&group).args(["rm", "--all"]).status(2).run();
+    assert!(
+        everything.stderr.contains("needs --yes"),
+        "{}",
+        everything.stderr
+    );
     let unnamed = test(&group).args(["restart"]).status(2).run();
     assert!(
         unnamed.stderr.contains("--group <GROUP>"),

@@ -118,7 +118,7 @@ fn following_survives_a_restart_without_repeating_lines() {
         .unwrap();
     let (lines, received) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let _ = lines.send(line.unwrap());
         }
@@ -145,6 +145,7 @@ fn following_survives_a_restart_without_repeating_lines() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    reader.join().unwrap();
     // Nothing was printed twice.
     let mut seen = seen.into_inner();
     seen.extend(received.try_iter());

@@ -2,9 +2,17 @@
 
 mod common;
 
+use common::engines::docker;
 use common::engines::unique_group;
-use common::engines::{docker, read_file};
 use common::fleet::{deployed, jdeploy, row, test, UNREACHABLE};
+
+/// The release deploy put in place, as the container itself says.
+fn current_release(container: &str) -> String {
+    let target = docker(2, &["exec", container, "readlink", "/.jdeploy/current"]);
+    let release = target.trim().trim_start_matches("releases/").to_string();
+    assert_eq!(release.len(), 64, "{target}");
+    release
+}
 
 #[test]
 fn status_shows_every_container_with_the_unreachable_host_as_its_own_row() {
@@ -31,10 +39,10 @@ fn status_shows_every_container_with_the_unreachable_host_as_its_own_row() {
     ] {
         assert!(header.contains(column), "{header}");
     }
-    let release = read_file(2, &format!("{group}_core"), "/.jdeploy/release");
+    let release = current_release(&format!("{group}_core"));
     let core = row(table, &format!("{group}_core"));
     assert!(core.contains("yes") && core.contains("running"), "{core}");
-    assert!(core.contains(&release.trim()[..12]), "{core}\n{release}");
+    assert!(core.contains(&release[..12]), "{core}\n{release}");
     assert!(core.contains("KiB") || core.contains("MiB"), "{core}");
     let stopped = row(table, &format!("{group}_b"));
     assert!(stopped.contains("exited (0)"), "{stopped}");
@@ -70,8 +78,8 @@ fn status_json_gives_plain_values_and_names_a_changed_configuration() {
     assert!(core["memory_bytes"].as_u64().unwrap() > 0, "{core}");
     assert!(core["cpu_percent"].as_f64().is_some(), "{core}");
     assert!(core["uptime_secs"].as_u64().is_some(), "{core}");
-    let release = read_file(2, &format!("{group}_core"), "/.jdeploy/release");
-    assert_eq!(core["release"], release.trim());
+    let release = current_release(&format!("{group}_core"));
+    assert_eq!(core["release"], release);
     let label = docker(
         2,
         &[

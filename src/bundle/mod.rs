@@ -19,8 +19,9 @@ use tar::{EntryType, Header};
 use crate::inventory::JDEPLOY_DIR;
 use crate::render::RenderedContainer;
 
-/// The file naming the release a container runs; deploy links it into place last.
-pub const RELEASE_FILE: &str = "/.jdeploy/release";
+/// A symlink to the directory of the release a container runs, written last: its target
+/// can be read without reading a file (`HEAD /containers/{id}/archive`).
+pub const CURRENT_LINK: &str = "/.jdeploy/current";
 
 /// What deploy uploads into one container. The archive is made only when it is about to
 /// be sent, so memory holds the few in flight, not one per container.
@@ -79,12 +80,23 @@ impl Bundle {
             archive.file(&staged, file.mode, file.content.as_bytes());
             archive.hard_link(&relative(&file.dest), &staged, file.mode);
         }
-        // Rendered files may not go under /.jdeploy, so this staged path is never theirs.
-        let staged = join(&release_dir, &relative(RELEASE_FILE));
-        archive.file(&staged, 0o644, format!("{}\n", self.release).as_bytes());
-        archive.hard_link(&relative(RELEASE_FILE), &staged, 0o644);
+        archive.symlink(&relative(CURRENT_LINK), &current_target(&self.release));
         archive.finish().into()
     }
+}
+
+/// Where [`CURRENT_LINK`] points for `release`.
+pub fn current_target(release: &str) -> String {
+    format!("releases/{release}")
+}
+
+/// The release a [`CURRENT_LINK`] target names.
+pub fn release_of_target(target: &str) -> Option<&str> {
+    target
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|release| !release.is_empty() && release.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn release_id(rendered: &RenderedContainer, copies: &[CopyTree]) -> String {

@@ -74,10 +74,9 @@ fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
 }
 
 #[test]
-fn rendered_files_are_staged_then_linked_into_place_and_the_release_named_last() {
+fn rendered_files_are_staged_then_linked_into_place_and_the_release_pointed_at_last() {
     let bundle = build(&rendered("#!/bin/sh\n"), &[], 1);
     let staged = format!(".jdeploy/releases/{}/run.sh", bundle.release);
-    let marker = format!(".jdeploy/releases/{}/.jdeploy/release", bundle.release);
     assert_eq!(
         entries(&bundle),
         [
@@ -90,17 +89,10 @@ fn rendered_files_are_staged_then_linked_into_place_and_the_release_named_last()
             ),
             ("run.sh".to_string(), 'h', staged, 0o755, String::new()),
             (
-                marker.clone(),
-                'f',
-                String::new(),
-                0o644,
-                format!("{}\n", bundle.release)
-            ),
-            (
-                ".jdeploy/release".to_string(),
-                'h',
-                marker,
-                0o644,
+                ".jdeploy/current".to_string(),
+                's',
+                format!("releases/{}", bundle.release),
+                0o777,
                 String::new()
             ),
         ]
@@ -163,4 +155,15 @@ fn a_copy_into_the_root_writes_relative_paths() {
         .take(3)
         .collect();
     assert_eq!(paths, ["lib", "lib/app.sh", "current"]);
+}
+
+#[test]
+fn the_current_link_names_its_release() {
+    let release = "ab12".repeat(16);
+    assert_eq!(
+        release_of_target(&current_target(&release)),
+        Some(release.as_str())
+    );
+    assert_eq!(release_of_target("/.jdeploy/releases/ab12/"), Some("ab12"));
+    assert_eq!(release_of_target("elsewhere/not-a-release"), None);
 }

@@ -155,16 +155,21 @@ impl Engine for DockerEngine {
         self.read_one_file(name, path).await
     }
 
+    async fn link_target(&self, name: &str, path: &str) -> Result<Option<String>, EngineError> {
+        self.stat_link(name, path).await
+    }
+
     async fn exec_create(&self, name: &str, command: &[String]) -> Result<String, EngineError> {
         self.create_exec(name, command).await
     }
 
     async fn exec_run(
         &self,
+        name: &str,
         exec_id: &str,
         sink: OutputSink<'_>,
     ) -> Result<Option<i64>, EngineError> {
-        self.run_exec(exec_id, sink).await
+        self.run_exec(name, exec_id, sink).await
     }
 
     async fn logs(

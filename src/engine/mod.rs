@@ -79,6 +79,12 @@ pub trait Engine: Send + Sync + 'static {
         name: &str,
         path: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, EngineError>> + Send;
+    /// Where the symlink at `path` points, or none if there is no such symlink.
+    fn link_target(
+        &self,
+        name: &str,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<String>, EngineError>> + Send;
     /// Prepares `command` to run in a running container; returns the exec id.
     fn exec_create(
         &self,
@@ -88,6 +94,7 @@ pub trait Engine: Send + Sync + 'static {
     /// Runs a prepared command to its end, passing its output on; returns its exit code.
     fn exec_run(
         &self,
+        name: &str,
         exec_id: &str,
         sink: OutputSink<'_>,
     ) -> impl Future<Output = Result<Option<i64>, EngineError>> + Send;

@@ -4,7 +4,9 @@ use std::io::Read;
 
 use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCpuStats, ContainerMemoryStats, HealthStatusEnum};
-use bollard::query_parameters::{DownloadFromContainerOptions, StatsOptions, TopOptions};
+use bollard::query_parameters::{
+    ContainerArchiveInfoOptions, DownloadFromContainerOptions, StatsOptions, TopOptions,
+};
 use futures::{StreamExt, TryStreamExt};
 
 use super::docker::DockerEngine;
@@ -84,6 +86,30 @@ impl DockerEngine {
             )),
             Some(Err(err)) => Err(self.fail(err, name)),
             None => Err(EngineError::Other("the engine sent no stats".into())),
+        }
+    }
+
+    /// A HEAD request: the engine stats the path without archiving anything.
+    pub(super) async fn stat_link(
+        &self,
+        name: &str,
+        path: &str,
+    ) -> Result<Option<String>, EngineError> {
+        let options = ContainerArchiveInfoOptions {
+            path: path.to_string(),
+        };
+        match self
+            .client
+            .get_container_archive_info(name, Some(options))
+            .await
+        {
+            Ok(stat) => Ok(Some(stat.link_target).filter(|target| !target.is_empty())),
+            // A HEAD answer has no body to tell a missing path from a missing container;
+            // callers have inspected the container already.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(err) => Err(self.fail(err, name)),
         }
     }
 

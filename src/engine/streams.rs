@@ -30,6 +30,7 @@ impl DockerEngine {
 
     pub(super) async fn run_exec(
         &self,
+        name: &str,
         exec_id: &str,
         sink: OutputSink<'_>,
     ) -> Result<Option<i64>, EngineError> {
@@ -42,17 +43,17 @@ impl DockerEngine {
             .client
             .start_exec(exec_id, Some(options))
             .await
-            .map_err(|err| self.fail(err, ""))?;
+            .map_err(|err| self.fail(err, name))?;
         if let StartExecResults::Attached { mut output, .. } = started {
             while let Some(chunk) = output.next().await {
-                pass_on(chunk.map_err(|err| self.fail(err, ""))?, sink);
+                pass_on(chunk.map_err(|err| self.fail(err, name))?, sink);
             }
         }
         let inspected = self
             .client
             .inspect_exec(exec_id)
             .await
-            .map_err(|err| self.fail(err, ""))?;
+            .map_err(|err| self.fail(err, name))?;
         Ok(inspected.exit_code)
     }
 

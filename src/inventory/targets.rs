@@ -25,7 +25,8 @@ pub struct Target<'a> {
     pub member: Member<'a>,
     /// The group selected, or every group of the unit when all are.
     pub group: String,
-    /// The group whose container settings (stop timeout) apply.
+    /// The group whose container settings (stop timeout) apply; across groups, the one
+    /// with the longest stop timeout.
     pub settings: &'a Group,
 }
 
@@ -98,8 +99,12 @@ impl Inventory {
         self.units
             .iter()
             .flat_map(|unit| {
-                let settings = self
-                    .group(&unit.groups[0])
+                // The most patient of its groups' stop timeouts.
+                let settings = unit
+                    .groups
+                    .iter()
+                    .filter_map(|name| self.group(name))
+                    .max_by_key(|group| group.container.stop_timeout)
                     .expect("every unit's groups are defined");
                 unit.containers.iter().map(move |container| Target {
                     member: Member { unit, container },

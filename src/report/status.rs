@@ -63,7 +63,7 @@ impl StatusRow {
                 row.state = "missing".into();
                 row.note = Some(format!(
                     "no such container; `jdeploy create --group {}` creates it",
-                    status.unit.group
+                    status.unit.first_group()
                 ));
             }
             Ok(Some(observed)) => row.fill(observed, desired_hash, now),
@@ -101,7 +101,7 @@ impl StatusRow {
                 self.config_differs = true;
                 self.note = Some(format!(
                     "configuration differs from groups.yaml; `jdeploy create --group {} --recreate` replaces it",
-                    self.unit.group
+                    self.unit.first_group()
                 ));
             }
         }
@@ -194,7 +194,7 @@ fn state_color(row: &StatusRow) -> Color {
 }
 
 fn short(id: Option<&str>) -> String {
-    id.map_or_else(|| "-".to_string(), |id| id[..id.len().min(12)].to_string())
+    id.map_or_else(|| "-".to_string(), |id| id.chars().take(12).collect())
 }
 
 /// `3d4h`, `2h5m`, `4m10s`, `12s`: the two largest units, as `docker ps` rounds.

@@ -77,5 +77,8 @@ async fn run<E: Engine>(
         })
         .await?;
     let sink = |stream: OutputStream, data: Bytes| output.output(&unit.key, stream, data);
-    fleet.engine(&unit.host)?.exec_run(&exec_id, &sink).await
+    fleet
+        .engine(&unit.host)?
+        .exec_run(name, &exec_id, &sink)
+        .await
 }

@@ -7,6 +7,7 @@ use super::phases::{in_phases, Order};
 use super::reporter::Reporter;
 use crate::engine::{Connector, Engine, EngineError};
 use crate::labels;
+use crate::plan::ContainerState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lifecycle {
@@ -100,6 +101,9 @@ async fn act<E: Engine>(
     let up = details.state.is_up();
     let timeout = unit.stop_timeout;
     let (step, status) = match action {
+        Lifecycle::Start if details.state == ContainerState::Paused => {
+            return done(Status::Unchanged, "paused; `docker unpause` resumes it")
+        }
         Lifecycle::Start if up => return done(Status::Unchanged, "already running"),
         Lifecycle::Stop if !up => return done(Status::Unchanged, "already stopped"),
         Lifecycle::Remove { foreign: false } if !details.labels.contains_key(labels::GROUP) => {
@@ -134,6 +138,7 @@ async fn act<E: Engine>(
 fn missing(unit: &FleetUnit) -> String {
     format!(
         "container {} does not exist on this host; `jdeploy create --group {}` creates it",
-        unit.key.container, unit.key.group
+        unit.key.container,
+        unit.key.first_group()
     )
 }

@@ -59,8 +59,11 @@ pub async fn logs<C: Connector>(
 #[derive(Default)]
 struct Reader {
     lines: LineBuffer,
-    /// The newest line passed on; on resuming, lines up to it are not repeated.
+    /// The newest line passed on.
     last: Option<SystemTime>,
+    /// After a resume: lines logged before this were shown already, or belong to the run
+    /// before the restart.
+    cutoff: Option<SystemTime>,
 }
 
 async fn read<E: Engine>(
@@ -78,6 +81,7 @@ async fn read<E: Engine>(
             pass_on(&mut reader, &unit.key, stream, &line, output);
         }
     };
+    let mut resumed = false;
     loop {
         let result = engine.logs(name, query, &sink).await;
         {
@@ -86,22 +90,24 @@ async fn read<E: Engine>(
                 pass_on(&mut reader, &unit.key, stream, &line, output);
             }
         }
-        if !query.follow {
-            return result;
+        match result {
+            // A container that never was is a mistake, not something to wait for.
+            Err(err @ EngineError::NoSuchContainer { .. }) if !resumed => return Err(err),
+            result if !query.follow => return result,
+            Ok(()) => output.note(&unit.key, "stopped; following again once it runs"),
+            Err(err) => output.note(&unit.key, &format!("{err}; following again once it runs")),
         }
-        let why = match result {
-            Ok(()) => "stopped".to_string(),
-            Err(err) => err.to_string(),
-        };
-        output.note(&unit.key, &format!("{why}; following again once it runs"));
-        wait_until_running(fleet, unit).await;
+        let ended = wait_until_running(fleet, unit).await;
         output.note(&unit.key, "running again");
-        let last = reader.lock().expect("no sink call panics").last;
+        let mut reader = reader.lock().expect("no sink call panics");
+        // What was shown is not shown again; if nothing was, neither is the run that ended.
+        reader.cutoff = reader.last.or(ended);
         query = LogQuery {
             follow: true,
             tail: None,
-            since: last.map(seconds).or(query.since),
+            since: reader.cutoff.map(seconds).or(query.since),
         };
+        resumed = true;
     }
 }
 
@@ -112,15 +118,14 @@ fn pass_on(
     line: &[u8],
     output: &dyn LogOutput,
 ) {
-    let (timestamp, text) = split_timestamp(line);
-    let at = humantime::parse_rfc3339(timestamp).ok();
-    if let (Some(at), Some(last)) = (at, reader.last) {
-        if at <= last {
+    let (timestamp, at, text) = split_timestamp(line);
+    if let (Some(at), Some(cutoff)) = (at, reader.cutoff) {
+        if at <= cutoff {
             return;
         }
     }
     if at.is_some() {
-        reader.last = at;
+        reader.last = reader.last.max(at);
     }
     output.line(LogLine {
         unit,
@@ -131,14 +136,18 @@ fn pass_on(
     });
 }
 
-/// The engine puts `2026-11-22T10:04:05.123456789Z ` before every line.
-fn split_timestamp(line: &[u8]) -> (&str, &[u8]) {
-    match line.iter().position(|&byte| byte == b' ') {
-        Some(space) => match std::str::from_utf8(&line[..space]) {
-            Ok(timestamp) => (timestamp, &line[space + 1..]),
-            Err(_) => ("", line),
-        },
-        None => ("", line),
+/// The engine puts `2026-11-22T10:04:05.123456789Z ` before every line; a line without
+/// one is passed on whole.
+fn split_timestamp(line: &[u8]) -> (&str, Option<SystemTime>, &[u8]) {
+    let Some(space) = line.iter().position(|&byte| byte == b' ') else {
+        return ("", None, line);
+    };
+    let parsed = std::str::from_utf8(&line[..space])
+        .ok()
+        .and_then(|timestamp| Some((timestamp, humantime::parse_rfc3339(timestamp).ok()?)));
+    match parsed {
+        Some((timestamp, at)) => (timestamp, Some(at), &line[space + 1..]),
+        None => ("", None, line),
     }
 }
 
@@ -147,7 +156,9 @@ fn seconds(at: SystemTime) -> i64 {
         .map_or(0, |since| since.as_secs() as i64)
 }
 
-async fn wait_until_running<E: Engine>(fleet: &Fleet<E>, unit: &FleetUnit) {
+/// Waits until the container runs again; returns when its previous run ended, as its
+/// engine says.
+async fn wait_until_running<E: Engine>(fleet: &Fleet<E>, unit: &FleetUnit) -> Option<SystemTime> {
     let name = unit.key.container.as_str();
     loop {
         tokio::time::sleep(POLL).await;
@@ -159,7 +170,9 @@ async fn wait_until_running<E: Engine>(fleet: &Fleet<E>, unit: &FleetUnit) {
             .await;
         if let Ok(Some(details)) = details {
             if details.state == ContainerState::Running {
-                return;
+                return details
+                    .finished_at
+                    .and_then(|finished| humantime::parse_rfc3339(&finished).ok());
             }
         }
     }
@@ -169,12 +182,58 @@ async fn wait_until_running<E: Engine>(fleet: &Fleet<E>, unit: &FleetUnit) {
 mod tests {
     use super::*;
 
+    struct Recorded(Mutex<Vec<String>>);
+
+    impl LogOutput for Recorded {
+        fn line(&self, line: LogLine<'_>) {
+            let text = String::from_utf8_lossy(line.text).into_owned();
+            self.0.lock().unwrap().push(text);
+        }
+        fn note(&self, _: &UnitKey, _: &str) {}
+        fn failed(&self, _: &UnitKey, _: &EngineError) {}
+    }
+
+    #[test]
+    fn after_a_resume_only_lines_past_the_cutoff_pass() {
+        let unit = UnitKey {
+            group: "g".into(),
+            container: "c".into(),
+            host: "h".into(),
+            core: false,
+        };
+        let output = Recorded(Mutex::new(Vec::new()));
+        let mut reader = Reader::default();
+        let line = |reader: &mut Reader, text: &str| {
+            pass_on(
+                reader,
+                &unit,
+                OutputStream::Stdout,
+                text.as_bytes(),
+                &output,
+            )
+        };
+        // Before any resume, lines pass whatever their order.
+        line(&mut reader, "2026-11-22T10:00:02Z two");
+        line(&mut reader, "2026-11-22T10:00:01Z one");
+        reader.cutoff = reader.last;
+        // Resuming from the second repeats it and what came before in that second.
+        line(&mut reader, "2026-11-22T10:00:01Z one");
+        line(&mut reader, "2026-11-22T10:00:02Z two");
+        line(&mut reader, "2026-11-22T10:00:02.5Z three");
+        line(&mut reader, "no timestamp");
+        assert_eq!(
+            *output.0.lock().unwrap(),
+            ["two", "one", "three", "no timestamp"]
+        );
+    }
+
     #[test]
     fn the_engine_timestamp_is_split_off() {
-        let (timestamp, text) = split_timestamp(b"2026-11-22T10:04:05.5Z hello world");
+        let (timestamp, at, text) = split_timestamp(b"2026-11-22T10:04:05.5Z hello world");
         assert_eq!(timestamp, "2026-11-22T10:04:05.5Z");
         assert_eq!(text, b"hello world");
-        assert!(humantime::parse_rfc3339(timestamp).is_ok());
-        assert_eq!(split_timestamp(b"bare"), ("", &b"bare"[..]));
+        assert!(at.is_some());
+        assert_eq!(split_timestamp(b"bare"), ("", None, &b"bare"[..]));
+        assert_eq!(split_timestamp(b"two words"), ("", None, &b"two words"[..]));
     }
 }

@@ -14,6 +14,14 @@ pub struct UnitKey {
     pub core: bool,
 }
 
+impl UnitKey {
+    /// The group to name in a hint: selected across groups, a unit names them all,
+    /// comma-separated, and any of them would do.
+    pub fn first_group(&self) -> &str {
+        self.group.split(',').next().unwrap_or(&self.group)
+    }
+}
+
 impl std::fmt::Display for UnitKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}@{}", self.container, self.host)

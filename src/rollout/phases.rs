@@ -48,25 +48,35 @@ where
                 }
             }
             outcomes.extend(run(core).await);
-            let failed: Vec<String> = outcomes
+            // A failed core unit holds back the rest of its own group, not of every group.
+            let failed: Vec<&UnitKey> = outcomes
                 .iter()
                 .filter(|outcome| outcome.status.is_failure())
-                .map(|outcome| outcome.unit.to_string())
+                .map(|outcome| &outcome.unit)
                 .collect();
-            if failed.is_empty() {
-                outcomes.extend(run(rest).await);
-            } else if !rest.is_empty() {
-                let reason = format!("not {verb}: core unit {} failed", failed.join(", "));
+            let (held, free): (Vec<&U>, Vec<&U>) = rest
+                .into_iter()
+                .partition(|unit| failed.iter().any(|core| shares_a_group(core, key(unit))));
+            let mut skipped = Vec::new();
+            if !held.is_empty() {
                 reporter.note(&format!(
-                    "{} other unit(s) left untouched: {reason}",
-                    rest.len()
+                    "{} unit(s) left untouched: a core unit of their group failed",
+                    held.len()
                 ));
-                for unit in rest {
-                    let outcome = Outcome::new(key(unit).clone(), Status::Skipped, reason.clone());
-                    reporter.finish(&outcome);
-                    outcomes.push(outcome);
-                }
             }
+            for unit in held {
+                let cores: Vec<String> = failed
+                    .iter()
+                    .filter(|core| shares_a_group(core, key(unit)))
+                    .map(|core| core.to_string())
+                    .collect();
+                let reason = format!("not {verb}: core unit {} failed", cores.join(", "));
+                let outcome = Outcome::new(key(unit).clone(), Status::Skipped, reason);
+                reporter.finish(&outcome);
+                skipped.push(outcome);
+            }
+            outcomes.extend(skipped);
+            outcomes.extend(run(free).await);
         }
         Order::CoreLast => {
             if !core.is_empty() && !rest.is_empty() {
@@ -83,4 +93,11 @@ where
     let keys: Vec<&UnitKey> = units.iter().map(&key).collect();
     outcomes.sort_by_key(|outcome| keys.iter().position(|key| **key == outcome.unit));
     outcomes
+}
+
+/// Units selected across groups name them all, comma-separated.
+fn shares_a_group(one: &UnitKey, other: &UnitKey) -> bool {
+    one.group
+        .split(',')
+        .any(|group| other.group.split(',').any(|theirs| theirs == group))
 }

@@ -5,7 +5,7 @@ use tracing::debug;
 
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, UnitKey};
-use crate::bundle::RELEASE_FILE;
+use crate::bundle::{release_of_target, CURRENT_LINK};
 use crate::engine::{Connector, ContainerDetails, Engine, EngineError};
 use crate::inventory::Host;
 use crate::plan::ContainerState;
@@ -75,7 +75,7 @@ async fn observe<E: Engine>(
     };
     let running = details.state == ContainerState::Running;
     let release = fleet.call(host, |engine| async move {
-        engine.read_file(name, RELEASE_FILE).await
+        engine.link_target(name, CURRENT_LINK).await
     });
     let measured = async {
         if running {
@@ -85,9 +85,12 @@ async fn observe<E: Engine>(
         }
     };
     let (release, measured) = futures::join!(release, measured);
-    let release = release?
-        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
-        .filter(|release| !release.is_empty());
+    // The row stands without it: a container being removed, say, has no files to stat.
+    let release = release
+        .inspect_err(|err| debug!(container = name, %err, "no current release"))
+        .ok()
+        .flatten()
+        .and_then(|target| release_of_target(&target).map(str::to_string));
     Ok(Some(Observed {
         details,
         memory: measured.memory,

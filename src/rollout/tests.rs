@@ -119,10 +119,18 @@ impl Engine for FakeEngine {
     async fn read_file(&self, name: &str, _: &str) -> Result<Option<Vec<u8>>, EngineError> {
         self.call("read", name).await.map(|()| None)
     }
+    async fn link_target(&self, name: &str, _: &str) -> Result<Option<String>, EngineError> {
+        self.call("stat", name).await.map(|()| None)
+    }
     async fn exec_create(&self, name: &str, _: &[String]) -> Result<String, EngineError> {
         self.call("exec", name).await.map(|()| name.to_string())
     }
-    async fn exec_run(&self, id: &str, sink: OutputSink<'_>) -> Result<Option<i64>, EngineError> {
+    async fn exec_run(
+        &self,
+        _: &str,
+        id: &str,
+        sink: OutputSink<'_>,
+    ) -> Result<Option<i64>, EngineError> {
         self.call("run", id).await?;
         sink(
             OutputStream::Stdout,
@@ -336,4 +344,31 @@ async fn a_core_unit_that_fails_to_restart_leaves_the_rest_running_as_they_were(
         .detail
         .contains("not restarted: core unit core@h1 failed"));
     assert!(!calls(&connector).contains(&"restart app".to_string()));
+}
+
+#[tokio::test]
+async fn a_failed_core_unit_holds_back_only_its_own_group() {
+    let connector = FakeConnector {
+        failing: HashSet::from(["restart core_a".to_string()]),
+        ..Default::default()
+    };
+    let in_group = |name: &str, group: &str, core: bool| {
+        let mut unit = fleet_unit(name, "h1", core);
+        unit.key.group = group.into();
+        unit
+    };
+    let units = vec![
+        in_group("core_a", "a", true),
+        in_group("core_b", "b", true),
+        in_group("app_a", "a", false),
+        in_group("app_b", "b", false),
+        in_group("app_ab", "b,a", false),
+    ];
+    let outcomes = lifecycle(&connector, units, Lifecycle::Restart, 8, &SilentReporter).await;
+    let by_name = statuses(&outcomes);
+    assert_eq!(by_name["core_a"], Status::Failed);
+    assert_eq!(by_name["core_b"], Status::Restarted);
+    assert_eq!(by_name["app_a"], Status::Skipped);
+    assert_eq!(by_name["app_b"], Status::Restarted);
+    assert_eq!(by_name["app_ab"], Status::Skipped);
 }

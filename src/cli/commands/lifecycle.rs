@@ -20,7 +20,12 @@ pub fn lifecycle(
 ) -> anyhow::Result<ExitStatus> {
     let inventory = load_inventory(settings)?;
     let units = fleet_units(&inventory, &target.selection(), stop_timeout)?;
-    if matches!(action, Lifecycle::Remove { .. }) && !assume_yes && !confirm_removal(&units)? {
+    let asks = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if matches!(action, Lifecycle::Remove { .. }) && target.all && !assume_yes && !asks {
+        // Nobody is there to ask, and the whole fleet is a lot to lose to a stray command.
+        anyhow::bail!("`rm --all` removes every container in groups.yaml; without a terminal to confirm on, it needs --yes");
+    }
+    if matches!(action, Lifecycle::Remove { .. }) && !assume_yes && asks && !confirm(&units)? {
         settings
             .printer()
             .error("nothing was removed: not confirmed (--yes skips the question)");
@@ -44,11 +49,8 @@ pub fn lifecycle(
     )
 }
 
-/// Asks on a terminal; a pipeline, which cannot answer, is not asked.
-fn confirm_removal(units: &[FleetUnit]) -> anyhow::Result<bool> {
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Ok(true);
-    }
+/// Lists what `rm` will remove and asks whether to go ahead.
+fn confirm(units: &[FleetUnit]) -> anyhow::Result<bool> {
     let shown: Vec<String> = units
         .iter()
         .take(8)
