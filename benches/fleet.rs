@@ -7,12 +7,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bollard::query_parameters::{
-    CreateContainerOptions, DownloadFromContainerOptions, ListContainersOptions,
+    ContainerArchiveInfoOptions, CreateContainerOptions, ListContainersOptions,
     RemoveContainerOptions, RestartContainerOptions, TopOptions, UploadToContainerOptions,
 };
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
-use futures::TryStreamExt;
 use jdeploy::bundle::{read_tree, Bundle};
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
@@ -250,7 +249,7 @@ async fn floor_create(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
 }
 
 /// The floor: the calls status makes for each running container (inspect, the process
-/// list, the release file), every engine at once, `PARALLEL` per engine.
+/// list, the current release's symlink), every engine at once, `PARALLEL` per engine.
 async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     let limits = limits();
     let started = Instant::now();
@@ -274,12 +273,11 @@ async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
             };
             let release = async {
                 let _permit = limit.acquire().await.unwrap();
-                let options = DownloadFromContainerOptions {
-                    path: "/.jdeploy/release".into(),
+                let options = ContainerArchiveInfoOptions {
+                    path: "/.jdeploy/current".into(),
                 };
-                let _: Vec<_> = client
-                    .download_from_container(&work.name, Some(options))
-                    .try_collect()
+                client
+                    .get_container_archive_info(&work.name, Some(options))
                     .await
                     .unwrap();
             };
