@@ -7,11 +7,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bollard::query_parameters::{
-    ContainerArchiveInfoOptions, CreateContainerOptions, ListContainersOptions,
-    RemoveContainerOptions, RestartContainerOptions, TopOptions, UploadToContainerOptions,
+    ContainerArchiveInfoOptions, CreateContainerOptions, DownloadFromContainerOptions,
+    ListContainersOptions, RemoveContainerOptions, RestartContainerOptions, TopOptions,
+    UploadToContainerOptions,
 };
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
+use futures::StreamExt;
 use jdeploy::bundle::{read_tree, Bundle};
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
@@ -176,7 +178,12 @@ struct Work {
 }
 
 fn prepare(dir: &Path) -> Vec<Work> {
-    let inventory = inventory::load(&dir.join("groups.yaml"), &LoadOptions::default()).unwrap();
+    let inventory = inventory::load(
+        &dir.join("groups.yaml"),
+        &LoadOptions::default(),
+        inventory::Sources::Checked,
+    )
+    .unwrap();
     let group = inventory.group(GROUP).unwrap();
     let renderer = Renderer::new(file_loader(&inventory.base_dir));
     let copies: std::sync::Arc<[_]> = group
@@ -204,7 +211,7 @@ fn prepare(dir: &Path) -> Vec<Work> {
                 name: desired.name.clone(),
                 core: member.is_core(),
                 body: create_body(&desired),
-                archive: Bundle::new(rendered, copies.clone(), 0).archive(),
+                archive: Bundle::first(rendered, copies.clone(), IMAGE, 0).archive(),
             }
         })
         .collect()
@@ -303,6 +310,38 @@ fn cli_stats() -> Duration {
 async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     let limits = limits();
     let started = Instant::now();
+    // What deploy asks each container first: its state, its release, the releases it keeps.
+    join_all(work.iter().map(|work| {
+        let client = client_for(clients, work.engine);
+        let limit = limit(&limits, work.engine);
+        async move {
+            {
+                let _permit = limit.acquire().await.unwrap();
+                client.inspect_container(&work.name, None).await.unwrap();
+            }
+            let current = async {
+                let _permit = limit.acquire().await.unwrap();
+                let options = ContainerArchiveInfoOptions {
+                    path: "/.jdeploy/current".into(),
+                };
+                let _ = client
+                    .get_container_archive_info(&work.name, Some(options))
+                    .await;
+            };
+            let kept = async {
+                let _permit = limit.acquire().await.unwrap();
+                let options = DownloadFromContainerOptions {
+                    path: "/.jdeploy/releases.json".into(),
+                };
+                let _: Vec<_> = client
+                    .download_from_container(&work.name, Some(options))
+                    .collect()
+                    .await;
+            };
+            futures::join!(current, kept);
+        }
+    }))
+    .await;
     for core in [true, false] {
         join_all(work.iter().filter(|work| work.core == core).map(|work| {
             let client = client_for(clients, work.engine);
@@ -427,7 +466,8 @@ fn main() {
         runtime.block_on(clear(&clients));
         create.push(jdeploy(path, &["create", "--group", GROUP]));
         jdeploy(path, &["deploy", "--group", GROUP]);
-        deploy.push(jdeploy(path, &["deploy", "--group", GROUP]));
+        // Forced, so every container is deployed again, as the floor does.
+        deploy.push(jdeploy(path, &["deploy", "--group", GROUP, "--force"]));
         rerun.push(jdeploy(path, &["create", "--group", GROUP]));
         status.push(jdeploy(path, &["status", "--group", GROUP]));
         status_floor.push(runtime.block_on(floor_status(&clients, &work)));

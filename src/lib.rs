@@ -8,9 +8,11 @@
 pub mod bundle;
 pub mod cli;
 pub mod engine;
+pub mod history;
 pub mod inventory;
 pub mod labels;
 pub mod plan;
+pub mod release;
 pub mod render;
 pub mod report;
 pub mod rollout;

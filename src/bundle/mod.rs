@@ -1,22 +1,28 @@
-//! The archive deploy unpacks at `/` in a container, and its content address.
+//! The archives deploy and rollback unpack at `/` in a container.
 //!
-//! Rendered files are written under `/.jdeploy/releases/<id>/` and then hard-linked into
-//! place by later entries of the same archive. A link entry carries no data: once the
-//! engine has read it, it unlinks the old file and links the new one at once, so an upload
-//! cut short leaves each destination with its old content or its new content, never part
-//! of a file.
+//! A deploy first writes every file of the release under `/.jdeploy/releases/<id>/`, at
+//! its path there, with the release's manifest; later entries of the same archive then
+//! hard-link each file into place. A link entry carries no data: once the engine has read
+//! it, it unlinks the old file and links the new one at once, so an upload cut short
+//! leaves each destination with its old content or its new content, never part of a file.
+//! A rollback sends only the link entries, to a release the container kept: the files put
+//! back are the very bytes that release wrote.
 
 mod tree;
 
 pub use tree::{read_tree, CopyTree, ReadError, TreeEntry};
 
 use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 use tar::{EntryType, Header};
 
 use crate::inventory::JDEPLOY_DIR;
+use crate::release::{
+    copy_manifests, EntryKind, Kept, KeptRelease, Manifest, ReleaseFlags, KEPT_FILE,
+    KEPT_IN_RELEASE, MANIFEST_IN_RELEASE,
+};
 use crate::render::RenderedContainer;
 
 /// A symlink to the directory of the release a container runs, written last: its target
@@ -27,62 +33,149 @@ pub const CURRENT_LINK: &str = "/.jdeploy/current";
 /// be sent, so memory holds the few in flight, not one per container.
 #[derive(Debug, Clone)]
 pub struct Bundle {
-    /// SHA-256 over every path, mode and byte the bundle writes.
-    pub release: String,
+    pub manifest: Manifest,
     rendered: RenderedContainer,
     /// Read once, shared by every container of the group.
     copies: Arc<[CopyTree]>,
-    /// Seconds since the epoch, stamped on the files written; not part of `release`.
+    /// The kept releases once this one is in place.
+    kept: Kept,
+    /// Kept releases this deploy drops.
+    pruned: Vec<String>,
+    /// Seconds since the epoch, stamped on the files written; not part of the release.
     mtime: u64,
 }
 
 impl Bundle {
-    pub fn new(rendered: RenderedContainer, copies: Arc<[CopyTree]>, mtime: u64) -> Self {
+    pub fn new(
+        rendered: RenderedContainer,
+        copies: Arc<[CopyTree]>,
+        manifest: Manifest,
+        (kept, pruned): (Kept, Vec<String>),
+        mtime: u64,
+    ) -> Self {
         Self {
-            release: release_id(&rendered, &copies),
+            manifest,
             rendered,
             copies,
+            kept,
+            pruned,
             mtime,
         }
     }
 
-    /// Where this bundle's rendered files live inside the container.
-    pub fn release_dir(&self) -> String {
-        format!("{JDEPLOY_DIR}/releases/{}", self.release)
+    /// A container's first release, with nothing kept before it: what deploy sends a
+    /// container that was never deployed into.
+    pub fn first(
+        rendered: RenderedContainer,
+        copies: Arc<[CopyTree]>,
+        image: &str,
+        mtime: u64,
+    ) -> Self {
+        let manifest = Manifest::new(
+            &rendered,
+            &copy_manifests(&copies),
+            image,
+            &[],
+            ReleaseFlags::default(),
+        );
+        let entry = KeptRelease {
+            release: manifest.release.clone(),
+            deploy: manifest.release.clone(),
+            deployed_at: humantime::format_rfc3339_nanos(UNIX_EPOCH + Duration::from_secs(mtime))
+                .to_string(),
+            by: "jdeploy".into(),
+        };
+        let kept = Kept::default().deployed(entry, 1);
+        Self::new(rendered, copies, manifest, kept, mtime)
+    }
+
+    pub fn release(&self) -> &str {
+        &self.manifest.release
     }
 
     /// The tar archive to unpack at `/`.
     pub fn archive(&self) -> Bytes {
         let mut archive = Archive::new(self.mtime);
+        let staging = relative(&release_dir(self.release()));
+        // Replaces what pruning a release of the same id left at its path.
+        archive.dir(&staging, 0o755);
         for copy in self.copies.iter() {
-            let dest = relative(&copy.dest);
-            if copy.clean {
-                // Docker replaces an existing directory by a non-directory of the same
-                // name, so a symlink entry followed by a directory entry empties `dest`.
-                archive.symlink(&dest, ".");
-                archive.dir(&dest, 0o755);
-            }
+            let staged = join(&staging, &relative(&copy.dest));
             for entry in &copy.entries {
                 match entry {
-                    TreeEntry::Dir { path, mode } => archive.dir(&join(&dest, path), *mode),
+                    TreeEntry::Dir { path, mode } => archive.dir(&join(&staged, path), *mode),
                     TreeEntry::File { path, mode, data } => {
-                        archive.file(&join(&dest, path), *mode, data)
+                        archive.file(&join(&staged, path), *mode, data)
                     }
                     TreeEntry::Symlink { path, target } => {
-                        archive.symlink(&join(&dest, path), target)
+                        archive.symlink(&join(&staged, path), target)
                     }
                 }
             }
         }
-        let release_dir = relative(&self.release_dir());
         for file in &self.rendered.files {
-            let staged = join(&release_dir, &relative(&file.dest));
+            let staged = join(&staging, &relative(&file.dest));
             archive.file(&staged, file.mode, file.content.as_bytes());
-            archive.hard_link(&relative(&file.dest), &staged, file.mode);
         }
-        archive.symlink(&relative(CURRENT_LINK), &current_target(&self.release));
+        let manifest = serde_json::to_vec_pretty(&self.manifest).expect("a manifest serializes");
+        archive.file(&join(&staging, MANIFEST_IN_RELEASE), 0o644, &manifest);
+        let kept = serde_json::to_vec_pretty(&self.kept).expect("a kept list serializes");
+        let kept_staged = join(&staging, KEPT_IN_RELEASE);
+        archive.file(&kept_staged, 0o644, &kept);
+        place(&mut archive, &self.manifest);
+        archive.hard_link(&relative(KEPT_FILE), &kept_staged, 0o644);
+        archive.symlink(&relative(CURRENT_LINK), &current_target(self.release()));
+        for release in &self.pruned {
+            // A non-directory entry replaces a directory, contents and all.
+            archive.symlink(&relative(&release_dir(release)), "pruned");
+        }
         archive.finish().into()
     }
+}
+
+/// The archive that puts a kept release back in place from the container's own copy of
+/// it: links only, no file data.
+pub fn reinstate_archive(manifest: &Manifest, mtime: u64) -> Bytes {
+    let mut archive = Archive::new(mtime);
+    place(&mut archive, manifest);
+    archive.symlink(&relative(CURRENT_LINK), &current_target(&manifest.release));
+    archive.finish().into()
+}
+
+/// Links every file of the release into place from where the release keeps it.
+fn place(archive: &mut Archive, manifest: &Manifest) {
+    let release_dir = relative(&release_dir(&manifest.release));
+    for copy in &manifest.copies {
+        let dest = relative(&copy.dest);
+        if copy.clean {
+            // Docker replaces an existing directory by a non-directory of the same
+            // name, so a symlink entry followed by a directory entry empties `dest`.
+            archive.symlink(&dest, ".");
+            archive.dir(&dest, 0o755);
+        }
+        let staged = join(&release_dir, &dest);
+        for entry in &copy.entries {
+            let path = join(&dest, &entry.path);
+            match entry.kind {
+                EntryKind::Dir => archive.dir(&path, entry.mode.unwrap_or(0o755)),
+                EntryKind::File => archive.hard_link(
+                    &path,
+                    &join(&staged, &entry.path),
+                    entry.mode.unwrap_or(0o644),
+                ),
+                EntryKind::Symlink => archive.symlink(&path, entry.target.as_deref().unwrap_or("")),
+            }
+        }
+    }
+    for file in &manifest.files {
+        let dest = relative(&file.dest);
+        archive.hard_link(&dest, &join(&release_dir, &dest), file.mode);
+    }
+}
+
+/// Where a release keeps its files inside the container.
+pub fn release_dir(release: &str) -> String {
+    format!("{JDEPLOY_DIR}/releases/{release}")
 }
 
 /// Where [`CURRENT_LINK`] points for `release`.
@@ -97,46 +190,6 @@ pub fn release_of_target(target: &str) -> Option<&str> {
         .rsplit('/')
         .next()
         .filter(|release| !release.is_empty() && release.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-fn release_id(rendered: &RenderedContainer, copies: &[CopyTree]) -> String {
-    let mut hash = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(bytes);
-    };
-    for file in &rendered.files {
-        field(b"file");
-        field(file.dest.as_bytes());
-        field(&file.mode.to_le_bytes());
-        field(file.content.as_bytes());
-    }
-    for copy in copies {
-        field(b"copy");
-        field(copy.dest.as_bytes());
-        field(&[u8::from(copy.clean)]);
-        for entry in &copy.entries {
-            match entry {
-                TreeEntry::Dir { path, mode } => {
-                    field(b"dir");
-                    field(path.as_bytes());
-                    field(&mode.to_le_bytes());
-                }
-                TreeEntry::File { path, mode, data } => {
-                    field(b"file");
-                    field(path.as_bytes());
-                    field(&mode.to_le_bytes());
-                    field(data);
-                }
-                TreeEntry::Symlink { path, target } => {
-                    field(b"symlink");
-                    field(path.as_bytes());
-                    field(target.as_bytes());
-                }
-            }
-        }
-    }
-    format!("{:x}", hash.finalize())
 }
 
 /// Archive paths are relative to `/`, where the engine unpacks them.

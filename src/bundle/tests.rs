@@ -2,10 +2,41 @@ use std::io::Read;
 
 use super::*;
 
-fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
-    Bundle::new(rendered.clone(), copies.to_vec().into(), mtime)
-}
+use crate::release::{copy_manifests, KeptRelease, ReleaseFlags};
 use crate::render::RenderedFile;
+
+fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
+    build_after(rendered, copies, mtime, &Kept::default())
+}
+
+fn build_after(
+    rendered: &RenderedContainer,
+    copies: &[CopyTree],
+    mtime: u64,
+    kept: &Kept,
+) -> Bundle {
+    let manifest = Manifest::new(
+        rendered,
+        &copy_manifests(copies),
+        "sha256:image",
+        &["A=1".to_string()],
+        ReleaseFlags::default(),
+    );
+    let entry = KeptRelease {
+        release: manifest.release.clone(),
+        deploy: "d".into(),
+        deployed_at: "t".into(),
+        by: "ops@box".into(),
+    };
+    let kept = kept.deployed(entry, 2);
+    Bundle::new(
+        rendered.clone(),
+        copies.to_vec().into(),
+        manifest,
+        kept,
+        mtime,
+    )
+}
 
 fn rendered(run_sh: &str) -> RenderedContainer {
     RenderedContainer {
@@ -46,8 +77,11 @@ fn code(clean: bool) -> CopyTree {
 
 /// (path, kind, link target, mode, content) of every entry, in order.
 fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
-    let bytes = bundle.archive();
-    let mut archive = tar::Archive::new(&bytes[..]);
+    archive_entries(&bundle.archive())
+}
+
+fn archive_entries(bytes: &[u8]) -> Vec<(String, char, String, u32, String)> {
+    let mut archive = tar::Archive::new(bytes);
     archive
         .entries()
         .unwrap()
@@ -62,7 +96,8 @@ fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
                 EntryType::Link => 'h',
                 _ => 'f',
             };
-            let target = header
+            // The entry's, not the header's: long targets come in a GNU extension entry.
+            let target = entry
                 .link_name()
                 .unwrap()
                 .map(|p| p.display().to_string())
@@ -74,87 +109,118 @@ fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
 }
 
 #[test]
-fn rendered_files_are_staged_then_linked_into_place_and_the_release_pointed_at_last() {
-    let bundle = build(&rendered("#!/bin/sh\n"), &[], 1);
-    let staged = format!(".jdeploy/releases/{}/run.sh", bundle.release);
-    assert_eq!(
-        entries(&bundle),
-        [
-            (
-                staged.clone(),
-                'f',
-                String::new(),
-                0o755,
-                "#!/bin/sh\n".to_string()
-            ),
-            ("run.sh".to_string(), 'h', staged, 0o755, String::new()),
-            (
-                ".jdeploy/current".to_string(),
-                's',
-                format!("releases/{}", bundle.release),
-                0o777,
-                String::new()
-            ),
-        ]
-    );
-    assert_eq!(
-        bundle.release_dir(),
-        format!("/.jdeploy/releases/{}", bundle.release)
-    );
-}
-
-#[test]
-fn a_clean_copy_replaces_its_destination_before_filling_it() {
-    let bundle = build(&rendered("x"), &[code(true)], 1);
-    let paths: Vec<(String, char)> = entries(&bundle)
+fn a_release_is_written_under_its_directory_then_linked_into_place() {
+    let bundle = build(&rendered("#!/bin/sh\n"), &[code(true)], 1);
+    let dir = format!(".jdeploy/releases/{}", bundle.release());
+    let shown: Vec<(String, char, String)> = entries(&bundle)
         .into_iter()
-        .map(|(p, k, ..)| (p, k))
-        .take(5)
+        .map(|(path, kind, target, ..)| (path, kind, target))
         .collect();
     let expected = [
-        ("workspace", 's'),
-        ("workspace", 'd'),
-        ("workspace/lib", 'd'),
-        ("workspace/lib/app.sh", 'f'),
-        ("workspace/current", 's'),
+        (dir.clone(), 'd', String::new()),
+        (format!("{dir}/workspace/lib"), 'd', String::new()),
+        (format!("{dir}/workspace/lib/app.sh"), 'f', String::new()),
+        (format!("{dir}/workspace/current"), 's', "lib".into()),
+        (format!("{dir}/run.sh"), 'f', String::new()),
+        (format!("{dir}/.jdeploy/manifest.json"), 'f', String::new()),
+        (format!("{dir}/.jdeploy/releases.json"), 'f', String::new()),
+        // A clean copy empties its destination: a symlink, then a directory, replace it.
+        ("workspace".into(), 's', ".".into()),
+        ("workspace".into(), 'd', String::new()),
+        ("workspace/lib".into(), 'd', String::new()),
+        (
+            "workspace/lib/app.sh".into(),
+            'h',
+            format!("{dir}/workspace/lib/app.sh"),
+        ),
+        ("workspace/current".into(), 's', "lib".into()),
+        ("run.sh".into(), 'h', format!("{dir}/run.sh")),
+        (
+            ".jdeploy/releases.json".into(),
+            'h',
+            format!("{dir}/.jdeploy/releases.json"),
+        ),
+        (
+            ".jdeploy/current".into(),
+            's',
+            format!("releases/{}", bundle.release()),
+        ),
     ];
-    assert_eq!(paths, expected.map(|(p, k)| (p.to_string(), k)));
-    let kept = build(&rendered("x"), &[code(false)], 1);
-    assert_eq!(entries(&kept)[0].0, "workspace/lib");
+    assert_eq!(shown, expected);
+    let run_sh = &entries(&bundle)[12];
+    assert_eq!(run_sh.3, 0o755, "a link entry carries its file's mode");
 }
 
 #[test]
-fn the_release_id_is_the_content_not_the_time() {
-    let one = build(&rendered("a"), &[code(true)], 1);
+fn the_manifest_and_kept_list_travel_with_the_release() {
+    let bundle = build(&rendered("x"), &[code(false)], 1);
+    let all = entries(&bundle);
+    let manifest = all.iter().find(|e| e.0.ends_with("manifest.json")).unwrap();
+    let manifest: Manifest = serde_json::from_str(&manifest.4).unwrap();
+    assert_eq!(manifest, bundle.manifest);
+    assert_eq!(manifest.copies[0].entries.len(), 3);
+    let kept = all
+        .iter()
+        .find(|e| e.0.ends_with("/releases.json"))
+        .unwrap();
+    let kept: Kept = serde_json::from_str(&kept.4).unwrap();
+    assert_eq!(kept.releases[0].release, bundle.release());
+    // Without `clean`, the destination is not emptied first.
+    assert!(!all.iter().any(|e| e.0 == "workspace" && e.1 == 's'));
+}
+
+#[test]
+fn releases_beyond_keep_are_pruned_at_the_end() {
+    let first = build(&rendered("1"), &[], 1);
+    let second = build_after(&rendered("2"), &[], 1, &first.kept);
+    let third = build_after(&rendered("3"), &[], 1, &second.kept);
+    assert!(second.pruned.is_empty());
+    assert_eq!(third.pruned, [first.release().to_string()]);
+    let last = entries(&third).pop().unwrap();
     assert_eq!(
-        one.release,
-        build(&rendered("a"), &[code(true)], 999).release
+        (last.0, last.1, last.2),
+        (
+            format!(".jdeploy/releases/{}", first.release()),
+            's',
+            "pruned".into()
+        )
     );
-    assert_ne!(one.release, build(&rendered("b"), &[code(true)], 1).release);
-    assert_ne!(
-        one.release,
-        build(&rendered("a"), &[code(false)], 1).release
+}
+
+#[test]
+fn reinstating_sends_links_only() {
+    let bundle = build(&rendered("#!/bin/sh\n"), &[code(true)], 1);
+    let links = archive_entries(&reinstate_archive(&bundle.manifest, 1));
+    assert!(links.iter().all(|(.., content)| content.is_empty()));
+    let dir = format!(".jdeploy/releases/{}", bundle.release());
+    let kinds: Vec<(String, char)> = links.iter().map(|e| (e.0.clone(), e.1)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("workspace", 's'),
+            ("workspace", 'd'),
+            ("workspace/lib", 'd'),
+            ("workspace/lib/app.sh", 'h'),
+            ("workspace/current", 's'),
+            ("run.sh", 'h'),
+            (".jdeploy/current", 's'),
+        ]
+        .map(|(p, k)| (p.to_string(), k))
     );
-    let mut other_mode = code(true);
-    other_mode.entries[1] = TreeEntry::File {
-        path: "lib/app.sh".into(),
-        mode: 0o755,
-        data: b"echo hi\n".to_vec().into(),
-    };
-    assert_ne!(one.release, build(&rendered("a"), &[other_mode], 1).release);
-    assert_eq!(one.release.len(), 64);
+    assert_eq!(links[5].2, format!("{dir}/run.sh"));
 }
 
 #[test]
 fn a_copy_into_the_root_writes_relative_paths() {
     let mut root = code(false);
     root.dest = "/".into();
-    let paths: Vec<String> = entries(&build(&rendered("x"), &[root], 1))
+    let bundle = build(&rendered("x"), &[root], 1);
+    let placed: Vec<String> = archive_entries(&reinstate_archive(&bundle.manifest, 1))
         .into_iter()
         .map(|e| e.0)
         .take(3)
         .collect();
-    assert_eq!(paths, ["lib", "lib/app.sh", "current"]);
+    assert_eq!(placed, ["lib", "lib/app.sh", "current"]);
 }
 
 #[test]

@@ -54,6 +54,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// The history database; `.jdeploy/history.db` beside the inventory by default.
+    #[arg(long, global = true, value_name = "PATH", env = "JDEPLOY_STATE")]
+    pub state: Option<PathBuf>,
+
     /// When to colour output; NO_COLOR in the environment means never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -89,11 +93,29 @@ pub enum Command {
     )]
     Create(CreateArgs),
 
-    /// Render /run.sh, copy code in and restart every container of a group, core units first.
+    /// Render /run.sh, copy code in and restart every changed container of a group, core units first.
     #[command(
-        after_help = "Examples:\n  jdeploy deploy --group product_2 --monitor --mode dev_new\n  jdeploy deploy --group product --json"
+        after_help = "Examples:\n  jdeploy deploy --group product_2 --monitor --mode dev_new\n  jdeploy deploy --group product --yes --json\n  jdeploy deploy --group product --force     also containers whose release is unchanged"
     )]
     Deploy(DeployArgs),
+
+    /// Show what a deploy would change in each container, changing nothing.
+    #[command(
+        after_help = "Examples:\n  jdeploy plan --group product_2 --monitor --mode dev_new\n  jdeploy plan --group product --json\n\nExit status: 0 when every container can be deployed, 1 when some cannot."
+    )]
+    Plan(PlanArgs),
+
+    /// Put a group's containers back on an earlier release, from the releases they keep.
+    #[command(
+        after_help = "Examples:\n  jdeploy rollback --group product              the state before the last deploy\n  jdeploy rollback --group product --steps 2\n  jdeploy rollback --group product --to 5e0c53d2a1f0 --yes\n\nExit status: 0 done, 1 some containers failed, 2 the target is not kept everywhere (nothing was changed)."
+    )]
+    Rollback(RollbackArgs),
+
+    /// List the creates, deploys and rollbacks recorded, or show one.
+    #[command(
+        after_help = "Examples:\n  jdeploy history\n  jdeploy history --group product --limit 5 --json\n  jdeploy history show 12"
+    )]
+    History(HistoryArgs),
 
     /// List groups with their units, hosts and core units.
     #[command(after_help = "Examples:\n  jdeploy groups\n  jdeploy groups --group product --json")]
@@ -357,4 +379,67 @@ pub struct DeployArgs {
 
     #[command(flatten)]
     pub flags: DeployFlags,
+
+    /// Deploy and restart also the containers whose release is unchanged.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Do not show the plan and ask on a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The group to plan a deploy of.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: String,
+
+    #[command(flatten)]
+    pub flags: DeployFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The group to roll back.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: String,
+
+    #[command(flatten)]
+    pub narrow: NarrowArgs,
+
+    /// Back to the deploy, or a container's release, whose id starts with RELEASE.
+    #[arg(long, value_name = "RELEASE", conflicts_with = "steps")]
+    pub to: Option<String>,
+
+    /// Back this many of the group's deploys (default 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub steps: Option<u32>,
+
+    /// Do not ask on a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this group's runs.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: Option<String>,
+
+    /// At most this many runs, newest first.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    #[command(subcommand)]
+    pub show: Option<HistoryCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// One run with every container's outcome and release.
+    Show {
+        /// The run's id, as `jdeploy history` lists it.
+        id: i64,
+    },
 }

@@ -18,6 +18,7 @@ pub struct Settings {
     /// Colour for containers' output on stdout, which may be piped when stderr is not.
     pub stdout_color: bool,
     pub load: LoadOptions,
+    state: Option<PathBuf>,
 }
 
 impl Settings {
@@ -38,7 +39,19 @@ impl Settings {
             color,
             stdout_color,
             load: docker_tls_from_env(),
+            state: cli.state.clone(),
         }
+    }
+
+    /// The history database: `--state`, or `.jdeploy/history.db` beside the inventory.
+    pub fn state_path(&self) -> PathBuf {
+        self.state.clone().unwrap_or_else(|| {
+            let dir = match self.file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => std::path::Path::new("."),
+            };
+            dir.join(".jdeploy").join("history.db")
+        })
     }
 
     pub fn printer(&self) -> Printer {

@@ -20,6 +20,9 @@ pub struct ContainerDetails {
     pub finished_at: Option<String>,
     pub restart_count: i64,
     pub labels: BTreeMap<String, String>,
+    /// The id of the image it runs.
+    pub image: String,
+    pub env: Vec<String>,
 }
 
 /// What a container's processes use, as `ps` on the engine's host reports them.

@@ -44,6 +44,12 @@ impl DockerEngine {
             started_at: state.started_at.filter(|time| !is_zero_time(time)),
             finished_at: state.finished_at.filter(|time| !is_zero_time(time)),
             restart_count: response.restart_count.unwrap_or(0),
+            image: response.image.unwrap_or_default(),
+            env: response
+                .config
+                .as_ref()
+                .and_then(|config| config.env.clone())
+                .unwrap_or_default(),
             labels: response
                 .config
                 .and_then(|config| config.labels)

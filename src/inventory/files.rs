@@ -8,10 +8,23 @@ use super::diagnostic::{Diagnostic, Diagnostics};
 use super::endpoint::Endpoint;
 use super::model::Inventory;
 
-pub fn check_files(inventory: &Inventory) -> Result<(), Diagnostics> {
+/// Whether the command reads templates and copy sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    Checked,
+    /// Commands that act on containers as they are (status, rollback, ...) run where
+    /// only groups.yaml is, such as a CI runner.
+    Unused,
+}
+
+pub fn check_files(inventory: &Inventory, sources: Sources) -> Result<(), Diagnostics> {
     let mut errors = Vec::new();
     let mut checked: HashSet<&Path> = HashSet::new();
-    for group in &inventory.groups {
+    let groups = match sources {
+        Sources::Checked => &inventory.groups[..],
+        Sources::Unused => &[],
+    };
+    for group in groups {
         for template in group.all_templates() {
             if checked.insert(&template.path) && !template.path.is_file() {
                 let message = format!(

@@ -20,14 +20,19 @@ use std::path::Path;
 
 pub use deploy_files::JDEPLOY_DIR;
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
-pub use files::check_files;
+pub use files::{check_files, Sources};
 pub use model::{resolve, Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};
 pub use settings::{DEFAULT_RUN_TEMPLATE, RUN_SH};
 pub use targets::{Selection, Target};
 pub use validate::{parse_inventory, LoadOptions};
 
-/// Reads `file` and checks it, including that the files it names exist.
-pub fn load(file: &Path, options: &LoadOptions) -> Result<Inventory, Diagnostics> {
+/// Reads `file` and checks it, including that the files it names exist: the templates
+/// and copy sources too unless `sources` says they are not used.
+pub fn load(
+    file: &Path,
+    options: &LoadOptions,
+    sources: Sources,
+) -> Result<Inventory, Diagnostics> {
     let text = std::fs::read_to_string(file).map_err(|err| {
         Diagnostics(vec![Diagnostic::error(
             file,
@@ -40,7 +45,7 @@ pub fn load(file: &Path, options: &LoadOptions) -> Result<Inventory, Diagnostics
         _ => Path::new("."),
     };
     let inventory = parse_inventory(&text, file, base_dir, options)?;
-    check_files(&inventory)?;
+    check_files(&inventory, sources)?;
     Ok(inventory)
 }
 

@@ -20,12 +20,16 @@ pub struct Inventory {
     /// In the order units first name them.
     pub groups: Vec<Group>,
     pub connection: Connection,
+    /// Releases each container keeps for rollback, the one in place included.
+    pub keep_releases: u32,
     #[serde(skip)]
     pub warnings: Vec<Diagnostic>,
     /// Where each key stands in the file, to place diagnostics found after loading.
     #[serde(skip)]
     pub source_map: SourceMap,
 }
+
+pub const DEFAULT_KEEP_RELEASES: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Host {

@@ -28,6 +28,8 @@ pub struct RawInventory {
     pub hosts: BTreeMap<String, RawHost>,
     #[serde(default)]
     pub connection: RawConnection,
+    #[serde(default)]
+    pub releases: RawReleases,
     pub units: Vec<RawUnit>,
 }
 
@@ -101,6 +103,12 @@ pub struct RawConnection {
     pub port: Option<u16>,
     pub timeout: Option<u32>,
     pub parallel: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReleases {
+    pub keep: Option<u32>,
 }
 
 /// `group: product` or `group: [product, test]`; `command: sh /run.sh` or a list.

@@ -7,7 +7,7 @@ use super::checker::Checker;
 use super::container::check_container_name;
 use super::diagnostic::{Diagnostic, Diagnostics, Location};
 use super::hosts::{resolve_hosts, ResolvedHost};
-use super::model::{Connection, Group, Host, Inventory, Unit};
+use super::model::{Connection, Group, Host, Inventory, Unit, DEFAULT_KEEP_RELEASES};
 use super::raw::RawInventory;
 use super::settings::{check_image, parse_settings, GroupSettings};
 use super::source_map::SourceMap;
@@ -42,6 +42,17 @@ pub fn parse_inventory(
     })?;
     let mut checker = Checker::new(file, SourceMap::parse(text));
     let connection = check_connection(&raw, &mut checker);
+    let keep_releases = match raw.releases.keep {
+        Some(0) => {
+            checker.error(
+                "releases.keep",
+                "must be at least 1: a container keeps the release it runs",
+                None,
+            );
+            DEFAULT_KEEP_RELEASES
+        }
+        keep => keep.unwrap_or(DEFAULT_KEEP_RELEASES),
+    };
     let hosts = resolve_hosts(&raw, connection.port, base_dir, options, &mut checker);
     let units = check_units(&raw, &hosts, &mut checker);
     let groups = check_groups(raw, base_dir, &mut checker);
@@ -60,6 +71,7 @@ pub fn parse_inventory(
         units,
         groups,
         connection,
+        keep_releases,
         warnings: diagnostics,
         source_map,
     })
@@ -289,11 +301,7 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
 /// cannot reach into a volume: another file system.
 fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
     for template in group.all_templates() {
-        let inside = group.container.volumes.iter().find(|volume| {
-            let target = volume.target.trim_end_matches('/');
-            template.dest == target || template.dest.starts_with(&format!("{target}/"))
-        });
-        if let Some(volume) = inside {
+        if let Some(volume) = volume_holding(group, &template.dest) {
             // Templates are keyed by their `src`; the problem is their `dest`.
             let key = template.key.as_deref().map_or_else(
                 || format!("groups.{}.run_template", group.name),
@@ -309,4 +317,28 @@ fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
             );
         }
     }
+    // Copied files are kept with their release and linked into place the same way.
+    for copy in &group.copies {
+        if let Some(volume) = volume_holding(group, &copy.dest) {
+            checker.error(
+                &format!("{}.dest", copy.key),
+                format!(
+                    "`{}` is inside the volume mounted at `{}`: group `{}` cannot copy into a volume",
+                    copy.dest, volume.target, group.name
+                ),
+                Some("copy code to the container's own file system; volumes are for data that outlives releases".into()),
+            );
+        }
+    }
+}
+
+fn volume_holding<'a>(
+    group: &'a Group,
+    dest: &str,
+) -> Option<&'a crate::inventory::container::Mount> {
+    let dest = dest.trim_end_matches('/');
+    group.container.volumes.iter().find(|volume| {
+        let target = volume.target.trim_end_matches('/');
+        dest == target || dest.starts_with(&format!("{target}/"))
+    })
 }

@@ -3,10 +3,12 @@
 mod create;
 mod desired;
 mod observed;
+mod release;
 
 pub use create::{plan_create, CreateAction, CreateStep, Recreate};
 pub use desired::{desired_containers, DesiredContainer, DesiredSpec};
 pub use observed::{ContainerState, ObservedContainer};
+pub use release::{release_changes, release_step, FileChange, ReleaseChanges, ReleaseStep};
 
 #[cfg(test)]
 pub(crate) mod tests;

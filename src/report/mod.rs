@@ -2,9 +2,11 @@
 
 mod exec;
 mod groups_table;
+mod history;
 mod lines;
 mod logs;
 mod outcomes;
+mod plan;
 mod prefixed;
 mod printer;
 mod progress;
@@ -12,9 +14,11 @@ mod status;
 
 pub use exec::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
 pub use groups_table::groups_table;
+pub use history::{history_table, run_text};
 pub use lines::LineReporter;
 pub use logs::LogPrinter;
 pub use outcomes::{outcomes_table, summary_line, OutcomesJson};
+pub use plan::{plan_summary, plan_text, PlanJson, PlanRow};
 pub use printer::Printer;
 pub use progress::ProgressReporter;
 pub use status::{status_summary, status_table, StatusJson, StatusRow};

@@ -55,6 +55,16 @@ impl Printer {
         }
     }
 
+    pub fn warning(&self, text: &str) {
+        if !self.quiet {
+            eprintln!(
+                "{} {text}",
+                self.style(Style::new().yellow().bold())
+                    .apply_to("warning:")
+            );
+        }
+    }
+
     pub fn error(&self, text: &str) {
         eprintln!(
             "{} {text}",

@@ -1,57 +1,260 @@
-//! `deploy`: upload each container's bundle and restart it, core units first.
+//! `deploy`: ask each container which release it runs, plan, then upload each changed
+//! container's release and restart it, core units first.
 
-use super::connect;
+use std::sync::Arc;
+
+use futures::future::join_all;
+
 use super::fleet::Fleet;
 use super::outcome::{Outcome, Status, UnitKey};
 use super::phases::{in_phases, Order};
+use super::releases::{in_place, manifest, release_file, InPlace};
 use super::reporter::Reporter;
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, CopyTree};
 use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
+use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
+use crate::release::{short, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
+use crate::render::RenderedContainer;
 
-/// One container to deploy into, with what to upload.
+/// One container to deploy into, with what it should run.
 #[derive(Debug, Clone)]
 pub struct DeployUnit {
     pub key: UnitKey,
     pub host: Host,
     pub stop_timeout: u32,
-    pub bundle: Bundle,
+    pub rendered: RenderedContainer,
+    /// Read once, shared by every container of the group, with their manifests.
+    pub copies: Arc<[CopyTree]>,
+    pub copy_manifests: Arc<[ManifestCopy]>,
+    pub flags: ReleaseFlags,
 }
 
-/// Deploys every unit; the non-core units of a group start only once all its core
-/// units succeeded, and are skipped, untouched, if one failed.
-pub async fn deploy<C: Connector>(
+/// A unit and what deploying it would do.
+#[derive(Debug, Clone)]
+pub struct PlannedUnit {
+    pub unit: DeployUnit,
+    /// Why it cannot be deployed: its host is unreachable or it has no container.
+    pub plan: Result<UnitPlan, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitPlan {
+    /// The release deploy would put in place.
+    pub manifest: Manifest,
+    pub step: ReleaseStep,
+    pub in_place: InPlace,
+}
+
+impl PlannedUnit {
+    pub fn is_change(&self) -> bool {
+        matches!(&self.plan, Ok(plan) if plan.step != ReleaseStep::Unchanged)
+    }
+}
+
+/// Who deploys, and when: stamped on every release the deploy puts in place.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    /// RFC 3339 with nanoseconds, UTC.
+    pub at: String,
+    /// user@machine.
+    pub by: String,
+    /// Seconds since the epoch, for the files written.
+    pub mtime: u64,
+}
+
+/// The plan of a deploy, with the engines it was made from.
+pub struct DeployPlan<E> {
+    fleet: Fleet<E>,
+    pub units: Vec<PlannedUnit>,
+}
+
+/// Asks every container, all hosts at once, which release it runs.
+pub async fn plan_deploy<C: Connector>(
     connector: &C,
     units: Vec<DeployUnit>,
     parallel: u32,
-    reporter: &dyn Reporter,
-) -> Vec<Outcome> {
-    let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
+) -> DeployPlan<C::Engine> {
     let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
-
-    let outcomes = in_phases(
-        &units,
-        |unit| &unit.key,
-        Order::CoreFirst,
-        "deployed",
-        reporter,
-        |unit| deploy_one(&fleet, unit, reporter),
-    )
-    .await;
-    reporter.end();
-    outcomes
+    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+    let plans = join_all(units.iter().map(|unit| plan_unit(&fleet, unit))).await;
+    let units = units
+        .into_iter()
+        .zip(plans)
+        .map(|(unit, plan)| PlannedUnit { unit, plan })
+        .collect();
+    DeployPlan { fleet, units }
 }
 
-async fn deploy_one<E: Engine>(
+async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<UnitPlan, String> {
+    let name = unit.key.container.as_str();
+    let Some(in_place) = in_place(fleet, &unit.host, name)
+        .await
+        .map_err(|err| err.to_string())?
+    else {
+        return Err(missing(&unit.key));
+    };
+    let manifest = Manifest::new(
+        &unit.rendered,
+        &unit.copy_manifests,
+        &in_place.details.image,
+        &in_place.details.env,
+        unit.flags.clone(),
+    );
+    let step = release_step(
+        in_place.timeline.current.as_deref(),
+        &in_place.timeline.kept,
+        &manifest,
+    );
+    Ok(UnitPlan {
+        manifest,
+        step,
+        in_place,
+    })
+}
+
+impl<E: Engine> DeployPlan<E> {
+    /// What would change in each container, with diffs of the rendered files: reads the
+    /// release in place from each changed container.
+    pub async fn changes(&self) -> Vec<Option<ReleaseChanges>> {
+        join_all(self.units.iter().map(|planned| async move {
+            let plan = planned.plan.as_ref().ok()?;
+            let ReleaseStep::Change { from } = &plan.step else {
+                return None;
+            };
+            Some(self.changes_of(&planned.unit, plan, from.as_deref()).await)
+        }))
+        .await
+    }
+
+    async fn changes_of(
+        &self,
+        unit: &DeployUnit,
+        plan: &UnitPlan,
+        from: Option<&str>,
+    ) -> ReleaseChanges {
+        let name = unit.key.container.as_str();
+        let old = match from {
+            Some(from) => manifest(&self.fleet, &unit.host, name, from)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        let mut old_texts = Vec::new();
+        if let (Some(old), Some(from)) = (&old, from) {
+            for file in &plan.manifest.files {
+                let differs = old
+                    .file(&file.dest)
+                    .is_some_and(|before| before.sha256 != file.sha256);
+                if differs {
+                    let text = release_file(&self.fleet, &unit.host, name, from, &file.dest)
+                        .await
+                        .ok()
+                        .flatten();
+                    old_texts.push((file.dest.clone(), text));
+                }
+            }
+        }
+        release_changes(
+            old.as_ref(),
+            &plan.manifest,
+            |dest| {
+                old_texts
+                    .iter()
+                    .find(|(known, _)| known == dest)
+                    .and_then(|(_, text)| text.clone())
+            },
+            |dest| {
+                unit.rendered
+                    .files
+                    .iter()
+                    .find(|file| file.dest == dest)
+                    .map(|file| file.content.clone())
+            },
+        )
+    }
+
+    /// Deploys every changed unit (every unit with `force`), core units first; each
+    /// keeps the newest `keep` releases.
+    pub async fn apply(
+        self,
+        force: bool,
+        keep: u32,
+        stamp: &Stamp,
+        reporter: &dyn Reporter,
+    ) -> Vec<Outcome> {
+        let keys: Vec<UnitKey> = self
+            .units
+            .iter()
+            .map(|planned| planned.unit.key.clone())
+            .collect();
+        reporter.begin(&keys);
+        let deploy = self.deploy_id(force);
+        let fleet = &self.fleet;
+        let outcomes = in_phases(
+            &self.units,
+            |planned| &planned.unit.key,
+            Order::CoreFirst,
+            "deployed",
+            reporter,
+            |planned| {
+                let entry = |release: &str| KeptRelease {
+                    release: release.to_string(),
+                    deploy: deploy.clone(),
+                    deployed_at: stamp.at.clone(),
+                    by: stamp.by.clone(),
+                };
+                async move { apply_one(fleet, planned, force, keep, stamp, entry, reporter).await }
+            },
+        )
+        .await;
+        reporter.end();
+        outcomes
+    }
+}
+
+async fn apply_one<E: Engine>(
     fleet: &Fleet<E>,
-    unit: &DeployUnit,
+    planned: &PlannedUnit,
+    force: bool,
+    keep: u32,
+    stamp: &Stamp,
+    entry: impl Fn(&str) -> KeptRelease,
     reporter: &dyn Reporter,
 ) -> Outcome {
+    let unit = &planned.unit;
+    let plan = match &planned.plan {
+        Ok(plan) => plan,
+        Err(why) => return Outcome::new(unit.key.clone(), Status::Failed, why.clone()),
+    };
+    let release = plan.manifest.release.as_str();
+    if plan.step == ReleaseStep::Unchanged && !force {
+        let mut outcome = Outcome::new(
+            unit.key.clone(),
+            Status::Unchanged,
+            format!(
+                "release {}: not changed since the last release",
+                short(release)
+            ),
+        );
+        outcome.release = Some(release.to_string());
+        return outcome;
+    }
+    let bundle = Bundle::new(
+        unit.rendered.clone(),
+        Arc::clone(&unit.copies),
+        plan.manifest.clone(),
+        plan.in_place
+            .timeline
+            .kept
+            .deployed(entry(release), keep as usize),
+        stamp.mtime,
+    );
     let name = unit.key.container.as_str();
     let result = async {
         reporter.step(&unit.key, "uploading");
-        let bundle = &unit.bundle;
+        let bundle = &bundle;
         fleet
             .call(&unit.host, |engine| async move {
                 engine.upload(name, bundle.archive()).await
@@ -68,27 +271,46 @@ async fn deploy_one<E: Engine>(
     .await;
     match result {
         Ok(()) => {
-            let mut outcome = Outcome::new(
-                unit.key.clone(),
-                Status::Deployed,
-                format!("release {}", short(&unit.bundle.release)),
-            );
-            outcome.release = Some(unit.bundle.release.clone());
+            let detail = match &plan.step {
+                ReleaseStep::Change { from: Some(from) } => {
+                    format!("release {} (was {})", short(release), short(from))
+                }
+                _ => format!("release {}", short(release)),
+            };
+            let mut outcome = Outcome::new(unit.key.clone(), Status::Deployed, detail);
+            outcome.release = Some(release.to_string());
             outcome
         }
-        Err(err @ EngineError::NoSuchContainer { .. }) => Outcome::new(
-            unit.key.clone(),
-            Status::Failed,
-            format!(
-                "{err}; `jdeploy create --group {}` creates it",
-                unit.key.group
-            ),
-        ),
+        Err(EngineError::NoSuchContainer { .. }) => {
+            Outcome::new(unit.key.clone(), Status::Failed, missing(&unit.key))
+        }
         Err(err) => Outcome::new(unit.key.clone(), Status::Failed, err.to_string()),
     }
 }
 
-/// Release ids are shown by their first 12 hex digits, as Docker shows image ids.
-pub fn short(release: &str) -> &str {
-    &release[..release.len().min(12)]
+impl<E> DeployPlan<E> {
+    /// The deploy's id: the hash of the releases it puts in place, so the same deploy
+    /// made again has the same id.
+    pub fn deploy_id(&self, force: bool) -> String {
+        deploy_id(&self.units, force)
+    }
+}
+
+fn deploy_id(units: &[PlannedUnit], force: bool) -> String {
+    let mut releases: Vec<String> = units
+        .iter()
+        .filter(|planned| force || planned.is_change())
+        .filter_map(|planned| planned.plan.as_ref().ok())
+        .map(|plan| plan.manifest.release.clone())
+        .collect();
+    releases.sort_unstable();
+    crate::release::sha256(releases.join("\n").as_bytes())
+}
+
+pub(super) fn missing(unit: &UnitKey) -> String {
+    format!(
+        "container {} does not exist on this host; `jdeploy create --group {}` creates it",
+        unit.container,
+        unit.first_group()
+    )
 }

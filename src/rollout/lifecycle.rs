@@ -1,6 +1,7 @@
 //! `start`, `stop`, `restart` and `rm` on existing containers, all hosts at once.
 
 use super::connect;
+use super::deploy::missing;
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
 use super::phases::{in_phases, Order};
@@ -95,7 +96,7 @@ async fn act<E: Engine>(
             Lifecycle::Stop | Lifecycle::Remove { .. } => {
                 done(Status::Unchanged, "no such container")
             }
-            Lifecycle::Start | Lifecycle::Restart => done(Status::Failed, &missing(unit)),
+            Lifecycle::Start | Lifecycle::Restart => done(Status::Failed, &missing(&unit.key)),
         };
     };
     let up = details.state.is_up();
@@ -130,15 +131,7 @@ async fn act<E: Engine>(
         .await;
     match result {
         Ok(()) => done(status, ""),
-        Err(EngineError::NoSuchContainer { .. }) => done(Status::Failed, &missing(unit)),
+        Err(EngineError::NoSuchContainer { .. }) => done(Status::Failed, &missing(&unit.key)),
         Err(err) => done(Status::Failed, &err.to_string()),
     }
-}
-
-fn missing(unit: &FleetUnit) -> String {
-    format!(
-        "container {} does not exist on this host; `jdeploy create --group {}` creates it",
-        unit.key.container,
-        unit.key.first_group()
-    )
 }

@@ -10,18 +10,22 @@ mod lines;
 mod logs;
 mod outcome;
 mod phases;
+mod releases;
 mod reporter;
+mod rollback;
 mod status;
 
 pub use create::create;
-pub use deploy::{deploy, DeployUnit};
+pub use deploy::{plan_deploy, DeployPlan, DeployUnit, PlannedUnit, Stamp, UnitPlan};
 pub use exec::{exec, ExecOutcome, ExecOutput};
 pub use fleet::Fleet;
 pub use lifecycle::{lifecycle, Lifecycle};
 pub use lines::LineBuffer;
 pub use logs::{logs, LogLine, LogOutput};
 pub use outcome::{FleetUnit, Outcome, Status, UnitKey};
+pub use releases::InPlace;
 pub use reporter::{Reporter, SilentReporter};
+pub use rollback::{plan_rollback, PlannedRollback, RollbackPlan, RollbackProblem};
 pub use status::{status, Observed, UnitStatus, Usage};
 
 use std::future::Future;

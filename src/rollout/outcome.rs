@@ -50,6 +50,7 @@ pub enum Status {
     Stopped,
     Restarted,
     Removed,
+    RolledBack,
     Failed,
     /// Not attempted, because something it depends on failed.
     Skipped,
@@ -67,6 +68,7 @@ impl Status {
             Status::Stopped => "stopped",
             Status::Restarted => "restarted",
             Status::Removed => "removed",
+            Status::RolledBack => "rolled_back",
             Status::Failed => "failed",
             Status::Skipped => "skipped",
         }

@@ -1,8 +1,9 @@
 //! `jdeploy create`: every container of a group, created and started on its host.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use super::load_inventory;
+use super::record::{record, RunInfo};
 use super::rollout::{connector, finish, reporter, runtime};
 use crate::cli::args::CreateArgs;
 use crate::cli::settings::Settings;
@@ -20,6 +21,7 @@ pub fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<ExitStat
         (false, true) => Recreate::Changed,
         (false, false) => Recreate::Never,
     };
+    let started_at = SystemTime::now();
     let started = Instant::now();
     let reporter = reporter(settings, "create");
     let outcomes = runtime()?.block_on(rollout::create(
@@ -29,11 +31,15 @@ pub fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<ExitStat
         inventory.connection.parallel,
         reporter.as_ref(),
     ));
-    finish(
-        settings,
-        "create",
-        &group.name,
-        &outcomes,
-        started.elapsed(),
-    )
+    let elapsed = started.elapsed();
+    let info = RunInfo {
+        command: "create",
+        group: &group.name,
+        flags: serde_json::json!({ "recreate": args.recreate, "force": args.force }),
+        deploy: None,
+        started: started_at,
+        elapsed,
+    };
+    record(settings, info, &outcomes);
+    finish(settings, "create", &group.name, &outcomes, elapsed)
 }

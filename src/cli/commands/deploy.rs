@@ -1,36 +1,111 @@
-//! `jdeploy deploy`: render, copy in and restart every container of a group, core first.
+//! `jdeploy deploy`: render, plan, then put each changed container's release in place and
+//! restart it, core units first.
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::confirm::{confirm, on_terminal};
+use super::plan::plan_rows;
+use super::record::{record, RunInfo};
 use super::rollout::{connector, finish, reporter, runtime};
 use super::{load_inventory, render_members, renderer};
-use std::sync::Arc;
-
-use crate::bundle::{read_tree, Bundle, CopyTree};
-use crate::cli::args::DeployArgs;
+use crate::bundle::{read_tree, CopyTree};
+use crate::cli::args::{DeployArgs, DeployFlags};
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
+use crate::history::operator;
 use crate::inventory::{Diagnostics, Group, Inventory};
+use crate::release::{copy_manifests, ReleaseFlags};
 use crate::render::Flags;
-use crate::rollout::{self, DeployUnit, UnitKey};
+use crate::report::plan_text;
+use crate::rollout::{self, DeployUnit, Stamp, UnitKey};
 
 pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let inventory = load_inventory(settings)?;
     let group = inventory.select_group(&args.group)?;
-    let members: Vec<_> = inventory.members(&group.name).collect();
     // Everything is rendered and read before any engine is touched: bad input changes nothing.
+    let units = deploy_units(&inventory, group, &args.flags)?;
+    let runtime = runtime()?;
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let connector = connector(&inventory, group.container.stop_timeout);
+    let plan = runtime.block_on(rollout::plan_deploy(
+        &connector,
+        units,
+        inventory.connection.parallel,
+    ));
+    let changing = plan
+        .units
+        .iter()
+        .filter(|planned| planned.is_change() || (args.force && planned.plan.is_ok()))
+        .count();
+    if changing > 0 && !args.yes && on_terminal() {
+        let changes = runtime.block_on(plan.changes());
+        eprint!("{}", plan_text(&plan_rows(&plan, changes), settings.color));
+        if !confirm(&format!(
+            "Deploy {changing} container(s) of {}?",
+            group.name
+        ))? {
+            settings
+                .printer()
+                .error("nothing was deployed: not confirmed (--yes skips the question)");
+            return Ok(ExitStatus::Failure);
+        }
+    }
+    let stamp = Stamp {
+        at: humantime::format_rfc3339_nanos(SystemTime::now()).to_string(),
+        by: operator(),
+        mtime: started_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs()),
+    };
+    let deploy = plan.deploy_id(args.force);
+    let reporter = reporter(settings, "deploy");
+    let outcomes = runtime.block_on(plan.apply(
+        args.force,
+        inventory.keep_releases,
+        &stamp,
+        reporter.as_ref(),
+    ));
+    let elapsed = started.elapsed();
+    let info = RunInfo {
+        command: "deploy",
+        group: &group.name,
+        flags: serde_json::json!({
+            "monitor": args.flags.monitor,
+            "mode": args.flags.mode,
+            "force": args.force,
+        }),
+        deploy: Some(deploy),
+        started: started_at,
+        elapsed,
+    };
+    record(settings, info, &outcomes);
+    finish(settings, "deploy", &group.name, &outcomes, elapsed)
+}
+
+/// Every container of `group` with what deploy would put in it: rendered, and the copy
+/// sources read, before any engine is contacted.
+pub fn deploy_units(
+    inventory: &Inventory,
+    group: &Group,
+    flags: &DeployFlags,
+) -> Result<Vec<DeployUnit>, Diagnostics> {
+    let members: Vec<_> = inventory.members(&group.name).collect();
     let rendered = render_members(
-        &inventory,
-        &renderer(&inventory),
+        inventory,
+        &renderer(inventory),
         group,
         &members,
-        &Flags::from(&args.flags),
+        &Flags::from(flags),
     )?;
-    let copies: Arc<[CopyTree]> = read_copies(&inventory, group)?.into();
-    let mtime = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs());
-    let units: Vec<DeployUnit> = members
+    let copies: Arc<[CopyTree]> = read_copies(inventory, group)?.into();
+    let manifests = copy_manifests(&copies).into();
+    let release_flags = ReleaseFlags {
+        monitor: flags.monitor,
+        mode: flags.mode.clone(),
+    };
+    Ok(members
         .iter()
         .zip(rendered)
         .map(|(member, rendered)| DeployUnit {
@@ -42,24 +117,12 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
             },
             host: member.host().clone(),
             stop_timeout: group.container.stop_timeout,
-            bundle: Bundle::new(rendered, Arc::clone(&copies), mtime),
+            rendered,
+            copies: Arc::clone(&copies),
+            copy_manifests: Arc::clone(&manifests),
+            flags: release_flags.clone(),
         })
-        .collect();
-    let started = Instant::now();
-    let reporter = reporter(settings, "deploy");
-    let outcomes = runtime()?.block_on(rollout::deploy(
-        &connector(&inventory, group.container.stop_timeout),
-        units,
-        inventory.connection.parallel,
-        reporter.as_ref(),
-    ));
-    finish(
-        settings,
-        "deploy",
-        &group.name,
-        &outcomes,
-        started.elapsed(),
-    )
+        .collect())
 }
 
 fn read_copies(inventory: &Inventory, group: &Group) -> Result<Vec<CopyTree>, Diagnostics> {

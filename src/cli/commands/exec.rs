@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::fleet::{fleet_units, keys, longest_stop};
-use super::load_inventory;
+use super::load_inventory_for_fleet;
 use super::rollout::{connector, runtime};
 use crate::cli::args::ExecArgs;
 use crate::cli::settings::Settings;
@@ -12,7 +12,7 @@ use crate::report::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
 use crate::rollout;
 
 pub fn exec(args: &ExecArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
+    let inventory = load_inventory_for_fleet(settings)?;
     let units = fleet_units(&inventory, &args.target.selection(), None)?;
     let mode = match (settings.json, args.grouped) {
         (true, _) => ExecMode::Captured,

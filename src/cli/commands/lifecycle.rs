@@ -1,10 +1,10 @@
 //! `start`, `stop`, `restart` and `rm`.
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
+use super::confirm::{confirm, on_terminal};
 use super::fleet::{fleet_units, longest_stop};
-use super::load_inventory;
+use super::load_inventory_for_fleet;
 use super::rollout::{connector, finish, reporter, runtime};
 use crate::cli::args::TargetArgs;
 use crate::cli::settings::Settings;
@@ -18,14 +18,18 @@ pub fn lifecycle(
     assume_yes: bool,
     settings: &Settings,
 ) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
+    let inventory = load_inventory_for_fleet(settings)?;
     let units = fleet_units(&inventory, &target.selection(), stop_timeout)?;
-    let asks = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let asks = on_terminal();
     if matches!(action, Lifecycle::Remove { .. }) && target.all && !assume_yes && !asks {
         // Nobody is there to ask, and the whole fleet is a lot to lose to a stray command.
         anyhow::bail!("`rm --all` removes every container in groups.yaml; without a terminal to confirm on, it needs --yes");
     }
-    if matches!(action, Lifecycle::Remove { .. }) && !assume_yes && asks && !confirm(&units)? {
+    if matches!(action, Lifecycle::Remove { .. })
+        && !assume_yes
+        && asks
+        && !confirm_removal(&units)?
+    {
         settings
             .printer()
             .error("nothing was removed: not confirmed (--yes skips the question)");
@@ -50,7 +54,7 @@ pub fn lifecycle(
 }
 
 /// Lists what `rm` will remove and asks whether to go ahead.
-fn confirm(units: &[FleetUnit]) -> anyhow::Result<bool> {
+fn confirm_removal(units: &[FleetUnit]) -> anyhow::Result<bool> {
     let shown: Vec<String> = units
         .iter()
         .take(8)
@@ -65,8 +69,5 @@ fn confirm(units: &[FleetUnit]) -> anyhow::Result<bool> {
         units.len(),
         shown.join(", ")
     );
-    Ok(dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()?)
+    confirm(&question)
 }

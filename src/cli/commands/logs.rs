@@ -1,7 +1,7 @@
 //! `jdeploy logs`.
 
 use super::fleet::{fleet_units, keys, longest_stop};
-use super::load_inventory;
+use super::load_inventory_for_fleet;
 use super::rollout::{connector, runtime};
 use crate::cli::args::LogsArgs;
 use crate::cli::settings::Settings;
@@ -11,7 +11,7 @@ use crate::report::LogPrinter;
 use crate::rollout;
 
 pub fn logs(args: &LogsArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
+    let inventory = load_inventory_for_fleet(settings)?;
     let units = fleet_units(&inventory, &args.target.selection(), None)?;
     let output = LogPrinter::new(
         &keys(&units),

@@ -1,14 +1,19 @@
 //! One file per command; each returns the exit status its outcome deserves.
 
+mod confirm;
 mod create;
 mod deploy;
 mod docs;
 mod exec;
 mod fleet;
 mod groups;
+mod history;
 mod lifecycle;
 mod logs;
+mod plan;
+mod record;
 mod render;
+mod rollback;
 mod rollout;
 mod status;
 mod validate;
@@ -18,33 +23,52 @@ pub use deploy::deploy;
 pub use docs::{completions, man};
 pub use exec::exec;
 pub use groups::groups;
+pub use history::history;
 pub use lifecycle::lifecycle;
 pub use logs::logs;
+pub use plan::plan;
 pub use render::render;
+pub use rollback::rollback;
 pub use status::status;
 pub use validate::validate;
 
 use tracing::{debug, info};
 
 use super::settings::Settings;
-use crate::inventory::{self, Diagnostics, Inventory};
+use crate::inventory::{self, Diagnostics, Inventory, Sources};
 use crate::inventory::{Group, Member};
 use crate::render::Flags;
 use crate::render::{file_loader, RenderedContainer, Renderer};
 
 /// Loads and checks the inventory, showing its warnings.
 fn load_inventory(settings: &Settings) -> Result<Inventory, Diagnostics> {
-    let inventory = load_inventory_quietly(settings)?;
+    let inventory = load_checked(settings, Sources::Checked)?;
+    show_warnings(settings, &inventory);
+    Ok(inventory)
+}
+
+/// For commands that act on containers as they are: templates and copy sources need not
+/// be on this machine.
+fn load_inventory_for_fleet(settings: &Settings) -> Result<Inventory, Diagnostics> {
+    let inventory = load_checked(settings, Sources::Unused)?;
+    show_warnings(settings, &inventory);
+    Ok(inventory)
+}
+
+fn show_warnings(settings: &Settings, inventory: &Inventory) {
     let printer = settings.printer();
     for warning in &inventory.warnings {
         printer.diagnostic(warning);
     }
-    Ok(inventory)
 }
 
 /// Loads and checks the inventory, leaving its warnings to the caller.
 fn load_inventory_quietly(settings: &Settings) -> Result<Inventory, Diagnostics> {
-    let inventory = inventory::load(&settings.file, &settings.load)?;
+    load_checked(settings, Sources::Checked)
+}
+
+fn load_checked(settings: &Settings, sources: Sources) -> Result<Inventory, Diagnostics> {
+    let inventory = inventory::load(&settings.file, &settings.load, sources)?;
     info!(
         file = %settings.file.display(),
         groups = inventory.groups.len(),

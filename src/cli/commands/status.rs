@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
 use super::fleet::{fleet_units, longest_stop, selection};
-use super::load_inventory;
+use super::load_inventory_for_fleet;
 use super::rollout::{connector, runtime};
 use crate::cli::args::StatusArgs;
 use crate::cli::settings::Settings;
@@ -16,7 +16,7 @@ use crate::report::{status_summary, status_table, StatusJson, StatusRow};
 use crate::rollout::{self, UnitStatus, Usage};
 
 pub fn status(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
+    let inventory = load_inventory_for_fleet(settings)?;
     let selection = selection(args.group.as_deref(), &args.narrow);
     let units = fleet_units(&inventory, &selection, None)?;
     let started = Instant::now();

@@ -1,0 +1,40 @@
+//! `jdeploy history`: what was run against the fleet from this machine's state.
+
+use crate::cli::args::{HistoryArgs, HistoryCommand};
+use crate::cli::settings::Settings;
+use crate::cli::ExitStatus;
+use crate::history::History;
+use crate::report::{history_table, run_text};
+
+pub fn history(args: &HistoryArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let path = settings.state_path();
+    let history = History::open(&path)?;
+    let printer = settings.printer();
+    match &args.show {
+        Some(HistoryCommand::Show { id }) => {
+            let Some(run) = history.show(*id)? else {
+                anyhow::bail!(
+                    "no run {id} in {}; `jdeploy history` lists them",
+                    path.display()
+                );
+            };
+            if settings.json {
+                printer.json(&run)?;
+            } else {
+                printer.out(&run_text(&run))?;
+            }
+        }
+        None => {
+            let runs = history.list(args.group.as_deref(), args.limit)?;
+            if settings.json {
+                printer
+                    .json(&serde_json::json!({ "ok": true, "command": "history", "runs": runs }))?;
+            } else if runs.is_empty() {
+                printer.out(&format!("no runs recorded in {}", path.display()))?;
+            } else {
+                printer.out(&history_table(&runs))?;
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,222 @@
+//! The SQLite file behind [`History`].
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Run, UnitRecord};
+
+/// Bumped whenever the schema changes, so an older file is upgraded, not misread.
+const SCHEMA_VERSION: i32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    elapsed REAL NOT NULL,
+    by_whom TEXT NOT NULL,
+    command_line TEXT NOT NULL,
+    command TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    deploy TEXT,
+    ok INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_group ON runs (grp, id);
+CREATE TABLE IF NOT EXISTS units (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    container TEXT NOT NULL,
+    host TEXT NOT NULL,
+    core INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    release TEXT,
+    detail TEXT NOT NULL,
+    elapsed REAL NOT NULL,
+    PRIMARY KEY (run_id, position)
+);
+";
+
+#[derive(Debug, thiserror::Error)]
+#[error("history {}: {source}", path.display())]
+pub struct HistoryError {
+    pub path: PathBuf,
+    #[source]
+    pub source: rusqlite::Error,
+}
+
+pub struct History {
+    path: PathBuf,
+    connection: Connection,
+}
+
+impl History {
+    /// Opens the file, creating it and its directory if need be.
+    pub fn open(path: &Path) -> Result<Self, HistoryError> {
+        let fail = |source| HistoryError {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|err| fail(rusqlite::Error::ToSqlConversionFailure(Box::new(err))))?;
+        }
+        let connection = Connection::open(path).map_err(fail)?;
+        // Two jdeploy runs at once wait for each other instead of failing.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(fail)?;
+        let version: i32 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(fail)?;
+        if version < SCHEMA_VERSION {
+            connection.execute_batch(SCHEMA).map_err(fail)?;
+            connection
+                .pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(fail)?;
+        }
+        connection
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            connection,
+        })
+    }
+
+    fn fail(&self, source: rusqlite::Error) -> HistoryError {
+        HistoryError {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Records `run` and its units in one transaction; returns its id.
+    pub fn record(&mut self, run: &Run) -> Result<i64, HistoryError> {
+        let transaction = self
+            .connection
+            .transaction()
+            .map_err(|err| self_fail(&self.path, err))?;
+        let insert = || -> rusqlite::Result<i64> {
+            transaction.execute(
+                "INSERT INTO runs (started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    run.started_at,
+                    run.elapsed,
+                    run.by,
+                    run.command_line,
+                    run.command,
+                    run.group,
+                    run.flags.to_string(),
+                    run.deploy,
+                    run.ok,
+                ],
+            )?;
+            let id = transaction.last_insert_rowid();
+            for (position, unit) in run.units.iter().enumerate() {
+                transaction.execute(
+                    "INSERT INTO units (run_id, position, container, host, core, status, release, detail, elapsed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        id,
+                        position as i64,
+                        unit.container,
+                        unit.host,
+                        unit.core,
+                        unit.status,
+                        unit.release,
+                        unit.detail,
+                        unit.elapsed,
+                    ],
+                )?;
+            }
+            Ok(id)
+        };
+        let id = insert().map_err(|err| self_fail(&self.path, err))?;
+        transaction
+            .commit()
+            .map_err(|err| self_fail(&self.path, err))?;
+        Ok(id)
+    }
+
+    /// The newest runs first, of one group or all, without their units.
+    pub fn list(&self, group: Option<&str>, limit: usize) -> Result<Vec<Run>, HistoryError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT id, started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok
+                 FROM runs WHERE ?1 IS NULL OR grp = ?1 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(|err| self.fail(err))?;
+        let rows = statement
+            .query_map(params![group, limit as i64], run_from_row)
+            .map_err(|err| self.fail(err))?;
+        rows.collect::<Result<_, _>>().map_err(|err| self.fail(err))
+    }
+
+    /// One run with its units.
+    pub fn show(&self, id: i64) -> Result<Option<Run>, HistoryError> {
+        let run = self
+            .connection
+            .query_row(
+                "SELECT id, started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok
+                 FROM runs WHERE id = ?1",
+                params![id],
+                run_from_row,
+            )
+            .optional()
+            .map_err(|err| self.fail(err))?;
+        let Some(mut run) = run else {
+            return Ok(None);
+        };
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT container, host, core, status, release, detail, elapsed
+                 FROM units WHERE run_id = ?1 ORDER BY position",
+            )
+            .map_err(|err| self.fail(err))?;
+        let units = statement
+            .query_map(params![id], |row| {
+                Ok(UnitRecord {
+                    container: row.get(0)?,
+                    host: row.get(1)?,
+                    core: row.get(2)?,
+                    status: row.get(3)?,
+                    release: row.get(4)?,
+                    detail: row.get(5)?,
+                    elapsed: row.get(6)?,
+                })
+            })
+            .map_err(|err| self.fail(err))?;
+        run.units = units
+            .collect::<Result<_, _>>()
+            .map_err(|err| self.fail(err))?;
+        Ok(Some(run))
+    }
+}
+
+fn self_fail(path: &Path, source: rusqlite::Error) -> HistoryError {
+    HistoryError {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn run_from_row(row: &rusqlite::Row) -> rusqlite::Result<Run> {
+    let flags: String = row.get(7)?;
+    Ok(Run {
+        id: row.get(0)?,
+        started_at: row.get(1)?,
+        elapsed: row.get(2)?,
+        by: row.get(3)?,
+        command_line: row.get(4)?,
+        command: row.get(5)?,
+        group: row.get(6)?,
+        flags: serde_json::from_str(&flags).unwrap_or(serde_json::Value::Null),
+        deploy: row.get(8)?,
+        ok: row.get(9)?,
+        units: Vec::new(),
+    })
+}

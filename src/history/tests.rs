@@ -1,0 +1,54 @@
+use super::*;
+
+fn run(group: &str, ok: bool) -> Run {
+    Run {
+        id: 0,
+        started_at: "2026-11-22T10:00:00Z".into(),
+        elapsed: 1.5,
+        by: "ops@box".into(),
+        command_line: "jdeploy deploy --group product --mode ci".into(),
+        command: "deploy".into(),
+        group: group.into(),
+        flags: serde_json::json!({"mode": "ci", "monitor": false}),
+        deploy: Some("d1".into()),
+        ok,
+        units: vec![UnitRecord {
+            container: "jl_core_2_1".into(),
+            host: "127.0.0.2".into(),
+            core: true,
+            status: "deployed".into(),
+            release: Some("ab".repeat(32)),
+            detail: "release abababababab".into(),
+            elapsed: 0.4,
+        }],
+    }
+}
+
+#[test]
+fn runs_are_recorded_listed_newest_first_and_shown_with_their_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/history.db");
+    let mut history = History::open(&path).unwrap();
+    let first = history.record(&run("product", true)).unwrap();
+    let second = history.record(&run("test", false)).unwrap();
+    assert!(second > first);
+    // Reopened, as the next command would.
+    let history = History::open(&path).unwrap();
+    let all = history.list(None, 10).unwrap();
+    assert_eq!(
+        all.iter().map(|run| run.id).collect::<Vec<_>>(),
+        [second, first]
+    );
+    let product = history.list(Some("product"), 10).unwrap();
+    assert_eq!(product.len(), 1);
+    assert!(product[0].units.is_empty());
+    let shown = history.show(first).unwrap().unwrap();
+    assert_eq!(
+        shown,
+        Run {
+            id: first,
+            ..run("product", true)
+        }
+    );
+    assert_eq!(history.show(999).unwrap(), None);
+}

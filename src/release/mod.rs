@@ -1,0 +1,37 @@
+//! Releases as containers keep them: what each release wrote (its manifest), which ones a
+//! container keeps, and which earlier one a rollback goes back to. Pure.
+//!
+//! In a container, `/.jdeploy/releases/<id>/` holds every file a release wrote, at its
+//! path, with `.jdeploy/manifest.json` describing them; `/.jdeploy/releases.json` lists
+//! the kept releases, oldest first; `/.jdeploy/current` points at the one in place.
+
+mod kept;
+mod manifest;
+mod timeline;
+
+pub use kept::{Kept, KeptRelease};
+pub use manifest::{
+    copy_manifests, sha256, EntryKind, Manifest, ManifestCopy, ManifestEntry, ManifestFile,
+    ReleaseFlags,
+};
+pub use timeline::{resolve, RollbackTarget, TargetError, Timeline};
+
+/// Where a container's kept releases are listed.
+pub const KEPT_FILE: &str = "/.jdeploy/releases.json";
+/// A release's manifest, relative to its directory.
+pub const MANIFEST_IN_RELEASE: &str = ".jdeploy/manifest.json";
+/// The kept list as a release writes it, relative to its directory, linked to
+/// [`KEPT_FILE`].
+pub const KEPT_IN_RELEASE: &str = ".jdeploy/releases.json";
+
+/// Release ids are shown by their first 12 hex digits, as Docker shows image ids.
+pub fn short(release: &str) -> &str {
+    let end = release
+        .char_indices()
+        .nth(12)
+        .map_or(release.len(), |(index, _)| index);
+    &release[..end]
+}
+
+#[cfg(test)]
+mod tests;

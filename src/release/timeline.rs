@@ -1,0 +1,127 @@
+//! Which release each container goes back to. Containers of a group line up by their
+//! deploys' times: one deploy stamps every container it changes with the same time, so
+//! "one step back" means the state before the group's last deploy, also for containers
+//! that deploy left unchanged.
+
+use super::kept::{Kept, KeptRelease};
+
+/// A container's releases, as its host keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    pub current: Option<String>,
+    pub kept: Kept,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackTarget<'a> {
+    /// The deploy, or a container's release, whose id starts with this.
+    To(&'a str),
+    /// This many of the group's deploys back from the one in place.
+    Steps(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("never deployed, so there is no release to go back to")]
+    NeverDeployed,
+    #[error("no kept release or deploy of the selected containers starts with `{0}`")]
+    Unknown(String),
+    #[error(
+        "`{prefix}` starts the ids of releases from {count} different deploys; give more digits"
+    )]
+    Ambiguous { prefix: String, count: usize },
+    #[error("the hosts keep {available} earlier deploy(s) of these containers, not {steps}")]
+    PastKept { steps: usize, available: usize },
+    #[error("keeps no release from the deploy at {at} or before (it keeps {kept}, the oldest from {oldest})")]
+    NotKept {
+        at: String,
+        kept: usize,
+        oldest: String,
+    },
+}
+
+/// For each timeline, the release to put back; a group-wide error when the target itself
+/// cannot be found.
+pub fn resolve(
+    timelines: &[Timeline],
+    target: RollbackTarget,
+) -> Result<Vec<Result<KeptRelease, TargetError>>, TargetError> {
+    let at = match target {
+        RollbackTarget::To(prefix) => deploy_matching(timelines, prefix)?,
+        RollbackTarget::Steps(steps) => deploy_steps_back(timelines, steps)?,
+    };
+    Ok(timelines
+        .iter()
+        .map(|timeline| release_at(timeline, &at))
+        .collect())
+}
+
+fn deploy_matching(timelines: &[Timeline], prefix: &str) -> Result<String, TargetError> {
+    let mut times: Vec<&str> = timelines
+        .iter()
+        .flat_map(|timeline| &timeline.kept.releases)
+        .filter(|kept| kept.release.starts_with(prefix) || kept.deploy.starts_with(prefix))
+        .map(|kept| kept.deployed_at.as_str())
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    match times.as_slice() {
+        [] => Err(TargetError::Unknown(prefix.to_string())),
+        [at] => Ok(at.to_string()),
+        many => Err(TargetError::Ambiguous {
+            prefix: prefix.to_string(),
+            count: many.len(),
+        }),
+    }
+}
+
+fn deploy_steps_back(timelines: &[Timeline], steps: usize) -> Result<String, TargetError> {
+    // RFC 3339 times with nanoseconds, all in UTC, sort as text.
+    let mut times: Vec<&str> = timelines
+        .iter()
+        .flat_map(|timeline| &timeline.kept.releases)
+        .map(|kept| kept.deployed_at.as_str())
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let in_place = timelines
+        .iter()
+        .filter_map(|timeline| {
+            let current = timeline.current.as_deref()?;
+            timeline
+                .kept
+                .find(current)
+                .map(|kept| kept.deployed_at.as_str())
+        })
+        .max();
+    let Some(in_place) = in_place else {
+        return Err(TargetError::NeverDeployed);
+    };
+    let index = times
+        .iter()
+        .position(|time| *time == in_place)
+        .expect("the release in place is kept");
+    match index.checked_sub(steps) {
+        Some(back) => Ok(times[back].to_string()),
+        None => Err(TargetError::PastKept {
+            steps,
+            available: index,
+        }),
+    }
+}
+
+/// The newest release the container had at `at`.
+fn release_at(timeline: &Timeline, at: &str) -> Result<KeptRelease, TargetError> {
+    let releases = &timeline.kept.releases;
+    let oldest = releases.first().ok_or(TargetError::NeverDeployed)?;
+    releases
+        .iter()
+        .filter(|kept| kept.deployed_at.as_str() <= at)
+        .max_by(|one, other| one.deployed_at.cmp(&other.deployed_at))
+        .cloned()
+        .ok_or_else(|| TargetError::NotKept {
+            at: at.to_string(),
+            kept: releases.len(),
+            oldest: oldest.deployed_at.clone(),
+        })
+}

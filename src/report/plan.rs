@@ -1,0 +1,189 @@
+//! `plan`, and what `deploy` shows before it asks: per container, what would change.
+
+use console::Style;
+use serde::Serialize;
+
+use crate::plan::{ReleaseChanges, ReleaseStep};
+use crate::release::short;
+use crate::rollout::{PlannedUnit, UnitKey};
+
+/// What deploy would do to one container, in plain values.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRow {
+    #[serde(flatten)]
+    pub unit: UnitKey,
+    /// unchanged, change, first (no release yet) or error.
+    pub action: &'static str,
+    /// The release in place.
+    pub from: Option<String>,
+    /// The release deploy would put in place.
+    pub release: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ReleaseChanges>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PlanRow {
+    pub fn new(planned: &PlannedUnit, changes: Option<ReleaseChanges>) -> Self {
+        let unit = planned.unit.key.clone();
+        match &planned.plan {
+            Err(error) => Self {
+                unit,
+                action: "error",
+                from: None,
+                release: None,
+                changes: None,
+                error: Some(error.clone()),
+            },
+            Ok(plan) => {
+                let (action, from) = match &plan.step {
+                    ReleaseStep::Unchanged => ("unchanged", Some(plan.manifest.release.clone())),
+                    ReleaseStep::Change { from: None } => ("first", None),
+                    ReleaseStep::Change { from } => ("change", from.clone()),
+                };
+                Self {
+                    unit,
+                    action,
+                    from,
+                    release: Some(plan.manifest.release.clone()),
+                    changes,
+                    error: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_change(&self) -> bool {
+        matches!(self.action, "change" | "first")
+    }
+}
+
+pub fn plan_text(rows: &[PlanRow], color: bool) -> String {
+    let style = |style: Style| style.force_styling(color);
+    let mut out = String::new();
+    for row in rows {
+        let core = if row.unit.core { " (core)" } else { "" };
+        let release = row.release.as_deref().map(short).unwrap_or("-");
+        let head = match row.action {
+            "unchanged" => style(Style::new().dim())
+                .apply_to(format!("unchanged, release {release}"))
+                .to_string(),
+            "first" => style(Style::new().green())
+                .apply_to(format!("first release {release}"))
+                .to_string(),
+            "change" => style(Style::new().yellow())
+                .apply_to(format!(
+                    "change {} -> {release}",
+                    row.from.as_deref().map(short).unwrap_or("-")
+                ))
+                .to_string(),
+            _ => style(Style::new().red())
+                .apply_to(format!(
+                    "cannot deploy: {}",
+                    row.error.as_deref().unwrap_or("")
+                ))
+                .to_string(),
+        };
+        out.push_str(&format!("{}{core}: {head}\n", row.unit));
+        if let Some(changes) = &row.changes {
+            out.push_str(&changes_text(changes, color));
+        }
+    }
+    out
+}
+
+fn changes_text(changes: &ReleaseChanges, color: bool) -> String {
+    let mut out = String::new();
+    for file in &changes.files {
+        if let Some((from, to)) = file.mode {
+            out.push_str(&format!("  {}: mode {from:o} -> {to:o}\n", file.dest));
+        }
+        for line in file.diff.lines() {
+            let style = match line.chars().next() {
+                Some('+') => Style::new().green(),
+                Some('-') => Style::new().red(),
+                Some('@') => Style::new().cyan(),
+                _ => Style::new(),
+            };
+            out.push_str(&format!(
+                "  {}\n",
+                style.force_styling(color).apply_to(line)
+            ));
+        }
+    }
+    let copied = [
+        ("added", &changes.copied_added),
+        ("changed", &changes.copied_changed),
+        ("removed", &changes.copied_removed),
+    ];
+    for (what, paths) in copied {
+        if !paths.is_empty() {
+            out.push_str(&format!("  copied files {what}: {}\n", list(paths)));
+        }
+    }
+    if let Some((from, to)) = &changes.image {
+        out.push_str(&format!(
+            "  image: {} -> {}\n",
+            short_image(from),
+            short_image(to)
+        ));
+    }
+    for env in &changes.env_removed {
+        out.push_str(&format!("  env: -{env}\n"));
+    }
+    for env in &changes.env_added {
+        out.push_str(&format!("  env: +{env}\n"));
+    }
+    if let Some((from, to)) = &changes.flags {
+        out.push_str(&format!("  flags: {from} -> {to}\n"));
+    }
+    out
+}
+
+/// The first few paths, and how many more.
+fn list(paths: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = paths
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > SHOWN {
+        text.push_str(&format!(" and {} more", paths.len() - SHOWN));
+    }
+    text
+}
+
+fn short_image(image: &str) -> String {
+    let id = image.trim_start_matches("sha256:");
+    format!("sha256:{}", short(id))
+}
+
+/// `plan product: 2 to change, 1 unchanged, 1 cannot deploy`
+pub fn plan_summary(group: &str, rows: &[PlanRow]) -> String {
+    let count = |action: &str| rows.iter().filter(|row| row.action == action).count();
+    let mut parts = Vec::new();
+    for (action, label) in [
+        ("change", "to change"),
+        ("first", "first release"),
+        ("unchanged", "unchanged"),
+        ("error", "cannot deploy"),
+    ] {
+        let n = count(action);
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    format!("plan {group}: {}", parts.join(", "))
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanJson<'a> {
+    /// False when some container cannot be deployed.
+    pub ok: bool,
+    pub command: &'static str,
+    pub group: &'a str,
+    pub units: &'a [PlanRow],
+}

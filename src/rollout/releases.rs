@@ -1,0 +1,93 @@
+//! Reading what a container says about its releases: the one in place, the ones kept,
+//! and a release's manifest and files.
+
+use super::fleet::Fleet;
+use crate::bundle::{release_dir, release_of_target, CURRENT_LINK};
+use crate::engine::{ContainerDetails, Engine, EngineError};
+use crate::inventory::Host;
+use crate::release::{Kept, Manifest, Timeline, KEPT_FILE, MANIFEST_IN_RELEASE};
+
+/// A container and its releases.
+#[derive(Debug, Clone)]
+pub struct InPlace {
+    pub details: ContainerDetails,
+    pub timeline: Timeline,
+}
+
+/// None when the host has no such container.
+pub async fn in_place<E: Engine>(
+    fleet: &Fleet<E>,
+    host: &Host,
+    name: &str,
+) -> Result<Option<InPlace>, EngineError> {
+    let Some(details) = fleet
+        .call(host, |engine| async move { engine.inspect(name).await })
+        .await?
+    else {
+        return Ok(None);
+    };
+    let current = fleet.call(host, |engine| async move {
+        engine.link_target(name, CURRENT_LINK).await
+    });
+    let kept = read_json::<E, Kept>(fleet, host, name, KEPT_FILE);
+    let (current, kept) = futures::join!(current, kept);
+    Ok(Some(InPlace {
+        details,
+        timeline: Timeline {
+            current: current?
+                .as_deref()
+                .and_then(release_of_target)
+                .map(str::to_string),
+            kept: kept?.unwrap_or_default(),
+        },
+    }))
+}
+
+/// The manifest `release` left in the container, if it keeps it.
+pub async fn manifest<E: Engine>(
+    fleet: &Fleet<E>,
+    host: &Host,
+    name: &str,
+    release: &str,
+) -> Result<Option<Manifest>, EngineError> {
+    let path = format!("{}/{MANIFEST_IN_RELEASE}", release_dir(release));
+    read_json(fleet, host, name, &path).await
+}
+
+/// A file as `release` wrote it, if the container keeps it.
+pub async fn release_file<E: Engine>(
+    fleet: &Fleet<E>,
+    host: &Host,
+    name: &str,
+    release: &str,
+    dest: &str,
+) -> Result<Option<String>, EngineError> {
+    let path = format!("{}/{}", release_dir(release), dest.trim_start_matches('/'));
+    let bytes = fleet
+        .call(
+            host,
+            |engine| async move { engine.read_file(name, &path).await },
+        )
+        .await?;
+    Ok(bytes.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+async fn read_json<E: Engine, T: serde::de::DeserializeOwned>(
+    fleet: &Fleet<E>,
+    host: &Host,
+    name: &str,
+    path: &str,
+) -> Result<Option<T>, EngineError> {
+    let Some(bytes) = fleet
+        .call(
+            host,
+            |engine| async move { engine.read_file(name, path).await },
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|err| {
+        EngineError::Other(format!("{path} in the container is not jdeploy's: {err}"))
+    })
+}
