@@ -156,6 +156,18 @@ const CASES: &[(&str, &str, Files, &str)] = &[
         "error: groups.yaml:4:33: defaults.templates[0].dest: `/data/app.conf` is inside the volume mounted at `/data`: group `g` cannot render into a volume\n  help: render to the container's own file system and link or copy it from your service\n",
     ),
     (
+        "code copied into a volume",
+        "defaults:\n  volumes: [/srv/data:/data]\n  copy:\n    - { src: code, dest: /data/app }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+        &[("code/app.sh", "echo\n")],
+        "error: groups.yaml:4:26: defaults.copy[0].dest: `/data/app` is inside the volume mounted at `/data`: group `g` cannot copy into a volume\n  help: copy code to the container's own file system; volumes are for data that outlives releases\n",
+    ),
+    (
+        "no release kept",
+        "releases:\n  keep: 0\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+        &[],
+        "error: groups.yaml:2:9: releases.keep: must be at least 1: a container keeps the release it runs\n",
+    ),
+    (
         "core_cmd set twice",
         "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
         &[],

@@ -430,3 +430,67 @@ fn releases_beyond_keep_are_pruned_and_rollback_refuses_what_is_not_kept() {
     );
     assert_eq!(current(3, &b), releases[2], "nothing changed");
 }
+
+/// Runs jdeploy on a terminal (`script` makes one), answering `answer` to its question.
+fn on_terminal(dir: &Path, args: &str, answer: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let jdeploy = assert_cmd::cargo::cargo_bin("jdeploy");
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", jdeploy.display()),
+            "/dev/null",
+        ])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn deploy_on_a_terminal_shows_the_plan_and_asks() {
+    let (group, _cleanup, _state, db) = setup("ask");
+    run(
+        fleet(&group, 3, "v1"),
+        &db,
+        &["deploy", "--group", &group],
+        0,
+    );
+    let before = files(&group);
+    let test = fleet(&group, 3, "v1");
+    let args = format!(
+        "deploy --group {group} --mode asked --state {}",
+        db.display()
+    );
+    let (status, text) = on_terminal(&test.path(), &args, "n\n");
+    assert!(text.contains("+export RUNTIME_MODE=asked"), "{text}");
+    assert!(
+        text.contains(&format!("Deploy 3 container(s) of {group}?")),
+        "{text}"
+    );
+    assert!(
+        text.contains("nothing was deployed: not confirmed"),
+        "{text}"
+    );
+    assert_eq!(status, Some(1), "{text}");
+    assert_eq!(files(&group), before);
+
+    let (status, text) = on_terminal(&test.path(), &format!("{args} --yes"), "");
+    assert_eq!(status, Some(0), "{text}");
+    assert!(!text.contains("Deploy 3 container(s)"), "{text}");
+    assert!(read_file(3, &format!("{group}_b"), "/run.sh").contains("RUNTIME_MODE=asked"));
+}

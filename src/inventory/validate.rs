@@ -321,7 +321,7 @@ fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
     for copy in &group.copies {
         if let Some(volume) = volume_holding(group, &copy.dest) {
             checker.error(
-                &format!("{}.dest", copy.key),
+                &format!("{}.dest", copy.key.trim_end_matches(".src")),
                 format!(
                     "`{}` is inside the volume mounted at `{}`: group `{}` cannot copy into a volume",
                     copy.dest, volume.target, group.name

@@ -157,3 +157,125 @@ fn labels_carry_group_core_and_hash_under_one_namespace() {
     assert_eq!(want.spec.hash(), desired("a", true).spec.hash());
     assert_ne!(want.spec.hash(), desired("a", false).spec.hash());
 }
+
+mod release {
+    use crate::plan::{release_changes, release_step, ReleaseStep};
+    use crate::release::{
+        EntryKind, Kept, KeptRelease, Manifest, ManifestCopy, ManifestEntry, ReleaseFlags,
+    };
+    use crate::render::{RenderedContainer, RenderedFile};
+
+    fn rendered(run_sh: &str) -> RenderedContainer {
+        RenderedContainer {
+            group: "g".into(),
+            host: "h".into(),
+            container: "c".into(),
+            core: false,
+            files: vec![RenderedFile {
+                dest: "/run.sh".into(),
+                mode: 0o755,
+                template: "run.sh.j2".into(),
+                content: run_sh.into(),
+            }],
+        }
+    }
+
+    fn copy(files: &[(&str, &str)]) -> Vec<ManifestCopy> {
+        vec![ManifestCopy {
+            dest: "/srv/app".into(),
+            clean: true,
+            entries: files
+                .iter()
+                .map(|(path, hash)| ManifestEntry {
+                    path: path.to_string(),
+                    kind: EntryKind::File,
+                    mode: Some(0o644),
+                    target: None,
+                    sha256: Some(hash.to_string()),
+                })
+                .collect(),
+        }]
+    }
+
+    fn manifest(run_sh: &str, files: &[(&str, &str)], env: &str, mode: Option<&str>) -> Manifest {
+        let flags = ReleaseFlags {
+            monitor: false,
+            mode: mode.map(String::from),
+        };
+        Manifest::new(
+            &rendered(run_sh),
+            &copy(files),
+            "sha256:1",
+            &[env.to_string()],
+            flags,
+        )
+    }
+
+    #[test]
+    fn a_release_in_place_and_kept_is_unchanged() {
+        let desired = manifest("a\n", &[], "A=1", None);
+        let kept = Kept::default().deployed(
+            KeptRelease {
+                release: desired.release.clone(),
+                deploy: "d".into(),
+                deployed_at: "t".into(),
+                by: "me".into(),
+            },
+            3,
+        );
+        assert_eq!(
+            release_step(Some(&desired.release), &kept.0, &desired),
+            ReleaseStep::Unchanged
+        );
+        // In place but no longer kept: written again.
+        assert_eq!(
+            release_step(Some(&desired.release), &Kept::default(), &desired),
+            ReleaseStep::Change {
+                from: Some(desired.release.clone())
+            }
+        );
+        assert_eq!(
+            release_step(None, &Kept::default(), &desired),
+            ReleaseStep::Change { from: None }
+        );
+    }
+
+    #[test]
+    fn changes_name_the_diff_the_copied_files_the_env_and_the_flags() {
+        let old = manifest(
+            "one\ntwo\n",
+            &[("main.sh", "1"), ("old.sh", "2")],
+            "A=1",
+            Some("x"),
+        );
+        let new = manifest(
+            "one\nthree\n",
+            &[("main.sh", "9"), ("new.sh", "3")],
+            "A=2",
+            Some("y"),
+        );
+        let changes = release_changes(
+            Some(&old),
+            &new,
+            |_| Some("one\ntwo\n".to_string()),
+            |_| Some("one\nthree\n".to_string()),
+        );
+        assert_eq!(changes.files.len(), 1);
+        let diff = &changes.files[0].diff;
+        assert!(
+            diff.starts_with("--- /run.sh (in place)\n+++ /run.sh (new)\n"),
+            "{diff}"
+        );
+        assert!(diff.contains("-two\n+three\n"), "{diff}");
+        assert_eq!(changes.copied_added, ["/srv/app/new.sh"]);
+        assert_eq!(changes.copied_changed, ["/srv/app/main.sh"]);
+        assert_eq!(changes.copied_removed, ["/srv/app/old.sh"]);
+        assert_eq!(changes.env_added, ["A=2"]);
+        assert_eq!(changes.env_removed, ["A=1"]);
+        assert_eq!(
+            changes.flags,
+            Some(("monitor=0 mode=x".into(), "monitor=0 mode=y".into()))
+        );
+        assert!(release_changes(Some(&old), &old, |_| None, |_| None).is_empty());
+    }
+}
