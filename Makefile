@@ -49,6 +49,8 @@ demo: build engines
 	$(JDEPLOY) deploy --group product_2 --monitor --mode dev_new
 	$(JDEPLOY) deploy --group test --mode ci
 	$(JDEPLOY) status
+	$(JDEPLOY) plan --group product --mode ci
+	$(JDEPLOY) history --limit 5
 	$(JDEPLOY) exec --group product -- sed -n 2p /run.sh
 	@scripts/demo-show.sh
 
