@@ -14,10 +14,11 @@ use bollard::query_parameters::{
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
 use futures::StreamExt;
-use jdeploy::bundle::{read_tree, Bundle};
+use jdeploy::bundle::{activation_archive, read_tree, Bundle};
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
 use jdeploy::plan::desired_containers;
+use jdeploy::release::{Kept, KeptRelease};
 use jdeploy::render::{file_loader, Flags, Renderer};
 use tokio::sync::Semaphore;
 
@@ -175,6 +176,8 @@ struct Work {
     core: bool,
     body: bollard::models::ContainerCreateBody,
     archive: bytes::Bytes,
+    /// What deploy sends once the container restarted: the kept list and current link.
+    activation: bytes::Bytes,
 }
 
 fn prepare(dir: &Path) -> Vec<Work> {
@@ -199,6 +202,15 @@ fn prepare(dir: &Path) -> Vec<Work> {
             let rendered = renderer
                 .render(&inventory, group, member, &Flags::default())
                 .unwrap();
+            let bundle = Bundle::first(rendered, copies.clone(), IMAGE, 0);
+            let entry = KeptRelease {
+                release: bundle.release().to_string(),
+                deploy: "bench".into(),
+                deployed_at: "2026-11-22T10:00:00.000000000Z".into(),
+                by: "bench@localhost".into(),
+                undone: false,
+            };
+            let (kept, _) = Kept::default().deployed(entry, 3, None);
             Work {
                 engine: desired
                     .host
@@ -211,7 +223,8 @@ fn prepare(dir: &Path) -> Vec<Work> {
                 name: desired.name.clone(),
                 core: member.is_core(),
                 body: create_body(&desired),
-                archive: Bundle::first(rendered, copies.clone(), IMAGE, 0).archive(),
+                archive: bundle.archive(),
+                activation: activation_archive(bundle.release(), &kept, &[], 0),
             }
         })
         .collect()
@@ -369,6 +382,18 @@ async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                 };
                 client
                     .restart_container(&work.name, Some(options))
+                    .await
+                    .unwrap();
+                let options = UploadToContainerOptions {
+                    path: "/".into(),
+                    ..Default::default()
+                };
+                client
+                    .upload_to_container(
+                        &work.name,
+                        Some(options),
+                        body_full(work.activation.clone()),
+                    )
                     .await
                     .unwrap();
             }

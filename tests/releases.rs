@@ -330,22 +330,44 @@ fn rollback_from_a_fresh_machine_restores_the_earlier_files_byte_for_byte() {
     assert_eq!(status["containers"][2]["release"], v1_release);
 
     // Forward again, to the later deploy, by its release id's prefix.
+    let bare = || Test::new().groups(&groups_yaml(&group, 3));
+    let runs = run(bare(), &db, &["history", "--json"], 0);
+    let runs: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
+    let second_deploy = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|run| run["command"] == "deploy")
+        .unwrap()["id"]
+        .to_string();
     let history = run(
-        Test::new().groups(&groups_yaml(&group, 3)),
+        bare(),
         &db,
-        &["history", "show", "3", "--json"],
+        &["history", "show", &second_deploy, "--json"],
         0,
     );
     let history: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
     let v2_release = history["units"][0]["release"].as_str().unwrap().to_string();
     let to = run(
-        Test::new().groups(&groups_yaml(&group, 3)),
+        bare(),
         &db,
         &["rollback", "--group", &group, "--to", &v2_release[..12]],
         0,
     );
     assert!(to.stdout.contains("rolled_back"), "{}", to.stdout);
     assert!(read_file(2, &format!("{group}_core"), "/run.sh").contains("RUNTIME_MODE=two"));
+
+    // Back again goes to the first deploy, and once more past it is refused: rolling
+    // back never returns to a deploy it went back past.
+    run(bare(), &db, &["rollback", "--group", &group], 0);
+    assert_eq!(files(&group), v1);
+    let past = run(bare(), &db, &["rollback", "--group", &group], 2);
+    assert!(
+        past.stderr.contains("keep 0 earlier deploy(s)"),
+        "{}",
+        past.stderr
+    );
+    assert_eq!(files(&group), v1);
 }
 
 #[test]
@@ -424,7 +446,9 @@ fn releases_beyond_keep_are_pruned_and_rollback_refuses_what_is_not_kept() {
         missing.stdout
     );
     assert!(
-        missing.stdout.contains("not every container can go back"),
+        missing
+            .stdout
+            .contains("not every container could be asked"),
         "{}",
         missing.stdout
     );

@@ -5,23 +5,24 @@
 //! hard-link each file into place. A link entry carries no data: once the engine has read
 //! it, it unlinks the old file and links the new one at once, so an upload cut short
 //! leaves each destination with its old content or its new content, never part of a file.
-//! A rollback sends only the link entries, to a release the container kept: the files put
-//! back are the very bytes that release wrote.
+//! A release the container already keeps, and a rollback, send only the link entries:
+//! the files put back are the very bytes that release wrote. Only once the container
+//! restarted on the release does a last small archive record it as the one in place, so a
+//! failed restart is retried by the next deploy instead of looking done.
 
 mod tree;
 
 pub use tree::{read_tree, CopyTree, ReadError, TreeEntry};
 
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tar::{EntryType, Header};
 
 use crate::inventory::JDEPLOY_DIR;
 use crate::release::{
-    copy_manifests, EntryKind, Kept, KeptRelease, Manifest, ReleaseFlags, KEPT_FILE,
-    KEPT_IN_RELEASE, MANIFEST_IN_RELEASE,
+    copy_manifests, EntryKind, Kept, Manifest, ReleaseFlags, KEPT_FILE, KEPT_IN_RELEASE,
+    MANIFEST_IN_RELEASE,
 };
 use crate::render::RenderedContainer;
 
@@ -29,18 +30,15 @@ use crate::render::RenderedContainer;
 /// can be read without reading a file (`HEAD /containers/{id}/archive`).
 pub const CURRENT_LINK: &str = "/.jdeploy/current";
 
-/// What deploy uploads into one container. The archive is made only when it is about to
-/// be sent, so memory holds the few in flight, not one per container.
+/// A release's files as deploy uploads them into one container. The archive is made
+/// only when it is about to be sent, so memory holds the few in flight, not one per
+/// container.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub manifest: Manifest,
     rendered: RenderedContainer,
     /// Read once, shared by every container of the group.
     copies: Arc<[CopyTree]>,
-    /// The kept releases once this one is in place.
-    kept: Kept,
-    /// Kept releases this deploy drops.
-    pruned: Vec<String>,
     /// Seconds since the epoch, stamped on the files written; not part of the release.
     mtime: u64,
 }
@@ -50,21 +48,18 @@ impl Bundle {
         rendered: RenderedContainer,
         copies: Arc<[CopyTree]>,
         manifest: Manifest,
-        (kept, pruned): (Kept, Vec<String>),
         mtime: u64,
     ) -> Self {
         Self {
             manifest,
             rendered,
             copies,
-            kept,
-            pruned,
             mtime,
         }
     }
 
-    /// A container's first release, with nothing kept before it: what deploy sends a
-    /// container that was never deployed into.
+    /// A release with no environment and no flags, for tools that build archives
+    /// outside a deploy.
     pub fn first(
         rendered: RenderedContainer,
         copies: Arc<[CopyTree]>,
@@ -78,22 +73,15 @@ impl Bundle {
             &[],
             ReleaseFlags::default(),
         );
-        let entry = KeptRelease {
-            release: manifest.release.clone(),
-            deploy: manifest.release.clone(),
-            deployed_at: humantime::format_rfc3339_nanos(UNIX_EPOCH + Duration::from_secs(mtime))
-                .to_string(),
-            by: "jdeploy".into(),
-        };
-        let kept = Kept::default().deployed(entry, 1);
-        Self::new(rendered, copies, manifest, kept, mtime)
+        Self::new(rendered, copies, manifest, mtime)
     }
 
     pub fn release(&self) -> &str {
         &self.manifest.release
     }
 
-    /// The tar archive to unpack at `/`.
+    /// The tar archive to unpack at `/`: the release's files under its directory, then
+    /// linked into place.
     pub fn archive(&self) -> Bytes {
         let mut archive = Archive::new(self.mtime);
         let staging = relative(&release_dir(self.release()));
@@ -117,18 +105,10 @@ impl Bundle {
             let staged = join(&staging, &relative(&file.dest));
             archive.file(&staged, file.mode, file.content.as_bytes());
         }
+        // Last of the release's own files: a manifest means the files before it are whole.
         let manifest = serde_json::to_vec_pretty(&self.manifest).expect("a manifest serializes");
         archive.file(&join(&staging, MANIFEST_IN_RELEASE), 0o644, &manifest);
-        let kept = serde_json::to_vec_pretty(&self.kept).expect("a kept list serializes");
-        let kept_staged = join(&staging, KEPT_IN_RELEASE);
-        archive.file(&kept_staged, 0o644, &kept);
         place(&mut archive, &self.manifest);
-        archive.hard_link(&relative(KEPT_FILE), &kept_staged, 0o644);
-        archive.symlink(&relative(CURRENT_LINK), &current_target(self.release()));
-        for release in &self.pruned {
-            // A non-directory entry replaces a directory, contents and all.
-            archive.symlink(&relative(&release_dir(release)), "pruned");
-        }
         archive.finish().into()
     }
 }
@@ -138,7 +118,22 @@ impl Bundle {
 pub fn reinstate_archive(manifest: &Manifest, mtime: u64) -> Bytes {
     let mut archive = Archive::new(mtime);
     place(&mut archive, manifest);
-    archive.symlink(&relative(CURRENT_LINK), &current_target(&manifest.release));
+    archive.finish().into()
+}
+
+/// The archive that records `release` as the one in place, once its container restarted
+/// on it: the kept list, the current link, and the releases to prune.
+pub fn activation_archive(release: &str, kept: &Kept, pruned: &[String], mtime: u64) -> Bytes {
+    let mut archive = Archive::new(mtime);
+    let kept_json = serde_json::to_vec_pretty(kept).expect("a kept list serializes");
+    let staged = join(&relative(&release_dir(release)), KEPT_IN_RELEASE);
+    archive.file(&staged, 0o644, &kept_json);
+    archive.hard_link(&relative(KEPT_FILE), &staged, 0o644);
+    archive.symlink(&relative(CURRENT_LINK), &current_target(release));
+    for release in pruned {
+        // A non-directory entry replaces a directory, contents and all.
+        archive.symlink(&relative(&release_dir(release)), "pruned");
+    }
     archive.finish().into()
 }
 

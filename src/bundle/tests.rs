@@ -3,18 +3,19 @@ use std::io::Read;
 use super::*;
 
 use crate::release::{copy_manifests, KeptRelease, ReleaseFlags};
+
+fn entry(release: &str) -> KeptRelease {
+    KeptRelease {
+        release: release.into(),
+        deploy: "d".into(),
+        deployed_at: "t".into(),
+        by: "ops@box".into(),
+        undone: false,
+    }
+}
 use crate::render::RenderedFile;
 
 fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
-    build_after(rendered, copies, mtime, &Kept::default())
-}
-
-fn build_after(
-    rendered: &RenderedContainer,
-    copies: &[CopyTree],
-    mtime: u64,
-    kept: &Kept,
-) -> Bundle {
     let manifest = Manifest::new(
         rendered,
         &copy_manifests(copies),
@@ -22,20 +23,7 @@ fn build_after(
         &["A=1".to_string()],
         ReleaseFlags::default(),
     );
-    let entry = KeptRelease {
-        release: manifest.release.clone(),
-        deploy: "d".into(),
-        deployed_at: "t".into(),
-        by: "ops@box".into(),
-    };
-    let kept = kept.deployed(entry, 2);
-    Bundle::new(
-        rendered.clone(),
-        copies.to_vec().into(),
-        manifest,
-        kept,
-        mtime,
-    )
+    Bundle::new(rendered.clone(), copies.to_vec().into(), manifest, mtime)
 }
 
 fn rendered(run_sh: &str) -> RenderedContainer {
@@ -123,7 +111,6 @@ fn a_release_is_written_under_its_directory_then_linked_into_place() {
         (format!("{dir}/workspace/current"), 's', "lib".into()),
         (format!("{dir}/run.sh"), 'f', String::new()),
         (format!("{dir}/.jdeploy/manifest.json"), 'f', String::new()),
-        (format!("{dir}/.jdeploy/releases.json"), 'f', String::new()),
         // A clean copy empties its destination: a symlink, then a directory, replace it.
         ("workspace".into(), 's', ".".into()),
         ("workspace".into(), 'd', String::new()),
@@ -135,55 +122,63 @@ fn a_release_is_written_under_its_directory_then_linked_into_place() {
         ),
         ("workspace/current".into(), 's', "lib".into()),
         ("run.sh".into(), 'h', format!("{dir}/run.sh")),
-        (
-            ".jdeploy/releases.json".into(),
-            'h',
-            format!("{dir}/.jdeploy/releases.json"),
-        ),
-        (
-            ".jdeploy/current".into(),
-            's',
-            format!("releases/{}", bundle.release()),
-        ),
     ];
     assert_eq!(shown, expected);
-    let run_sh = &entries(&bundle)[12];
+    let run_sh = &entries(&bundle)[11];
     assert_eq!(run_sh.3, 0o755, "a link entry carries its file's mode");
 }
 
 #[test]
-fn the_manifest_and_kept_list_travel_with_the_release() {
+fn the_manifest_travels_with_the_release() {
     let bundle = build(&rendered("x"), &[code(false)], 1);
     let all = entries(&bundle);
     let manifest = all.iter().find(|e| e.0.ends_with("manifest.json")).unwrap();
     let manifest: Manifest = serde_json::from_str(&manifest.4).unwrap();
     assert_eq!(manifest, bundle.manifest);
     assert_eq!(manifest.copies[0].entries.len(), 3);
-    let kept = all
-        .iter()
-        .find(|e| e.0.ends_with("/releases.json"))
-        .unwrap();
-    let kept: Kept = serde_json::from_str(&kept.4).unwrap();
-    assert_eq!(kept.releases[0].release, bundle.release());
     // Without `clean`, the destination is not emptied first.
     assert!(!all.iter().any(|e| e.0 == "workspace" && e.1 == 's'));
+    // The release is not named in place until its container restarted on it.
+    assert!(!all.iter().any(|e| e.0 == ".jdeploy/current"));
 }
 
 #[test]
-fn releases_beyond_keep_are_pruned_at_the_end() {
-    let first = build(&rendered("1"), &[], 1);
-    let second = build_after(&rendered("2"), &[], 1, &first.kept);
-    let third = build_after(&rendered("3"), &[], 1, &second.kept);
-    assert!(second.pruned.is_empty());
-    assert_eq!(third.pruned, [first.release().to_string()]);
-    let last = entries(&third).pop().unwrap();
+fn activation_names_the_release_records_what_is_kept_and_prunes() {
+    let release = "ab".repeat(32);
+    let kept = Kept {
+        releases: vec![entry(&release)],
+    };
+    let old = "cd".repeat(32);
+    let shown: Vec<(String, char, String)> = archive_entries(&activation_archive(
+        &release,
+        &kept,
+        std::slice::from_ref(&old),
+        1,
+    ))
+    .into_iter()
+    .map(|(path, kind, target, ..)| (path, kind, target))
+    .collect();
+    let dir = format!(".jdeploy/releases/{release}");
     assert_eq!(
-        (last.0, last.1, last.2),
-        (
-            format!(".jdeploy/releases/{}", first.release()),
-            's',
-            "pruned".into()
-        )
+        shown,
+        [
+            (format!("{dir}/.jdeploy/releases.json"), 'f', String::new()),
+            (
+                ".jdeploy/releases.json".to_string(),
+                'h',
+                format!("{dir}/.jdeploy/releases.json")
+            ),
+            (
+                ".jdeploy/current".to_string(),
+                's',
+                format!("releases/{release}")
+            ),
+            (
+                format!(".jdeploy/releases/{old}"),
+                's',
+                "pruned".to_string()
+            ),
+        ]
     );
 }
 
@@ -203,7 +198,6 @@ fn reinstating_sends_links_only() {
             ("workspace/lib/app.sh", 'h'),
             ("workspace/current", 's'),
             ("run.sh", 'h'),
-            (".jdeploy/current", 's'),
         ]
         .map(|(p, k)| (p.to_string(), k))
     );

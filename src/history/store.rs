@@ -38,11 +38,21 @@ CREATE TABLE IF NOT EXISTS units (
 ";
 
 #[derive(Debug, thiserror::Error)]
-#[error("history {}: {source}", path.display())]
-pub struct HistoryError {
-    pub path: PathBuf,
-    #[source]
-    pub source: rusqlite::Error,
+pub enum HistoryError {
+    #[error("history {}: {source}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create {}: {source}", path.display())]
+    Directory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("history {} was written by a newer jdeploy (schema {found}, this one reads {SCHEMA_VERSION})", path.display())]
+    Newer { path: PathBuf, found: i32 },
 }
 
 pub struct History {
@@ -53,28 +63,35 @@ pub struct History {
 impl History {
     /// Opens the file, creating it and its directory if need be.
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
-        let fail = |source| HistoryError {
-            path: path.to_path_buf(),
-            source,
-        };
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| fail(rusqlite::Error::ToSqlConversionFailure(Box::new(err))))?;
+            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Directory {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
-        let connection = Connection::open(path).map_err(fail)?;
+        let fail = |source| sqlite_error(path, source);
+        let mut connection = Connection::open(path).map_err(fail)?;
         // Two jdeploy runs at once wait for each other instead of failing.
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(fail)?;
-        let version: i32 = connection
+        let upgrade = connection.transaction().map_err(fail)?;
+        let version: i32 = upgrade
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(fail)?;
+        if version > SCHEMA_VERSION {
+            return Err(HistoryError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+            });
+        }
         if version < SCHEMA_VERSION {
-            connection.execute_batch(SCHEMA).map_err(fail)?;
-            connection
+            upgrade.execute_batch(SCHEMA).map_err(fail)?;
+            upgrade
                 .pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(fail)?;
         }
+        upgrade.commit().map_err(fail)?;
         connection
             .pragma_update(None, "foreign_keys", true)
             .map_err(fail)?;
@@ -84,11 +101,17 @@ impl History {
         })
     }
 
-    fn fail(&self, source: rusqlite::Error) -> HistoryError {
-        HistoryError {
-            path: self.path.clone(),
-            source,
+    /// Opens the file for reading, if there is one: reading creates nothing.
+    pub fn open_existing(path: &Path) -> Result<Option<Self>, HistoryError> {
+        if path.exists() {
+            Self::open(path).map(Some)
+        } else {
+            Ok(None)
         }
+    }
+
+    fn fail(&self, source: rusqlite::Error) -> HistoryError {
+        sqlite_error(&self.path, source)
     }
 
     /// Records `run` and its units in one transaction; returns its id.
@@ -96,7 +119,7 @@ impl History {
         let transaction = self
             .connection
             .transaction()
-            .map_err(|err| self_fail(&self.path, err))?;
+            .map_err(|err| sqlite_error(&self.path, err))?;
         let insert = || -> rusqlite::Result<i64> {
             transaction.execute(
                 "INSERT INTO runs (started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok)
@@ -133,10 +156,10 @@ impl History {
             }
             Ok(id)
         };
-        let id = insert().map_err(|err| self_fail(&self.path, err))?;
+        let id = insert().map_err(|err| sqlite_error(&self.path, err))?;
         transaction
             .commit()
-            .map_err(|err| self_fail(&self.path, err))?;
+            .map_err(|err| sqlite_error(&self.path, err))?;
         Ok(id)
     }
 
@@ -197,8 +220,8 @@ impl History {
     }
 }
 
-fn self_fail(path: &Path, source: rusqlite::Error) -> HistoryError {
-    HistoryError {
+fn sqlite_error(path: &Path, source: rusqlite::Error) -> HistoryError {
+    HistoryError::Sqlite {
         path: path.to_path_buf(),
         source,
     }

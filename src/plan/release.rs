@@ -40,7 +40,10 @@ pub struct ReleaseChanges {
     /// The image id, old then new.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<(String, String)>,
+    /// Environment variables by name only: values may be secrets, and plans end up in
+    /// CI logs.
     pub env_added: Vec<String>,
+    pub env_changed: Vec<String>,
     pub env_removed: Vec<String>,
     /// `--monitor` and `--mode`, old then new, when they differ.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,8 +115,19 @@ pub fn release_changes(
         if old.image != new.image {
             changes.image = Some((old.image.clone(), new.image.clone()));
         }
-        changes.env_added = missing_from(&new.env, &old.env);
-        changes.env_removed = missing_from(&old.env, &new.env);
+        let (old_env, new_env) = (env_map(&old.env), env_map(&new.env));
+        for (name, value) in &new_env {
+            match old_env.get(name) {
+                None => changes.env_added.push(name.to_string()),
+                Some(old_value) if old_value != value => changes.env_changed.push(name.to_string()),
+                Some(_) => {}
+            }
+        }
+        changes.env_removed = old_env
+            .keys()
+            .filter(|name| !new_env.contains_key(*name))
+            .map(|name| name.to_string())
+            .collect();
         let flags = |manifest: &Manifest| {
             let mode = manifest.flags.mode.as_deref().unwrap_or("none");
             format!("monitor={} mode={mode}", u8::from(manifest.flags.monitor))
@@ -165,10 +179,9 @@ fn copied_files(copies: &[ManifestCopy]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn missing_from(these: &[String], those: &[String]) -> Vec<String> {
-    these
-        .iter()
-        .filter(|item| !those.contains(item))
-        .cloned()
+/// `NAME=value` entries by name.
+fn env_map(env: &[String]) -> std::collections::BTreeMap<&str, &str> {
+    env.iter()
+        .map(|entry| entry.split_once('=').unwrap_or((entry.as_str(), "")))
         .collect()
 }

@@ -14,7 +14,7 @@ pub use manifest::{
     copy_manifests, sha256, EntryKind, Manifest, ManifestCopy, ManifestEntry, ManifestFile,
     ReleaseFlags,
 };
-pub use timeline::{resolve, RollbackTarget, TargetError, Timeline};
+pub use timeline::{resolve, Resolved, RollbackTarget, TargetError, Timeline};
 
 /// Where a container's kept releases are listed.
 pub const KEPT_FILE: &str = "/.jdeploy/releases.json";

@@ -9,6 +9,7 @@ fn kept(entries: &[(&str, &str)]) -> Kept {
                 deploy: format!("deploy-{at}"),
                 deployed_at: at.to_string(),
                 by: "ops@box".into(),
+                undone: false,
             })
             .collect(),
     }
@@ -21,10 +22,10 @@ fn timeline(current: &str, entries: &[(&str, &str)]) -> Timeline {
     }
 }
 
-fn releases(resolved: Vec<Result<KeptRelease, TargetError>>) -> Vec<String> {
+fn releases(resolved: Vec<Result<Resolved, TargetError>>) -> Vec<String> {
     resolved
         .into_iter()
-        .map(|result| result.map_or_else(|err| err.to_string(), |kept| kept.release))
+        .map(|result| result.map_or_else(|err| err.to_string(), |to| to.release.release))
         .collect()
 }
 
@@ -32,16 +33,22 @@ fn releases(resolved: Vec<Result<KeptRelease, TargetError>>) -> Vec<String> {
 fn deploying_appends_and_prunes_the_oldest_beyond_keep() {
     let list = kept(&[("a", "1"), ("b", "2"), ("c", "3")]);
     let entry = kept(&[("d", "4")]).releases.remove(0);
-    let (after, pruned) = list.deployed(entry, 3);
+    let (after, pruned) = list.deployed(entry, 3, Some("c"));
     assert_eq!(pruned, ["a"]);
     let names: Vec<&str> = after.releases.iter().map(|k| k.release.as_str()).collect();
     assert_eq!(names, ["b", "c", "d"]);
-    // Deploying a kept release again moves it last instead of keeping it twice.
+    // Deploying a kept release again is a deploy of its own; the release counts once.
     let again = kept(&[("b", "5")]).releases.remove(0);
-    let (after, pruned) = after.deployed(again, 3);
+    let (after, pruned) = after.deployed(again, 3, Some("d"));
     assert!(pruned.is_empty());
     let names: Vec<&str> = after.releases.iter().map(|k| k.release.as_str()).collect();
-    assert_eq!(names, ["c", "d", "b"]);
+    assert_eq!(names, ["b", "c", "d", "b"]);
+    // The release in place is never pruned, however old.
+    let newer = kept(&[("e", "6")]).releases.remove(0);
+    let (after, pruned) = after.deployed(newer, 1, Some("c"));
+    assert_eq!(pruned, ["b", "d"]);
+    let names: Vec<&str> = after.releases.iter().map(|k| k.release.as_str()).collect();
+    assert_eq!(names, ["c", "e"]);
 }
 
 #[test]
@@ -63,6 +70,48 @@ fn one_step_back_is_the_state_before_the_groups_last_deploy() {
 }
 
 #[test]
+fn going_back_after_a_rollback_goes_further_back_and_skips_what_was_undone() {
+    // Deploys 1 and 2 changed both; a rollback went back to deploy 1; deploy 3 changed `a`.
+    let mut a = timeline("a3", &[("a1", "t1"), ("a2", "t2"), ("a3", "t4")]);
+    let mut b = timeline("b1", &[("b1", "t1"), ("b2", "t2")]);
+    b.kept = b.kept.rolled_back_to("t1");
+    a.kept = Kept {
+        releases: a.kept.releases[..2].to_vec(),
+    }
+    .rolled_back_to("t1");
+    a.kept
+        .releases
+        .push(kept(&[("a3", "t4")]).releases.remove(0));
+    let timelines = [a, b];
+    // One step back is the state before deploy 3, not the undone deploy 2.
+    assert_eq!(
+        releases(resolve(&timelines, RollbackTarget::Steps(1)).unwrap()),
+        ["a1", "b1"]
+    );
+    // Right after the rollback, before deploy 3, going back again goes past deploy 1.
+    let rolled = [
+        timeline("a1", &[("a1", "t1"), ("a2", "t2")]),
+        timeline("b1", &[("b1", "t1"), ("b2", "t2")]),
+    ]
+    .map(|mut timeline| {
+        timeline.kept = timeline.kept.rolled_back_to("t1");
+        timeline
+    });
+    assert_eq!(
+        resolve(&rolled, RollbackTarget::Steps(1)).unwrap_err(),
+        TargetError::PastKept {
+            steps: 1,
+            available: 0
+        }
+    );
+    // An undone deploy can still be named.
+    assert_eq!(
+        releases(resolve(&rolled, RollbackTarget::To("a2")).unwrap()),
+        ["a2", "b2"]
+    );
+}
+
+#[test]
 fn to_a_release_or_deploy_prefix_lines_every_container_up_by_time() {
     let timelines = [
         timeline("a3", &[("a1", "t1"), ("a2", "t2"), ("a3", "t3")]),
@@ -76,7 +125,7 @@ fn to_a_release_or_deploy_prefix_lines_every_container_up_by_time() {
         releases(resolve(&timelines, RollbackTarget::To("deploy-t1")).unwrap()),
         [
             "a1",
-            "keeps no release from the deploy at t1 or before (it keeps 2, the oldest from t2)"
+            "keeps no release from the deploy at t1 or before (it keeps 2, the oldest from t2); --container narrows the rollback to the containers that have one"
         ]
     );
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Which release each container goes back to. Containers of a group line up by their
 //! deploys' times: one deploy stamps every container it changes with the same time, so
 //! "one step back" means the state before the group's last deploy, also for containers
-//! that deploy left unchanged.
+//! that deploy left unchanged. Deploys a rollback went back past do not count as steps.
 
 use super::kept::{Kept, KeptRelease};
 
@@ -20,6 +20,14 @@ pub enum RollbackTarget<'a> {
     Steps(usize),
 }
 
+/// Where a container goes: the release, and the deploy whose state it restores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub release: KeptRelease,
+    /// The time of the deploy the group goes back to.
+    pub at: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     #[error("never deployed, so there is no release to go back to")]
@@ -32,7 +40,7 @@ pub enum TargetError {
     Ambiguous { prefix: String, count: usize },
     #[error("the hosts keep {available} earlier deploy(s) of these containers, not {steps}")]
     PastKept { steps: usize, available: usize },
-    #[error("keeps no release from the deploy at {at} or before (it keeps {kept}, the oldest from {oldest})")]
+    #[error("keeps no release from the deploy at {at} or before (it keeps {kept}, the oldest from {oldest}); --container narrows the rollback to the containers that have one")]
     NotKept {
         at: String,
         kept: usize,
@@ -45,27 +53,41 @@ pub enum TargetError {
 pub fn resolve(
     timelines: &[Timeline],
     target: RollbackTarget,
-) -> Result<Vec<Result<KeptRelease, TargetError>>, TargetError> {
+) -> Result<Vec<Result<Resolved, TargetError>>, TargetError> {
     let at = match target {
         RollbackTarget::To(prefix) => deploy_matching(timelines, prefix)?,
         RollbackTarget::Steps(steps) => deploy_steps_back(timelines, steps)?,
     };
     Ok(timelines
         .iter()
-        .map(|timeline| release_at(timeline, &at))
+        .map(|timeline| {
+            release_at(timeline, &at).map(|release| Resolved {
+                release,
+                at: at.clone(),
+            })
+        })
         .collect())
 }
 
-fn deploy_matching(timelines: &[Timeline], prefix: &str) -> Result<String, TargetError> {
-    let mut times: Vec<&str> = timelines
-        .iter()
-        .flat_map(|timeline| &timeline.kept.releases)
-        .filter(|kept| kept.release.starts_with(prefix) || kept.deploy.starts_with(prefix))
-        .map(|kept| kept.deployed_at.as_str())
-        .collect();
+/// The distinct deploy times among `entries`, oldest first. RFC 3339 times with
+/// nanoseconds, all in UTC, sort as text.
+fn times<'a>(entries: impl Iterator<Item = &'a KeptRelease>) -> Vec<&'a str> {
+    let mut times: Vec<&str> = entries.map(|kept| kept.deployed_at.as_str()).collect();
     times.sort_unstable();
     times.dedup();
-    match times.as_slice() {
+    times
+}
+
+fn all_entries(timelines: &[Timeline]) -> impl Iterator<Item = &KeptRelease> {
+    timelines
+        .iter()
+        .flat_map(|timeline| &timeline.kept.releases)
+}
+
+fn deploy_matching(timelines: &[Timeline], prefix: &str) -> Result<String, TargetError> {
+    let matching = all_entries(timelines)
+        .filter(|kept| kept.release.starts_with(prefix) || kept.deploy.starts_with(prefix));
+    match times(matching).as_slice() {
         [] => Err(TargetError::Unknown(prefix.to_string())),
         [at] => Ok(at.to_string()),
         many => Err(TargetError::Ambiguous {
@@ -76,14 +98,8 @@ fn deploy_matching(timelines: &[Timeline], prefix: &str) -> Result<String, Targe
 }
 
 fn deploy_steps_back(timelines: &[Timeline], steps: usize) -> Result<String, TargetError> {
-    // RFC 3339 times with nanoseconds, all in UTC, sort as text.
-    let mut times: Vec<&str> = timelines
-        .iter()
-        .flat_map(|timeline| &timeline.kept.releases)
-        .map(|kept| kept.deployed_at.as_str())
-        .collect();
-    times.sort_unstable();
-    times.dedup();
+    let live = times(all_entries(timelines).filter(|kept| !kept.undone));
+    // Where the group stands: the latest deploy in place on any of its containers.
     let in_place = timelines
         .iter()
         .filter_map(|timeline| {
@@ -93,24 +109,19 @@ fn deploy_steps_back(timelines: &[Timeline], steps: usize) -> Result<String, Tar
                 .find(current)
                 .map(|kept| kept.deployed_at.as_str())
         })
-        .max();
-    let Some(in_place) = in_place else {
-        return Err(TargetError::NeverDeployed);
-    };
-    let index = times
-        .iter()
-        .position(|time| *time == in_place)
-        .expect("the release in place is kept");
-    match index.checked_sub(steps) {
-        Some(back) => Ok(times[back].to_string()),
+        .max()
+        .ok_or(TargetError::NeverDeployed)?;
+    let index = live.iter().filter(|time| **time <= in_place).count();
+    match index.checked_sub(steps + 1) {
+        Some(back) => Ok(live[back].to_string()),
         None => Err(TargetError::PastKept {
             steps,
-            available: index,
+            available: index.saturating_sub(1),
         }),
     }
 }
 
-/// The newest release the container had at `at`.
+/// The release the container ran right after the deploy at `at`.
 fn release_at(timeline: &Timeline, at: &str) -> Result<KeptRelease, TargetError> {
     let releases = &timeline.kept.releases;
     let oldest = releases.first().ok_or(TargetError::NeverDeployed)?;

@@ -129,11 +129,14 @@ fn changes_text(changes: &ReleaseChanges, color: bool) -> String {
             short_image(to)
         ));
     }
-    for env in &changes.env_removed {
-        out.push_str(&format!("  env: -{env}\n"));
-    }
-    for env in &changes.env_added {
-        out.push_str(&format!("  env: +{env}\n"));
+    for (what, names) in [
+        ("added", &changes.env_added),
+        ("changed", &changes.env_changed),
+        ("removed", &changes.env_removed),
+    ] {
+        if !names.is_empty() {
+            out.push_str(&format!("  env {what}: {}\n", names.join(", ")));
+        }
     }
     if let Some((from, to)) = &changes.flags {
         out.push_str(&format!("  flags: {from} -> {to}\n"));

@@ -10,7 +10,7 @@ use super::outcome::{Outcome, Status, UnitKey};
 use super::phases::{in_phases, Order};
 use super::releases::{in_place, manifest, release_file, InPlace};
 use super::reporter::Reporter;
-use crate::bundle::{Bundle, CopyTree};
+use crate::bundle::{activation_archive, reinstate_archive, Bundle, CopyTree};
 use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
 use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
@@ -190,7 +190,7 @@ impl<E: Engine> DeployPlan<E> {
             .map(|planned| planned.unit.key.clone())
             .collect();
         reporter.begin(&keys);
-        let deploy = self.deploy_id(force);
+        let deploy = self.deploy_id(force, stamp).unwrap_or_default();
         let fleet = &self.fleet;
         let outcomes = in_phases(
             &self.units,
@@ -204,6 +204,7 @@ impl<E: Engine> DeployPlan<E> {
                     deploy: deploy.clone(),
                     deployed_at: stamp.at.clone(),
                     by: stamp.by.clone(),
+                    undone: false,
                 };
                 async move { apply_one(fleet, planned, force, keep, stamp, entry, reporter).await }
             },
@@ -241,23 +242,30 @@ async fn apply_one<E: Engine>(
         outcome.release = Some(release.to_string());
         return outcome;
     }
-    let bundle = Bundle::new(
-        unit.rendered.clone(),
-        Arc::clone(&unit.copies),
-        plan.manifest.clone(),
-        plan.in_place
-            .timeline
+    let in_place = &plan.in_place.timeline;
+    let (kept, pruned) =
+        in_place
             .kept
-            .deployed(entry(release), keep as usize),
-        stamp.mtime,
-    );
+            .deployed(entry(release), keep as usize, in_place.current.as_deref());
+    // A release the container keeps is linked back into place, not written again: a
+    // rewrite cut short would leave its kept copy damaged.
+    let files = if in_place.kept.find(release).is_some() {
+        reinstate_archive(&plan.manifest, stamp.mtime)
+    } else {
+        Bundle::new(
+            unit.rendered.clone(),
+            Arc::clone(&unit.copies),
+            plan.manifest.clone(),
+            stamp.mtime,
+        )
+        .archive()
+    };
     let name = unit.key.container.as_str();
     let result = async {
         reporter.step(&unit.key, "uploading");
-        let bundle = &bundle;
         fleet
             .call(&unit.host, |engine| async move {
-                engine.upload(name, bundle.archive()).await
+                engine.upload(name, files).await
             })
             .await?;
         reporter.step(&unit.key, "restarting");
@@ -265,6 +273,12 @@ async fn apply_one<E: Engine>(
         fleet
             .call(&unit.host, |engine| async move {
                 engine.restart(name, timeout).await
+            })
+            .await?;
+        let activation = activation_archive(release, &kept, &pruned, stamp.mtime);
+        fleet
+            .call(&unit.host, |engine| async move {
+                engine.upload(name, activation).await
             })
             .await
     }
@@ -289,22 +303,33 @@ async fn apply_one<E: Engine>(
 }
 
 impl<E> DeployPlan<E> {
-    /// The deploy's id: the hash of the releases it puts in place, so the same deploy
-    /// made again has the same id.
-    pub fn deploy_id(&self, force: bool) -> String {
-        deploy_id(&self.units, force)
+    /// The deploy's id: the hash of the releases it puts in place and its time; none
+    /// when it puts none in place.
+    pub fn deploy_id(&self, force: bool, stamp: &Stamp) -> Option<String> {
+        let mut releases: Vec<&str> = self
+            .units
+            .iter()
+            .filter(|planned| force || planned.is_change())
+            .filter_map(|planned| planned.plan.as_ref().ok())
+            .map(|plan| plan.manifest.release.as_str())
+            .collect();
+        if releases.is_empty() {
+            return None;
+        }
+        releases.sort_unstable();
+        releases.push(&stamp.at);
+        Some(crate::release::sha256(releases.join("\n").as_bytes()))
     }
-}
 
-fn deploy_id(units: &[PlannedUnit], force: bool) -> String {
-    let mut releases: Vec<String> = units
-        .iter()
-        .filter(|planned| force || planned.is_change())
-        .filter_map(|planned| planned.plan.as_ref().ok())
-        .map(|plan| plan.manifest.release.clone())
-        .collect();
-    releases.sort_unstable();
-    crate::release::sha256(releases.join("\n").as_bytes())
+    /// The latest deploy any of its containers had, so a new one is stamped later even
+    /// when this machine's clock is behind.
+    pub fn latest_deploy(&self) -> Option<&str> {
+        self.units
+            .iter()
+            .filter_map(|planned| planned.plan.as_ref().ok())
+            .filter_map(|plan| plan.in_place.timeline.kept.latest())
+            .max()
+    }
 }
 
 pub(super) fn missing(unit: &UnitKey) -> String {

@@ -25,7 +25,7 @@ pub use logs::{logs, LogLine, LogOutput};
 pub use outcome::{FleetUnit, Outcome, Status, UnitKey};
 pub use releases::InPlace;
 pub use reporter::{Reporter, SilentReporter};
-pub use rollback::{plan_rollback, PlannedRollback, RollbackPlan, RollbackProblem};
+pub use rollback::{plan_rollback, Destination, PlannedRollback, RollbackPlan, RollbackProblem};
 pub use status::{status, Observed, UnitStatus, Usage};
 
 use std::future::Future;

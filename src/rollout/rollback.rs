@@ -1,5 +1,6 @@
 //! `rollback`: put each container back on a release it keeps, from its own copy, and
-//! restart it, core units first. Every container's target is found before any is touched.
+//! restart it, core units first. Every container's target, and the manifest to put it
+//! back from, is found before any container is touched.
 
 use futures::future::join_all;
 
@@ -7,29 +8,41 @@ use super::deploy::missing;
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
 use super::phases::{in_phases, Order};
-use super::releases::{in_place, manifest};
+use super::releases::{in_place, manifest, InPlace};
 use super::reporter::Reporter;
-use crate::bundle::reinstate_archive;
+use crate::bundle::{activation_archive, reinstate_archive};
 use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
-use crate::release::{resolve, short, KeptRelease, RollbackTarget, TargetError, Timeline};
+use crate::release::{resolve, short, Kept, Manifest, RollbackTarget, TargetError, Timeline};
 
 #[derive(Debug, Clone)]
 pub struct PlannedRollback {
     pub unit: FleetUnit,
     pub current: Option<String>,
-    pub target: Result<KeptRelease, RollbackProblem>,
+    pub target: Result<Destination, RollbackProblem>,
+}
+
+/// Where a container goes back to, and what it will keep.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub manifest: Manifest,
+    /// The kept list with the deploys after the target marked undone.
+    pub kept: Kept,
 }
 
 /// Why a container cannot go back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RollbackProblem {
-    /// Its host or container cannot be reached: a failure of the fleet.
+    /// Its host cannot be reached, it is gone, or it changed under its releases: the
+    /// fleet, not the request, is at fault.
     #[error("{0}")]
-    Unreachable(String),
+    Container(String),
     /// It does not keep what was asked for: a mistake in the request.
     #[error("{0}")]
     Target(#[from] TargetError),
+    /// Nothing is wrong with it, but another container could not be asked.
+    #[error("not rolled back: not every container could be asked")]
+    Blocked,
 }
 
 pub struct RollbackPlan<E> {
@@ -37,7 +50,8 @@ pub struct RollbackPlan<E> {
     pub units: Vec<PlannedRollback>,
 }
 
-/// Finds each unit's target; a group-wide error when the target matches nothing.
+/// Finds each unit's target and reads its manifest; a group-wide error when the target
+/// matches nothing.
 pub async fn plan_rollback<C: Connector>(
     connector: &C,
     units: Vec<FleetUnit>,
@@ -46,39 +60,107 @@ pub async fn plan_rollback<C: Connector>(
 ) -> Result<RollbackPlan<C::Engine>, TargetError> {
     let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
     let fleet = Fleet::connect(connector, &hosts, parallel).await;
-    let observed = join_all(units.iter().map(|unit| async {
-        match in_place(&fleet, &unit.host, &unit.key.container).await {
-            Ok(Some(found)) => Ok(found.timeline),
-            Ok(None) => Err(RollbackProblem::Unreachable(missing(&unit.key))),
-            Err(err) => Err(RollbackProblem::Unreachable(err.to_string())),
-        }
-    }))
-    .await;
+    let observed: Vec<Result<InPlace, RollbackProblem>> =
+        join_all(units.iter().map(|unit| async {
+            match in_place(&fleet, &unit.host, &unit.key.container).await {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) => Err(RollbackProblem::Container(missing(&unit.key))),
+                Err(err) => Err(RollbackProblem::Container(err.to_string())),
+            }
+        }))
+        .await;
+    // A target found without some containers could be the wrong one: ask them all first.
+    if observed.iter().any(Result::is_err) {
+        let units = units
+            .into_iter()
+            .zip(observed)
+            .map(|(unit, found)| PlannedRollback {
+                unit,
+                current: None,
+                target: Err(found.err().unwrap_or(RollbackProblem::Blocked)),
+            })
+            .collect();
+        return Ok(RollbackPlan { fleet, units });
+    }
+    let observed: Vec<InPlace> = observed
+        .into_iter()
+        .map(|found| found.expect("all found"))
+        .collect();
     let timelines: Vec<Timeline> = observed
         .iter()
-        .filter_map(|found| found.as_ref().ok().cloned())
+        .map(|found| found.timeline.clone())
         .collect();
-    let mut resolved = resolve(&timelines, target)?.into_iter();
+    let resolved = resolve(&timelines, target)?;
+    let fleet_ref = &fleet;
+    let destinations = join_all(units.iter().zip(&observed).zip(resolved).map(
+        |((unit, found), resolved)| async move {
+            let resolved = resolved?;
+            let release = resolved.release.release.as_str();
+            let manifest = read_manifest(fleet_ref, unit, release).await?;
+            check_container(&manifest, found)?;
+            Ok(Destination {
+                manifest,
+                kept: found.timeline.kept.rolled_back_to(&resolved.at),
+            })
+        },
+    ))
+    .await;
     let units = units
         .into_iter()
         .zip(observed)
-        .map(|(unit, found)| match found {
-            Ok(timeline) => PlannedRollback {
-                unit,
-                current: timeline.current,
-                target: resolved
-                    .next()
-                    .expect("one target per timeline")
-                    .map_err(RollbackProblem::from),
-            },
-            Err(problem) => PlannedRollback {
-                unit,
-                current: None,
-                target: Err(problem),
-            },
+        .zip(destinations)
+        .map(|((unit, found), target)| PlannedRollback {
+            unit,
+            current: found.timeline.current,
+            target,
         })
         .collect();
     Ok(RollbackPlan { fleet, units })
+}
+
+/// The release's manifest, checked to be the release it names.
+async fn read_manifest<E: Engine>(
+    fleet: &Fleet<E>,
+    unit: &FleetUnit,
+    release: &str,
+) -> Result<Manifest, RollbackProblem> {
+    let found = manifest(fleet, &unit.host, &unit.key.container, release)
+        .await
+        .map_err(|err| RollbackProblem::Container(err.to_string()))?;
+    match found {
+        Some(manifest) if manifest.release == release && manifest.content_hash() == release => {
+            Ok(manifest)
+        }
+        Some(_) => Err(RollbackProblem::Container(format!(
+            "the manifest of release {} in the container does not match its id",
+            short(release)
+        ))),
+        None => Err(RollbackProblem::Container(format!(
+            "release {} is listed but its files are no longer in the container",
+            short(release)
+        ))),
+    }
+}
+
+/// A rollback puts files back; the image and environment are the container's. Going
+/// back to a release made for others would not be going back exactly.
+fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackProblem> {
+    let recreate = "`jdeploy create --recreate` with its settings first";
+    if manifest.image != found.details.image {
+        return Err(RollbackProblem::Container(format!(
+            "release {} ran on image {}, the container now runs {}; {recreate}",
+            short(&manifest.release),
+            short(manifest.image.trim_start_matches("sha256:")),
+            short(found.details.image.trim_start_matches("sha256:"))
+        )));
+    }
+    if manifest.env != found.details.env {
+        return Err(RollbackProblem::Container(format!(
+            "release {} ran with another environment than the container has now; {recreate}",
+            short(&manifest.release)
+        )));
+    }
+    Ok(())
 }
 
 impl<E: Engine> RollbackPlan<E> {
@@ -116,40 +198,45 @@ async fn reinstate<E: Engine>(
         outcome.release = release.map(str::to_string);
         outcome
     };
-    let target = match &planned.target {
-        Ok(target) => target.release.as_str(),
+    let destination = match &planned.target {
+        Ok(destination) => destination,
         Err(problem) => return done(Status::Failed, problem.to_string(), None),
     };
-    if planned.current.as_deref() == Some(target) {
-        let detail = format!("already on release {}", short(target));
-        return done(Status::Unchanged, detail, Some(target));
-    }
+    let target = destination.manifest.release.as_str();
     let name = unit.key.container.as_str();
-    reporter.step(&unit.key, "reading the release");
+    let unchanged = planned.current.as_deref() == Some(target);
     let result = async {
-        let Some(manifest) = manifest(fleet, &unit.host, name, target).await? else {
-            return Err(EngineError::Other(format!(
-                "release {} is no longer kept in the container",
-                short(target)
-            )));
-        };
-        reporter.step(&unit.key, "linking");
-        let archive = reinstate_archive(&manifest, mtime);
+        if !unchanged {
+            reporter.step(&unit.key, "linking");
+            let links = reinstate_archive(&destination.manifest, mtime);
+            fleet
+                .call(&unit.host, |engine| async move {
+                    engine.upload(name, links).await
+                })
+                .await?;
+            reporter.step(&unit.key, "restarting");
+            let timeout = unit.stop_timeout;
+            fleet
+                .call(&unit.host, |engine| async move {
+                    engine.restart(name, timeout).await
+                })
+                .await?;
+        }
+        // Also where nothing moved: the deploys gone back past are marked undone.
+        let activation = activation_archive(target, &destination.kept, &[], mtime);
         fleet
             .call(&unit.host, |engine| async move {
-                engine.upload(name, archive).await
-            })
-            .await?;
-        reporter.step(&unit.key, "restarting");
-        let timeout = unit.stop_timeout;
-        fleet
-            .call(&unit.host, |engine| async move {
-                engine.restart(name, timeout).await
+                engine.upload(name, activation).await
             })
             .await
     }
     .await;
     match result {
+        Ok(()) if unchanged => done(
+            Status::Unchanged,
+            format!("already on release {}", short(target)),
+            Some(target),
+        ),
         Ok(()) => {
             let was = planned
                 .current
@@ -162,5 +249,11 @@ async fn reinstate<E: Engine>(
             )
         }
         Err(err) => done(Status::Failed, err.to_string(), None),
+    }
+}
+
+impl From<EngineError> for RollbackProblem {
+    fn from(err: EngineError) -> Self {
+        RollbackProblem::Container(err.to_string())
     }
 }

@@ -2,7 +2,7 @@
 //! restart it, core units first.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::confirm::{confirm, on_terminal};
 use super::plan::plan_rows;
@@ -53,13 +53,13 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
         }
     }
     let stamp = Stamp {
-        at: humantime::format_rfc3339_nanos(SystemTime::now()).to_string(),
+        at: deploy_time(plan.latest_deploy()),
         by: operator(),
         mtime: started_at
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_secs()),
     };
-    let deploy = plan.deploy_id(args.force);
+    let deploy = plan.deploy_id(args.force, &stamp);
     let reporter = reporter(settings, "deploy");
     let outcomes = runtime.block_on(plan.apply(
         args.force,
@@ -76,12 +76,26 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
             "mode": args.flags.mode,
             "force": args.force,
         }),
-        deploy: Some(deploy),
+        deploy,
         started: started_at,
         elapsed,
     };
     record(settings, info, &outcomes);
     finish(settings, "deploy", &group.name, &outcomes, elapsed)
+}
+
+/// Now, or just after the group's latest deploy if this machine's clock is behind it:
+/// deploys must line up in the order they ran.
+fn deploy_time(latest: Option<&str>) -> String {
+    let now = SystemTime::now();
+    let after_latest = latest
+        .and_then(|latest| humantime::parse_rfc3339(latest).ok())
+        .map(|latest| latest + Duration::from_micros(1));
+    let at = match after_latest {
+        Some(after) if after > now => after,
+        _ => now,
+    };
+    humantime::format_rfc3339_nanos(at).to_string()
 }
 
 /// Every container of `group` with what deploy would put in it: rendered, and the copy

@@ -8,8 +8,15 @@ use crate::report::{history_table, run_text};
 
 pub fn history(args: &HistoryArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let path = settings.state_path();
-    let history = History::open(&path)?;
     let printer = settings.printer();
+    let Some(history) = History::open_existing(&path)? else {
+        if settings.json {
+            printer.json(&serde_json::json!({ "ok": true, "command": "history", "runs": [] }))?;
+        } else {
+            printer.out(&format!("no runs recorded in {}", path.display()))?;
+        }
+        return Ok(ExitStatus::Success);
+    };
     match &args.show {
         Some(HistoryCommand::Show { id }) => {
             let Some(run) = history.show(*id)? else {

@@ -10,8 +10,9 @@ use super::rollout::{connector, finish, reporter, runtime};
 use crate::cli::args::RollbackArgs;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
+use crate::engine::Engine;
 use crate::release::{short, RollbackTarget};
-use crate::rollout::{self, Outcome, RollbackProblem, Status};
+use crate::rollout::{self, Outcome, RollbackPlan, RollbackProblem, Status};
 
 pub fn rollback(args: &RollbackArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let inventory = load_inventory_for_fleet(settings)?;
@@ -41,34 +42,17 @@ pub fn rollback(args: &RollbackArgs, settings: &Settings) -> anyhow::Result<Exit
                 group.name
             )
         })?;
-
-    // Every container goes back, or none: a group half on one release and half on
-    // another is worse than either.
-    let problems: Vec<&RollbackProblem> = plan
-        .units
-        .iter()
-        .filter_map(|planned| planned.target.as_ref().err())
-        .collect();
-    if !problems.is_empty() {
-        let outcomes: Vec<Outcome> = plan
-            .units
-            .iter()
-            .map(|planned| match &planned.target {
-                Err(problem) => Outcome::new(
-                    planned.unit.key.clone(),
-                    Status::Failed,
-                    problem.to_string(),
-                ),
-                Ok(target) => Outcome::new(
-                    planned.unit.key.clone(),
-                    Status::Skipped,
-                    format!(
-                        "not rolled back to {}: not every container can go back",
-                        short(&target.release)
-                    ),
-                ),
-            })
-            .collect();
+    let info = |elapsed| RunInfo {
+        command: "rollback",
+        group: &group.name,
+        flags: serde_json::json!({ "to": args.to, "steps": args.steps }),
+        deploy: None,
+        started: started_at,
+        elapsed,
+    };
+    if plan.units.iter().any(|planned| planned.target.is_err()) {
+        let (outcomes, status) = refusal(&plan);
+        record(settings, info(started.elapsed()), &outcomes);
         finish(
             settings,
             "rollback",
@@ -76,30 +60,24 @@ pub fn rollback(args: &RollbackArgs, settings: &Settings) -> anyhow::Result<Exit
             &outcomes,
             started.elapsed(),
         )?;
-        let mistaken = problems
-            .iter()
-            .any(|problem| matches!(problem, RollbackProblem::Target(_)));
-        return Ok(if mistaken {
-            ExitStatus::Error
-        } else {
-            ExitStatus::Failure
-        });
+        return Ok(status);
     }
     if !args.yes && on_terminal() {
         for planned in &plan.units {
             let to = planned
                 .target
                 .as_ref()
-                .map(|target| short(&target.release))
+                .map(|target| short(&target.manifest.release))
                 .unwrap_or("-");
             let from = planned.current.as_deref().map(short).unwrap_or("-");
             eprintln!("{}: {from} -> {to}", planned.unit.key);
         }
-        if !confirm(&format!(
+        let question = format!(
             "Roll back {} container(s) of {}?",
             plan.units.len(),
             group.name
-        ))? {
+        );
+        if !confirm(&question)? {
             settings
                 .printer()
                 .error("nothing was rolled back: not confirmed (--yes skips the question)");
@@ -112,14 +90,46 @@ pub fn rollback(args: &RollbackArgs, settings: &Settings) -> anyhow::Result<Exit
     let reporter = reporter(settings, "rollback");
     let outcomes = runtime.block_on(plan.apply(mtime, reporter.as_ref()));
     let elapsed = started.elapsed();
-    let info = RunInfo {
-        command: "rollback",
-        group: &group.name,
-        flags: serde_json::json!({ "to": args.to, "steps": args.steps }),
-        deploy: None,
-        started: started_at,
-        elapsed,
-    };
-    record(settings, info, &outcomes);
+    record(settings, info(elapsed), &outcomes);
     finish(settings, "rollback", &group.name, &outcomes, elapsed)
+}
+
+/// Every container goes back, or none: a group half on one release and half on another
+/// is worse than either. Exit 2 when the request asked for what is not kept, 1 when a
+/// container or host is at fault.
+fn refusal<E: Engine>(plan: &RollbackPlan<E>) -> (Vec<Outcome>, ExitStatus) {
+    let outcomes = plan
+        .units
+        .iter()
+        .map(|planned| match &planned.target {
+            Err(RollbackProblem::Blocked) => Outcome::new(
+                planned.unit.key.clone(),
+                Status::Skipped,
+                RollbackProblem::Blocked.to_string(),
+            ),
+            Err(problem) => Outcome::new(
+                planned.unit.key.clone(),
+                Status::Failed,
+                problem.to_string(),
+            ),
+            Ok(target) => Outcome::new(
+                planned.unit.key.clone(),
+                Status::Skipped,
+                format!(
+                    "not rolled back to {}: not every container can go back",
+                    short(&target.manifest.release)
+                ),
+            ),
+        })
+        .collect();
+    let fleet_at_fault = plan
+        .units
+        .iter()
+        .any(|planned| matches!(planned.target, Err(RollbackProblem::Container(_))));
+    let status = if fleet_at_fault {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Error
+    };
+    (outcomes, status)
 }
