@@ -231,6 +231,20 @@ fn deploy_skips_unchanged_containers_unless_forced_and_history_records_it() {
     );
     assert_ne!(started_at(&group), started);
 
+    // A history that cannot be written is warned about; the deploy still counts.
+    let unwritable = run(
+        fleet(&group, 3, "v1"),
+        Path::new("/proc/jdeploy/history.db"),
+        &["deploy", "--group", &group],
+        0,
+    );
+    assert!(
+        unwritable
+            .stderr
+            .contains("warning: this run was not recorded: cannot create /proc/jdeploy"),
+        "{}",
+        unwritable.stderr
+    );
     let history = run(
         fleet(&group, 3, "v1"),
         &db,
