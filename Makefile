@@ -5,17 +5,18 @@ export CARGO_TERM_COLOR ?= never
 # Snapshots are compared, never rewritten, outside `make snapshots`.
 export INSTA_UPDATE ?= no
 
-.PHONY: all build install man deps engines engines-down demo test fmt lint unit bench snapshots clean
+.PHONY: all build install man toolchain deps engines engines-down demo test fmt lint unit bench snapshots clean
 
 JDEPLOY := ./target/release/jdeploy
 
 all: build
 
-## deps: check that the Rust toolchain and its components are here.
-deps:
+## toolchain: check that cargo is here; all building needs.
+toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust (https://rustup.rs)" >&2; exit 1; }
-	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
-	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+## deps: the toolchain, and what the demo and the tests need on this machine (as root).
+deps: toolchain
 	@command -v sh >/dev/null || { echo "error: a POSIX sh is needed by the tests" >&2; exit 1; }
 	@scripts/install-deps.sh
 
@@ -28,10 +29,10 @@ engines-down:
 	scripts/engines.sh down 2 3 4 5 6
 	scripts/engines.sh down-tls
 
-build: deps
+build: toolchain
 	$(CARGO) build --release --locked
 
-install: deps
+install: toolchain
 	$(CARGO) install --locked --path .
 
 ## man: write jdeploy.1 and one page per command into target/man.
@@ -39,7 +40,7 @@ man: build
 	$(JDEPLOY) man --dir target/man
 
 ## demo: local engines on 127.0.0.2-4, then create and deploy every shipped group.
-demo: build engines
+demo: deps build engines
 	$(JDEPLOY) validate
 	$(JDEPLOY) groups
 	$(JDEPLOY) create --group product
@@ -57,10 +58,12 @@ demo: build engines
 ## test: formatting, lints, then every unit and integration test.
 test: deps fmt lint unit
 
-fmt:
+fmt: toolchain
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	$(CARGO) fmt --all --check
 
-lint:
+lint: toolchain
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 unit:

@@ -142,3 +142,32 @@ fn exec_json_reports_output_exit_codes_and_why_a_command_could_not_run() {
     );
     assert!(units[3]["error"].as_str().unwrap().contains(UNREACHABLE));
 }
+
+#[test]
+fn exec_stops_waiting_after_its_timeout() {
+    let group = unique_group("exec_timeout");
+    let _cleanup = deployed(&group);
+    let output = jdeploy(
+        &group,
+        &[
+            "exec",
+            "--group",
+            &group,
+            "--host",
+            REACHABLE,
+            "--timeout",
+            "1",
+            "--",
+            "sleep",
+            "30",
+        ],
+        1,
+    );
+    assert!(
+        output
+            .stderr
+            .contains("still running after 1s; left running in the container"),
+        "{}",
+        output.stderr
+    );
+}

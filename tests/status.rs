@@ -55,6 +55,16 @@ fn status_shows_every_container_with_the_unreachable_host_as_its_own_row() {
         table.contains("status: 4 containers: 1 exited, 2 running, 1 unknown"),
         "{table}"
     );
+    // Quiet: only what could not be asked.
+    let quiet = jdeploy(&group, &["status", "--group", &group, "-q"], 1);
+    assert_eq!(quiet.stdout, "");
+    assert!(
+        quiet
+            .stderr
+            .contains(&format!("error: {group}_gone@127.0.0.8:1: {UNREACHABLE}")),
+        "{}",
+        quiet.stderr
+    );
 }
 
 #[test]

@@ -231,6 +231,11 @@ pub struct ExecArgs {
     #[arg(long)]
     pub grouped: bool,
 
+    /// Stop waiting for a command after SECS seconds and count it failed; it keeps
+    /// running in its container, which the Engine API cannot stop.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,

@@ -107,7 +107,8 @@ impl StatusRow {
         }
     }
 
-    fn is_unknown(&self) -> bool {
+    /// The host could not be asked about it.
+    pub fn is_unknown(&self) -> bool {
         self.state == "unknown"
     }
 }

@@ -45,13 +45,23 @@ pub async fn exec<C: Connector>(
     units: Vec<FleetUnit>,
     command: &[String],
     parallel: u32,
+    timeout: Option<Duration>,
     output: &dyn ExecOutput,
 ) -> Vec<ExecOutcome> {
     let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
     let fleet = Fleet::connect(connector, &hosts, parallel).await;
     join_all(units.iter().map(|unit| async {
         let started = Instant::now();
-        let result = run(&fleet, unit, command, output).await;
+        let run = run(&fleet, unit, command, output);
+        let result = match timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Err(EngineError::Other(format!(
+                    "still running after {}s; left running in the container",
+                    limit.as_secs()
+                )))
+            }),
+            None => run.await,
+        };
         let outcome = ExecOutcome {
             unit: unit.key.clone(),
             exit_code: result.as_ref().ok().copied().flatten(),

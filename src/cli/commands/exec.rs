@@ -1,6 +1,6 @@
 //! `jdeploy exec`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::fleet::{fleet_units, keys, longest_stop};
 use super::load_inventory_for_fleet;
@@ -26,6 +26,7 @@ pub fn exec(args: &ExecArgs, settings: &Settings) -> anyhow::Result<ExitStatus> 
         units,
         &args.command,
         inventory.connection.parallel,
+        args.timeout.map(Duration::from_secs),
         &output,
     ));
     let failed = outcomes.iter().any(|outcome| !outcome.succeeded());

@@ -39,7 +39,15 @@ pub fn status(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitStat
     let printer = settings.printer();
     if settings.json {
         printer.json(&StatusJson::new(&rows))?;
-    } else if !settings.quiet {
+    } else if settings.quiet {
+        for row in rows.iter().filter(|row| row.is_unknown()) {
+            printer.error(&format!(
+                "{}: {}",
+                row.unit,
+                row.note.as_deref().unwrap_or("")
+            ));
+        }
+    } else {
         printer.out(&status_table(&rows, settings.stdout_color))?;
         printer.out(&status_summary(&rows, started.elapsed()))?;
     }
