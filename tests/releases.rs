@@ -231,6 +231,24 @@ fn deploy_skips_unchanged_containers_unless_forced_and_history_records_it() {
     );
     assert_ne!(started_at(&group), started);
 
+    // Files of another release put in place that never ran (a failed restart leaves
+    // that): the same release is deployed again, not taken as unchanged.
+    let b = format!("{group}_b");
+    let other = format!("releases/{}", "0".repeat(64));
+    docker(3, &["exec", &b, "ln", "-sfn", &other, "/.jdeploy/pending"]);
+    let retried = run(
+        fleet(&group, 3, "v1"),
+        &db,
+        &["deploy", "--group", &group],
+        0,
+    );
+    assert!(
+        retried
+            .stdout
+            .contains(&format!("deploy {group}: 1 deployed, 2 unchanged")),
+        "{}",
+        retried.stdout
+    );
     // A history that cannot be written is warned about; the deploy still counts.
     let unwritable = run(
         fleet(&group, 3, "v1"),
@@ -257,14 +275,15 @@ fn deploy_skips_unchanged_containers_unless_forced_and_history_records_it() {
         .iter()
         .map(|run| run["command"].as_str().unwrap())
         .collect();
-    assert_eq!(commands, ["deploy", "deploy", "deploy", "create"]);
+    assert_eq!(commands, ["deploy", "deploy", "deploy", "deploy", "create"]);
     assert!(runs[0]["by"].as_str().unwrap().contains('@'));
     assert!(runs[0]["command_line"]
         .as_str()
         .unwrap()
         .contains("deploy --group"));
-    assert_eq!(runs[0]["flags"]["force"], true);
-    let id = runs[0]["id"].to_string();
+    // The forced deploy, before the retried one.
+    assert_eq!(runs[1]["flags"]["force"], true);
+    let id = runs[1]["id"].to_string();
     let shown = run(
         fleet(&group, 3, "v1"),
         &db,

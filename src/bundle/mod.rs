@@ -30,6 +30,10 @@ use crate::render::RenderedContainer;
 /// can be read without reading a file (`HEAD /containers/{id}/archive`).
 pub const CURRENT_LINK: &str = "/.jdeploy/current";
 
+/// A symlink to the release whose files were put in place last, written with them: when
+/// it differs from [`CURRENT_LINK`], the container did not restart on those files.
+pub const PENDING_LINK: &str = "/.jdeploy/pending";
+
 /// A release's files as deploy uploads them into one container. The archive is made
 /// only when it is about to be sent, so memory holds the few in flight, not one per
 /// container.
@@ -109,6 +113,7 @@ impl Bundle {
         let manifest = serde_json::to_vec_pretty(&self.manifest).expect("a manifest serializes");
         archive.file(&join(&staging, MANIFEST_IN_RELEASE), 0o644, &manifest);
         place(&mut archive, &self.manifest);
+        archive.symlink(&relative(PENDING_LINK), &current_target(self.release()));
         archive.finish().into()
     }
 }
@@ -118,6 +123,7 @@ impl Bundle {
 pub fn reinstate_archive(manifest: &Manifest, mtime: u64) -> Bytes {
     let mut archive = Archive::new(mtime);
     place(&mut archive, manifest);
+    archive.symlink(&relative(PENDING_LINK), &current_target(&manifest.release));
     archive.finish().into()
 }
 
@@ -130,6 +136,7 @@ pub fn activation_archive(release: &str, kept: &Kept, pruned: &[String], mtime: 
     archive.file(&staged, 0o644, &kept_json);
     archive.hard_link(&relative(KEPT_FILE), &staged, 0o644);
     archive.symlink(&relative(CURRENT_LINK), &current_target(release));
+    archive.symlink(&relative(PENDING_LINK), &current_target(release));
     for release in pruned {
         // A non-directory entry replaces a directory, contents and all.
         archive.symlink(&relative(&release_dir(release)), "pruned");

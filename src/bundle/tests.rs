@@ -122,6 +122,12 @@ fn a_release_is_written_under_its_directory_then_linked_into_place() {
         ),
         ("workspace/current".into(), 's', "lib".into()),
         ("run.sh".into(), 'h', format!("{dir}/run.sh")),
+        // Names the files in place, until the container restarted on them.
+        (
+            ".jdeploy/pending".into(),
+            's',
+            format!("releases/{}", bundle.release()),
+        ),
     ];
     assert_eq!(shown, expected);
     let run_sh = &entries(&bundle)[11];
@@ -174,6 +180,11 @@ fn activation_names_the_release_records_what_is_kept_and_prunes() {
                 format!("releases/{release}")
             ),
             (
+                ".jdeploy/pending".to_string(),
+                's',
+                format!("releases/{release}")
+            ),
+            (
                 format!(".jdeploy/releases/{old}"),
                 's',
                 "pruned".to_string()
@@ -187,6 +198,7 @@ fn reinstating_sends_links_only() {
     let bundle = build(&rendered("#!/bin/sh\n"), &[code(true)], 1);
     let links = archive_entries(&reinstate_archive(&bundle.manifest, 1));
     assert!(links.iter().all(|(.., content)| content.is_empty()));
+    assert!(!links.iter().any(|e| e.0 == ".jdeploy/current"));
     let dir = format!(".jdeploy/releases/{}", bundle.release());
     let kinds: Vec<(String, char)> = links.iter().map(|e| (e.0.clone(), e.1)).collect();
     assert_eq!(
@@ -198,6 +210,7 @@ fn reinstating_sends_links_only() {
             ("workspace/lib/app.sh", 'h'),
             ("workspace/current", 's'),
             ("run.sh", 'h'),
+            (".jdeploy/pending", 's'),
         ]
         .map(|(p, k)| (p.to_string(), k))
     );

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{Run, UnitRecord};
 
@@ -75,7 +75,10 @@ impl History {
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(fail)?;
-        let upgrade = connection.transaction().map_err(fail)?;
+        // Immediate: two runs upgrading at once take turns instead of failing.
+        let upgrade = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
         let version: i32 = upgrade
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(fail)?;

@@ -16,10 +16,16 @@ pub enum ReleaseStep {
 }
 
 /// Whether `desired` is the release in place. A release whose directory the container no
-/// longer keeps counts as changed, so deploy writes it again.
-pub fn release_step(current: Option<&str>, kept: &Kept, desired: &Manifest) -> ReleaseStep {
+/// longer keeps, or whose files were replaced by another's that never ran (`settled`
+/// false), counts as changed, so deploy writes it again.
+pub fn release_step(
+    current: Option<&str>,
+    settled: bool,
+    kept: &Kept,
+    desired: &Manifest,
+) -> ReleaseStep {
     match current {
-        Some(current) if current == desired.release && kept.find(current).is_some() => {
+        Some(current) if settled && current == desired.release && kept.find(current).is_some() => {
             ReleaseStep::Unchanged
         }
         _ => ReleaseStep::Change {

@@ -226,18 +226,25 @@ mod release {
             None,
         );
         assert_eq!(
-            release_step(Some(&desired.release), &kept.0, &desired),
+            release_step(Some(&desired.release), true, &kept.0, &desired),
             ReleaseStep::Unchanged
+        );
+        // Another release's files were put in place and never ran: not unchanged.
+        assert_eq!(
+            release_step(Some(&desired.release), false, &kept.0, &desired),
+            ReleaseStep::Change {
+                from: Some(desired.release.clone())
+            }
         );
         // In place but no longer kept: written again.
         assert_eq!(
-            release_step(Some(&desired.release), &Kept::default(), &desired),
+            release_step(Some(&desired.release), true, &Kept::default(), &desired),
             ReleaseStep::Change {
                 from: Some(desired.release.clone())
             }
         );
         assert_eq!(
-            release_step(None, &Kept::default(), &desired),
+            release_step(None, true, &Kept::default(), &desired),
             ReleaseStep::Change { from: None }
         );
     }

@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Entries kept per kept release, at most: redeploying the same releases over and over
+/// must not grow the list without end.
+const ENTRIES_PER_RELEASE: usize = 4;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kept {
     pub releases: Vec<KeptRelease>,
@@ -27,29 +31,52 @@ pub struct KeptRelease {
 
 impl Kept {
     /// The list once `entry` is deployed, keeping the newest `keep` distinct releases and
-    /// always `in_place`, the release it replaces. Also returns the releases dropped.
+    /// always `in_place`, the release it replaces. Entries are dropped oldest first, so
+    /// what remains is an unbroken stretch of the container's recent history. Also
+    /// returns the releases no entry names any more, whose files can go.
     pub fn deployed(
         &self,
         entry: KeptRelease,
         keep: usize,
         in_place: Option<&str>,
     ) -> (Kept, Vec<String>) {
-        let mut releases = self.releases.clone();
-        releases.push(entry);
-        // Newest first, each release once.
-        let mut newest: Vec<&str> = Vec::new();
-        for kept in releases.iter().rev() {
-            if !newest.contains(&kept.release.as_str()) {
-                newest.push(&kept.release);
+        let keep = keep.max(1);
+        let mut all = self.releases.clone();
+        all.push(entry);
+        // The newest `keep` distinct releases, newest first.
+        let mut keepers: Vec<&str> = Vec::new();
+        for kept in all.iter().rev() {
+            if keepers.len() < keep && !keepers.contains(&kept.release.as_str()) {
+                keepers.push(&kept.release);
             }
         }
-        let pruned: Vec<String> = newest
+        // Cut before the newest entry of a release not kept, and bound the length
+        // however often the same releases come back.
+        let cut = all
             .iter()
-            .skip(keep.max(1))
-            .filter(|release| Some(**release) != in_place)
-            .map(|release| release.to_string())
-            .collect();
-        releases.retain(|kept| !pruned.contains(&kept.release));
+            .rposition(|kept| !keepers.contains(&kept.release.as_str()))
+            .map_or(0, |index| index + 1)
+            .max(all.len().saturating_sub(keep * ENTRIES_PER_RELEASE));
+        let mut releases: Vec<KeptRelease> = all[cut..].to_vec();
+        if let Some(in_place) = in_place {
+            let missing = !releases.iter().any(|kept| kept.release == in_place);
+            if let Some(older) = all[..cut]
+                .iter()
+                .rev()
+                .find(|kept| kept.release == in_place)
+            {
+                if missing {
+                    releases.insert(0, older.clone());
+                }
+            }
+        }
+        let mut pruned: Vec<String> = Vec::new();
+        for kept in &all {
+            let gone = !releases.iter().any(|left| left.release == kept.release);
+            if gone && !pruned.contains(&kept.release) {
+                pruned.push(kept.release.clone());
+            }
+        }
         (Kept { releases }, pruned)
     }
 
@@ -73,6 +100,14 @@ impl Kept {
             .iter()
             .rev()
             .find(|kept| kept.release == release)
+    }
+
+    /// Whether every entry names a release by a full SHA-256, as jdeploy writes them:
+    /// the ids become paths in the container.
+    pub fn is_well_formed(&self) -> bool {
+        self.releases.iter().all(|kept| {
+            kept.release.len() == 64 && kept.release.chars().all(|c| c.is_ascii_hexdigit())
+        })
     }
 
     /// The latest time of any deploy the container had.

@@ -43,12 +43,34 @@ fn deploying_appends_and_prunes_the_oldest_beyond_keep() {
     assert!(pruned.is_empty());
     let names: Vec<&str> = after.releases.iter().map(|k| k.release.as_str()).collect();
     assert_eq!(names, ["b", "c", "d", "b"]);
-    // The release in place is never pruned, however old.
+    // The release in place is never pruned, however old; entries go oldest first.
     let newer = kept(&[("e", "6")]).releases.remove(0);
     let (after, pruned) = after.deployed(newer, 1, Some("c"));
     assert_eq!(pruned, ["b", "d"]);
     let names: Vec<&str> = after.releases.iter().map(|k| k.release.as_str()).collect();
     assert_eq!(names, ["c", "e"]);
+}
+
+#[test]
+fn pruning_cuts_the_oldest_entries_never_from_the_middle() {
+    // a1, a2, a1 again, then a3 with keep 2: a2 goes, and so does the first a1 before it.
+    let list = kept(&[("a1", "1"), ("a2", "2"), ("a1", "3")]);
+    let (after, pruned) = list.deployed(kept(&[("a3", "4")]).releases.remove(0), 2, Some("a1"));
+    assert_eq!(pruned, ["a2"]);
+    let times: Vec<&str> = after
+        .releases
+        .iter()
+        .map(|k| k.deployed_at.as_str())
+        .collect();
+    assert_eq!(times, ["3", "4"]);
+    // Coming back to the same two releases over and over does not grow the list forever.
+    let mut list = Kept::default();
+    for n in 0..40 {
+        let release = if n % 2 == 0 { "x" } else { "y" };
+        let entry = kept(&[(release, &format!("{n:03}"))]).releases.remove(0);
+        list = list.deployed(entry, 2, None).0;
+    }
+    assert_eq!(list.releases.len(), 8);
 }
 
 #[test]
@@ -136,6 +158,16 @@ fn to_a_release_or_deploy_prefix_lines_every_container_up_by_time() {
         resolve(&timelines, RollbackTarget::To("a")).unwrap_err(),
         TargetError::Ambiguous { count: 3, .. }
     ));
+}
+
+#[test]
+fn a_release_deployed_twice_is_named_by_its_newest_deploy() {
+    let timelines = [timeline(
+        "a2",
+        &[("a1", "t1"), ("a2", "t2"), ("a1", "t3"), ("a2", "t4")],
+    )];
+    let resolved = resolve(&timelines, RollbackTarget::To("a1")).unwrap();
+    assert_eq!(resolved[0].as_ref().unwrap().at, "t3");
 }
 
 #[test]

@@ -84,10 +84,28 @@ fn all_entries(timelines: &[Timeline]) -> impl Iterator<Item = &KeptRelease> {
         .flat_map(|timeline| &timeline.kept.releases)
 }
 
+/// The time of the deploy `prefix` names: a deploy id's prefix, or a release id's, which
+/// means that release's newest deploy.
 fn deploy_matching(timelines: &[Timeline], prefix: &str) -> Result<String, TargetError> {
-    let matching = all_entries(timelines)
-        .filter(|kept| kept.release.starts_with(prefix) || kept.deploy.starts_with(prefix));
-    match times(matching).as_slice() {
+    // What the prefix names, each with the newest time it was deployed.
+    let mut named: Vec<(&str, &str)> = Vec::new();
+    for kept in all_entries(timelines) {
+        let name = if kept.deploy.starts_with(prefix) {
+            kept.deploy.as_str()
+        } else if kept.release.starts_with(prefix) {
+            kept.release.as_str()
+        } else {
+            continue;
+        };
+        match named.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, at)) => *at = (*at).max(kept.deployed_at.as_str()),
+            None => named.push((name, &kept.deployed_at)),
+        }
+    }
+    let mut times: Vec<&str> = named.iter().map(|(_, at)| *at).collect();
+    times.sort_unstable();
+    times.dedup();
+    match times.as_slice() {
         [] => Err(TargetError::Unknown(prefix.to_string())),
         [at] => Ok(at.to_string()),
         many => Err(TargetError::Ambiguous {

@@ -195,7 +195,7 @@ fn state_color(row: &StatusRow) -> Color {
 }
 
 fn short(id: Option<&str>) -> String {
-    id.map_or_else(|| "-".to_string(), |id| id.chars().take(12).collect())
+    id.map_or("-", crate::release::short).to_string()
 }
 
 /// `3d4h`, `2h5m`, `4m10s`, `12s`: the two largest units, as `docker ps` rounds.

@@ -103,6 +103,7 @@ async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<Uni
     );
     let step = release_step(
         in_place.timeline.current.as_deref(),
+        in_place.is_settled(),
         &in_place.timeline.kept,
         &manifest,
     );

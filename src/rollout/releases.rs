@@ -2,7 +2,7 @@
 //! and a release's manifest and files.
 
 use super::fleet::Fleet;
-use crate::bundle::{release_dir, release_of_target, CURRENT_LINK};
+use crate::bundle::{release_dir, release_of_target, CURRENT_LINK, PENDING_LINK};
 use crate::engine::{ContainerDetails, Engine, EngineError};
 use crate::inventory::Host;
 use crate::release::{Kept, Manifest, Timeline, KEPT_FILE, MANIFEST_IN_RELEASE};
@@ -12,6 +12,16 @@ use crate::release::{Kept, Manifest, Timeline, KEPT_FILE, MANIFEST_IN_RELEASE};
 pub struct InPlace {
     pub details: ContainerDetails,
     pub timeline: Timeline,
+    /// The release whose files were put in place last, when the container did not
+    /// restart on them: a deploy must not take the current release for what runs.
+    pub pending: Option<String>,
+}
+
+impl InPlace {
+    /// The files in place are the current release's.
+    pub fn is_settled(&self) -> bool {
+        self.pending.is_none()
+    }
 }
 
 /// None when the host has no such container.
@@ -29,17 +39,30 @@ pub async fn in_place<E: Engine>(
     let current = fleet.call(host, |engine| async move {
         engine.link_target(name, CURRENT_LINK).await
     });
+    let pending = fleet.call(host, |engine| async move {
+        engine.link_target(name, PENDING_LINK).await
+    });
     let kept = read_json::<E, Kept>(fleet, host, name, KEPT_FILE);
-    let (current, kept) = futures::join!(current, kept);
+    let (current, pending, kept) = futures::join!(current, pending, kept);
+    let kept = kept?.unwrap_or_default();
+    if !kept.is_well_formed() {
+        // Its ids become paths to link from and to prune: never trust a stranger's.
+        return Err(EngineError::Other(format!(
+            "{KEPT_FILE} in the container names releases jdeploy did not write"
+        )));
+    }
+    let release = |target: Option<String>| {
+        target
+            .as_deref()
+            .and_then(release_of_target)
+            .map(str::to_string)
+    };
+    let current = release(current?);
+    let pending = release(pending?).filter(|pending| Some(pending) != current.as_ref());
     Ok(Some(InPlace {
         details,
-        timeline: Timeline {
-            current: current?
-                .as_deref()
-                .and_then(release_of_target)
-                .map(str::to_string),
-            kept: kept?.unwrap_or_default(),
-        },
+        timeline: Timeline { current, kept },
+        pending,
     }))
 }
 

@@ -19,6 +19,8 @@ use crate::release::{resolve, short, Kept, Manifest, RollbackTarget, TargetError
 pub struct PlannedRollback {
     pub unit: FleetUnit,
     pub current: Option<String>,
+    /// The files in place are the current release's; a failed restart leaves them not.
+    pub settled: bool,
     pub target: Result<Destination, RollbackProblem>,
 }
 
@@ -77,6 +79,7 @@ pub async fn plan_rollback<C: Connector>(
             .map(|(unit, found)| PlannedRollback {
                 unit,
                 current: None,
+                settled: false,
                 target: Err(found.err().unwrap_or(RollbackProblem::Blocked)),
             })
             .collect();
@@ -111,6 +114,7 @@ pub async fn plan_rollback<C: Connector>(
         .zip(destinations)
         .map(|((unit, found), target)| PlannedRollback {
             unit,
+            settled: found.is_settled(),
             current: found.timeline.current,
             target,
         })
@@ -204,7 +208,7 @@ async fn reinstate<E: Engine>(
     };
     let target = destination.manifest.release.as_str();
     let name = unit.key.container.as_str();
-    let unchanged = planned.current.as_deref() == Some(target);
+    let unchanged = planned.settled && planned.current.as_deref() == Some(target);
     let result = async {
         if !unchanged {
             reporter.step(&unit.key, "linking");

@@ -88,8 +88,11 @@ pub fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<ExitStat
 /// deploys must line up in the order they ran.
 fn deploy_time(latest: Option<&str>) -> String {
     let now = SystemTime::now();
+    // A clock a day ahead is not a clock behind: such a time is ignored, not followed.
+    let plausible = now + Duration::from_secs(24 * 3600);
     let after_latest = latest
         .and_then(|latest| humantime::parse_rfc3339(latest).ok())
+        .filter(|latest| *latest < plausible)
         .map(|latest| latest + Duration::from_micros(1));
     let at = match after_latest {
         Some(after) if after > now => after,

@@ -10,6 +10,9 @@ pub fn history(args: &HistoryArgs, settings: &Settings) -> anyhow::Result<ExitSt
     let path = settings.state_path();
     let printer = settings.printer();
     let Some(history) = History::open_existing(&path)? else {
+        if let Some(HistoryCommand::Show { id }) = &args.show {
+            anyhow::bail!("no run {id}: nothing is recorded in {} yet", path.display());
+        }
         if settings.json {
             printer.json(&serde_json::json!({ "ok": true, "command": "history", "runs": [] }))?;
         } else {
