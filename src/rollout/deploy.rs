@@ -6,9 +6,9 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use super::fleet::Fleet;
-use super::outcome::{Outcome, Status, UnitKey};
+use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
 use super::phases::{in_phases, Order};
-use super::releases::{in_place, manifest, release_file, InPlace};
+use super::releases::{in_place, manifest, put_in_place, release_file, InPlace};
 use super::reporter::Reporter;
 use crate::bundle::{activation_archive, reinstate_archive, Bundle, CopyTree};
 use crate::engine::{Connector, Engine, EngineError};
@@ -261,29 +261,13 @@ async fn apply_one<E: Engine>(
         )
         .archive()
     };
-    let name = unit.key.container.as_str();
-    let result = async {
-        reporter.step(&unit.key, "uploading");
-        fleet
-            .call(&unit.host, |engine| async move {
-                engine.upload(name, files).await
-            })
-            .await?;
-        reporter.step(&unit.key, "restarting");
-        let timeout = unit.stop_timeout;
-        fleet
-            .call(&unit.host, |engine| async move {
-                engine.restart(name, timeout).await
-            })
-            .await?;
-        let activation = activation_archive(release, &kept, &pruned, stamp.mtime);
-        fleet
-            .call(&unit.host, |engine| async move {
-                engine.upload(name, activation).await
-            })
-            .await
-    }
-    .await;
+    let placing = FleetUnit {
+        key: unit.key.clone(),
+        host: unit.host.clone(),
+        stop_timeout: unit.stop_timeout,
+    };
+    let activation = activation_archive(release, &kept, &pruned, stamp.mtime);
+    let result = put_in_place(fleet, &placing, Some(files), activation, reporter).await;
     match result {
         Ok(()) => {
             let detail = match &plan.step {

@@ -1,7 +1,11 @@
 //! Reading what a container says about its releases: the one in place, the ones kept,
 //! and a release's manifest and files.
 
+use bytes::Bytes;
+
 use super::fleet::Fleet;
+use super::outcome::FleetUnit;
+use super::reporter::Reporter;
 use crate::bundle::{release_dir, release_of_target, CURRENT_LINK, PENDING_LINK};
 use crate::engine::{ContainerDetails, Engine, EngineError};
 use crate::inventory::Host;
@@ -113,4 +117,36 @@ async fn read_json<E: Engine, T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&bytes).map(Some).map_err(|err| {
         EngineError::Other(format!("{path} in the container is not jdeploy's: {err}"))
     })
+}
+
+/// Puts a release in place in one container: its files, if they move, then a restart,
+/// and only then the record that the container runs it.
+pub async fn put_in_place<E: Engine>(
+    fleet: &Fleet<E>,
+    unit: &FleetUnit,
+    files: Option<Bytes>,
+    activation: Bytes,
+    reporter: &dyn Reporter,
+) -> Result<(), EngineError> {
+    let name = unit.key.container.as_str();
+    if let Some(files) = files {
+        reporter.step(&unit.key, "uploading");
+        fleet
+            .call(&unit.host, |engine| async move {
+                engine.upload(name, files).await
+            })
+            .await?;
+        reporter.step(&unit.key, "restarting");
+        let timeout = unit.stop_timeout;
+        fleet
+            .call(&unit.host, |engine| async move {
+                engine.restart(name, timeout).await
+            })
+            .await?;
+    }
+    fleet
+        .call(&unit.host, |engine| async move {
+            engine.upload(name, activation).await
+        })
+        .await
 }

@@ -8,7 +8,7 @@ use super::deploy::missing;
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
 use super::phases::{in_phases, Order};
-use super::releases::{in_place, manifest, InPlace};
+use super::releases::{in_place, manifest, put_in_place, InPlace};
 use super::reporter::Reporter;
 use crate::bundle::{activation_archive, reinstate_archive};
 use crate::engine::{Connector, Engine, EngineError};
@@ -207,34 +207,11 @@ async fn reinstate<E: Engine>(
         Err(problem) => return done(Status::Failed, problem.to_string(), None),
     };
     let target = destination.manifest.release.as_str();
-    let name = unit.key.container.as_str();
     let unchanged = planned.settled && planned.current.as_deref() == Some(target);
-    let result = async {
-        if !unchanged {
-            reporter.step(&unit.key, "linking");
-            let links = reinstate_archive(&destination.manifest, mtime);
-            fleet
-                .call(&unit.host, |engine| async move {
-                    engine.upload(name, links).await
-                })
-                .await?;
-            reporter.step(&unit.key, "restarting");
-            let timeout = unit.stop_timeout;
-            fleet
-                .call(&unit.host, |engine| async move {
-                    engine.restart(name, timeout).await
-                })
-                .await?;
-        }
-        // Also where nothing moved: the deploys gone back past are marked undone.
-        let activation = activation_archive(target, &destination.kept, &[], mtime);
-        fleet
-            .call(&unit.host, |engine| async move {
-                engine.upload(name, activation).await
-            })
-            .await
-    }
-    .await;
+    // Where nothing moves, only the record: the deploys gone back past are marked undone.
+    let links = (!unchanged).then(|| reinstate_archive(&destination.manifest, mtime));
+    let activation = activation_archive(target, &destination.kept, &[], mtime);
+    let result = put_in_place(fleet, unit, links, activation, reporter).await;
     match result {
         Ok(()) if unchanged => done(
             Status::Unchanged,
