@@ -291,21 +291,20 @@ async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                     .await
                     .unwrap();
             };
-            let release = async {
-                let _permit = limit.acquire().await.unwrap();
-                let options = ContainerArchiveInfoOptions {
-                    path: "/.jdeploy/current".into(),
-                };
-                client
-                    .get_container_archive_info(&work.name, Some(options))
-                    .await
-                    .unwrap();
-            };
+            let release = stat_link(client, limit, &work.name, "/.jdeploy/current");
             futures::join!(top, release);
         }
     }))
     .await;
     started.elapsed()
+}
+
+/// A HEAD on a path in the container, as jdeploy reads its release symlinks; a path not
+/// there yet (before the first deploy) is an answer too.
+async fn stat_link(client: &Docker, limit: &Semaphore, name: &str, path: &str) {
+    let _permit = limit.acquire().await.unwrap();
+    let options = ContainerArchiveInfoOptions { path: path.into() };
+    let _ = client.get_container_archive_info(name, Some(options)).await;
 }
 
 /// `docker stats --no-stream` on every engine at once, as a status script would run it.
@@ -319,11 +318,13 @@ fn cli_stats() -> Duration {
     started.elapsed()
 }
 
-/// The floor: upload the archive and restart each container, core units first, as deploy does.
+/// The floor: the reads deploy makes, then upload the archive, restart and record the
+/// release, core units first, as deploy does.
 async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     let limits = limits();
     let started = Instant::now();
-    // What deploy asks each container first: its state, its release, the releases it keeps.
+    // What deploy asks each container first: its state, its release and the one whose
+    // files are in place, the releases it keeps.
     join_all(work.iter().map(|work| {
         let client = client_for(clients, work.engine);
         let limit = limit(&limits, work.engine);
@@ -332,15 +333,8 @@ async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                 let _permit = limit.acquire().await.unwrap();
                 client.inspect_container(&work.name, None).await.unwrap();
             }
-            let current = async {
-                let _permit = limit.acquire().await.unwrap();
-                let options = ContainerArchiveInfoOptions {
-                    path: "/.jdeploy/current".into(),
-                };
-                let _ = client
-                    .get_container_archive_info(&work.name, Some(options))
-                    .await;
-            };
+            let current = stat_link(client, limit, &work.name, "/.jdeploy/current");
+            let pending = stat_link(client, limit, &work.name, "/.jdeploy/pending");
             let kept = async {
                 let _permit = limit.acquire().await.unwrap();
                 let options = DownloadFromContainerOptions {
@@ -351,7 +345,7 @@ async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                     .collect()
                     .await;
             };
-            futures::join!(current, kept);
+            futures::join!(current, pending, kept);
         }
     }))
     .await;

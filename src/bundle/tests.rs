@@ -13,7 +13,6 @@ fn entry(release: &str) -> KeptRelease {
         undone: false,
     }
 }
-use crate::render::RenderedFile;
 
 fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundle {
     let manifest = Manifest::new(
@@ -27,18 +26,7 @@ fn build(rendered: &RenderedContainer, copies: &[CopyTree], mtime: u64) -> Bundl
 }
 
 fn rendered(run_sh: &str) -> RenderedContainer {
-    RenderedContainer {
-        group: "g".into(),
-        host: "h".into(),
-        container: "c".into(),
-        core: false,
-        files: vec![RenderedFile {
-            dest: "/run.sh".into(),
-            mode: 0o755,
-            template: "run.sh.j2".into(),
-            content: run_sh.into(),
-        }],
-    }
+    RenderedContainer::with_run_sh(run_sh)
 }
 
 fn code(clean: bool) -> CopyTree {

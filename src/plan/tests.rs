@@ -163,21 +163,10 @@ mod release {
     use crate::release::{
         EntryKind, Kept, KeptRelease, Manifest, ManifestCopy, ManifestEntry, ReleaseFlags,
     };
-    use crate::render::{RenderedContainer, RenderedFile};
+    use crate::render::RenderedContainer;
 
     fn rendered(run_sh: &str) -> RenderedContainer {
-        RenderedContainer {
-            group: "g".into(),
-            host: "h".into(),
-            container: "c".into(),
-            core: false,
-            files: vec![RenderedFile {
-                dest: "/run.sh".into(),
-                mode: 0o755,
-                template: "run.sh.j2".into(),
-                content: run_sh.into(),
-            }],
-        }
+        RenderedContainer::with_run_sh(run_sh)
     }
 
     fn copy(files: &[(&str, &str)]) -> Vec<ManifestCopy> {

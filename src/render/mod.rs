@@ -43,6 +43,26 @@ pub struct RenderedContainer {
     pub files: Vec<RenderedFile>,
 }
 
+#[cfg(test)]
+impl RenderedContainer {
+    /// Container `c` of group `g` on `h` with only a `/run.sh`: enough for the layers
+    /// that build on renders (bundles, manifests, plans) to be tested alone.
+    pub(crate) fn with_run_sh(run_sh: &str) -> Self {
+        Self {
+            group: "g".into(),
+            host: "h".into(),
+            container: "c".into(),
+            core: false,
+            files: vec![RenderedFile {
+                dest: "/run.sh".into(),
+                mode: 0o755,
+                template: "run.sh.j2".into(),
+                content: run_sh.into(),
+            }],
+        }
+    }
+}
+
 /// Templates by the name the inventory gives them; the source comes from a loader so that
 /// the file system stays at the edge.
 pub struct Renderer {
