@@ -14,9 +14,11 @@ use bollard::query_parameters::{
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
 use futures::StreamExt;
-use jdeploy::bundle::{activation_archive, read_tree, Bundle};
+use jdeploy::bundle::{activation_archive, Bundle};
+use jdeploy::copies::read_tree;
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
+use jdeploy::layout::{CURRENT_LINK, KEPT_FILE, PENDING_LINK};
 use jdeploy::plan::desired_containers;
 use jdeploy::release::{Kept, KeptRelease};
 use jdeploy::render::{file_loader, Flags, Renderer};
@@ -291,7 +293,7 @@ async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                     .await
                     .unwrap();
             };
-            let release = stat_link(client, limit, &work.name, "/.jdeploy/current");
+            let release = stat_link(client, limit, &work.name, CURRENT_LINK);
             futures::join!(top, release);
         }
     }))
@@ -333,12 +335,12 @@ async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                 let _permit = limit.acquire().await.unwrap();
                 client.inspect_container(&work.name, None).await.unwrap();
             }
-            let current = stat_link(client, limit, &work.name, "/.jdeploy/current");
-            let pending = stat_link(client, limit, &work.name, "/.jdeploy/pending");
+            let current = stat_link(client, limit, &work.name, CURRENT_LINK);
+            let pending = stat_link(client, limit, &work.name, PENDING_LINK);
             let kept = async {
                 let _permit = limit.acquire().await.unwrap();
                 let options = DownloadFromContainerOptions {
-                    path: "/.jdeploy/releases.json".into(),
+                    path: KEPT_FILE.into(),
                 };
                 let _: Vec<_> = client
                     .download_from_container(&work.name, Some(options))

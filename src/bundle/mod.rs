@@ -10,29 +10,18 @@
 //! restarted on the release does a last small archive record it as the one in place, so a
 //! failed restart is retried by the next deploy instead of looking done.
 
-mod tree;
-
-pub use tree::{read_tree, CopyTree, ReadError, TreeEntry};
-
 use std::sync::Arc;
 
 use bytes::Bytes;
 use tar::{EntryType, Header};
 
-use crate::inventory::JDEPLOY_DIR;
-use crate::release::{
-    copy_manifests, EntryKind, Kept, Manifest, ReleaseFlags, KEPT_FILE, KEPT_IN_RELEASE,
-    MANIFEST_IN_RELEASE,
+use crate::copies::{CopyTree, TreeEntry};
+use crate::layout::{
+    current_target, release_dir, CURRENT_LINK, KEPT_FILE, KEPT_IN_RELEASE, MANIFEST_IN_RELEASE,
+    PENDING_LINK,
 };
+use crate::release::{copy_manifests, EntryKind, Kept, Manifest, ReleaseFlags};
 use crate::render::RenderedContainer;
-
-/// A symlink to the directory of the release a container runs, written last: its target
-/// can be read without reading a file (`HEAD /containers/{id}/archive`).
-pub const CURRENT_LINK: &str = "/.jdeploy/current";
-
-/// A symlink to the release whose files were put in place last, written with them: when
-/// it differs from [`CURRENT_LINK`], the container did not restart on those files.
-pub const PENDING_LINK: &str = "/.jdeploy/pending";
 
 /// A release's files as deploy uploads them into one container. The archive is made
 /// only when it is about to be sent, so memory holds the few in flight, not one per
@@ -173,25 +162,6 @@ fn place(archive: &mut Archive, manifest: &Manifest) {
         let dest = relative(&file.dest);
         archive.hard_link(&dest, &join(&release_dir, &dest), file.mode);
     }
-}
-
-/// Where a release keeps its files inside the container.
-pub fn release_dir(release: &str) -> String {
-    format!("{JDEPLOY_DIR}/releases/{release}")
-}
-
-/// Where [`CURRENT_LINK`] points for `release`.
-pub fn current_target(release: &str) -> String {
-    format!("releases/{release}")
-}
-
-/// The release a [`CURRENT_LINK`] target names.
-pub fn release_of_target(target: &str) -> Option<&str> {
-    target
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .filter(|release| !release.is_empty() && release.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Archive paths are relative to `/`, where the engine unpacks them.

@@ -2,6 +2,8 @@ use std::io::Read;
 
 use super::*;
 
+use crate::copies::{CopyTree, TreeEntry};
+use crate::layout::{current_target, release_of_target};
 use crate::release::{copy_manifests, KeptRelease, ReleaseFlags};
 
 fn entry(release: &str) -> KeptRelease {

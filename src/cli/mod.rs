@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod frontend;
 mod settings;
 mod since;
 
@@ -15,10 +16,11 @@ pub use args::Cli;
 use args::Command;
 use settings::Settings;
 
-use crate::inventory::Diagnostics;
+use crate::app::AppError;
 use crate::rollout::Lifecycle;
 
-/// 0: everything succeeded. 1: some units failed. 2: usage or input error, nothing changed.
+/// 0: everything succeeded. 1: something failed or was refused after jdeploy started
+/// acting. 2: usage or input error, nothing changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     Success = 0,
@@ -47,44 +49,51 @@ pub fn main() -> ExitCode {
     };
     let settings = Settings::resolve(&cli);
     init_tracing(&settings);
-    let status = match run(&cli.command, &settings) {
+    // One runtime for the whole run; every command is an async call into `app`.
+    let status = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run(&cli.command, &settings)),
+        Err(err) => Err(anyhow::Error::new(err).context("cannot start the runtime")),
+    };
+    let status = match status {
         Ok(status) => status,
         Err(err) => report_error(&err, &settings),
     };
     status.into()
 }
 
-fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatus> {
+async fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatus> {
     match command {
-        Command::Validate(args) => commands::validate(args, settings),
-        Command::Render(args) => commands::render(args, settings),
-        Command::Groups(args) => commands::groups(args, settings),
-        Command::Create(args) => commands::create(args, settings),
-        Command::Deploy(args) => commands::deploy(args, settings),
-        Command::Plan(args) => commands::plan(args, settings),
-        Command::Rollback(args) => commands::rollback(args, settings),
-        Command::History(args) => commands::history(args, settings),
-        Command::Status(args) => commands::status(args, settings),
-        Command::Exec(args) => commands::exec(args, settings),
-        Command::Logs(args) => commands::logs(args, settings),
+        Command::Validate(args) => commands::validate(args, settings).await,
+        Command::Render(args) => commands::render(args, settings).await,
+        Command::Groups(args) => commands::groups(args, settings).await,
+        Command::Create(args) => commands::create(args, settings).await,
+        Command::Deploy(args) => commands::deploy(args, settings).await,
+        Command::Plan(args) => commands::plan(args, settings).await,
+        Command::Rollback(args) => commands::rollback(args, settings).await,
+        Command::History(args) => commands::history(args, settings).await,
+        Command::Status(args) => commands::status(args, settings).await,
+        Command::Exec(args) => commands::exec(args, settings).await,
+        Command::Logs(args) => commands::logs(args, settings).await,
         Command::Start(args) => {
-            commands::lifecycle(&args.target, None, Lifecycle::Start, false, settings)
+            let action = Lifecycle::Start;
+            commands::lifecycle(&args.target, None, action, false, settings).await
         }
         Command::Stop(args) => {
-            commands::lifecycle(&args.target, args.timeout, Lifecycle::Stop, false, settings)
+            let action = Lifecycle::Stop;
+            commands::lifecycle(&args.target, args.timeout, action, false, settings).await
         }
-        Command::Restart(args) => commands::lifecycle(
-            &args.target,
-            args.timeout,
-            Lifecycle::Restart,
-            false,
-            settings,
-        ),
+        Command::Restart(args) => {
+            let action = Lifecycle::Restart;
+            commands::lifecycle(&args.target, args.timeout, action, false, settings).await
+        }
         Command::Rm(args) => {
             let action = Lifecycle::Remove {
                 foreign: args.force,
             };
-            commands::lifecycle(&args.target, args.timeout, action, args.yes, settings)
+            commands::lifecycle(&args.target, args.timeout, action, args.yes, settings).await
         }
         Command::Completions(args) => commands::completions(args),
         Command::Man(args) => commands::man(args),
@@ -100,7 +109,17 @@ fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
         return ExitStatus::Success;
     }
     let printer = settings.printer();
-    match err.downcast_ref::<Diagnostics>() {
+    let app_error = err.downcast_ref::<AppError>();
+    if let Some(AppError::NotConfirmed(why)) = app_error {
+        // Asked, and told no: refused after jdeploy started acting.
+        printer.error(why);
+        return ExitStatus::Failure;
+    }
+    let diagnostics = match app_error {
+        Some(AppError::Input(diagnostics)) => Some(diagnostics),
+        _ => err.downcast_ref(),
+    };
+    match diagnostics {
         Some(diagnostics) if settings.json => {
             let _ = printer.json(&serde_json::json!({ "ok": false, "errors": diagnostics.0 }));
         }

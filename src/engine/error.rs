@@ -25,3 +25,54 @@ pub enum EngineError {
     #[error("{0}")]
     Other(String),
 }
+
+/// What kind of failure a unit met, for scripts that react to it (`error_kind` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The host's engine could not be reached.
+    Unreachable,
+    /// The engine did not answer in time.
+    Timeout,
+    /// The container, image or release is not there.
+    NotFound,
+    /// Something else holds the name or the state the call needed.
+    Conflict,
+    /// jdeploy would not do it: unsafe, or not what the request may do.
+    Refused,
+    /// The engine failed the call.
+    Engine,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Engine => "engine",
+        }
+    }
+}
+
+impl EngineError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Unreachable { .. } | EngineError::ConnectTimeout { .. } => {
+                ErrorKind::Unreachable
+            }
+            EngineError::Timeout { .. } => ErrorKind::Timeout,
+            EngineError::NoSuchImage { .. } | EngineError::NoSuchContainer { .. } => {
+                ErrorKind::NotFound
+            }
+            EngineError::NotRunning { .. } | EngineError::NameConflict { .. } => {
+                ErrorKind::Conflict
+            }
+            EngineError::Api { status: 404, .. } => ErrorKind::NotFound,
+            EngineError::Api { status: 409, .. } => ErrorKind::Conflict,
+            EngineError::Api { .. } | EngineError::Other(_) => ErrorKind::Engine,
+        }
+    }
+}

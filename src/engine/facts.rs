@@ -72,7 +72,7 @@ pub enum OutputStream {
 pub type OutputSink<'a> = &'a (dyn Fn(OutputStream, Bytes) + Send + Sync);
 
 /// What to read of a container's log.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LogQuery {
     /// Keep the stream open for new lines until the container stops.
     pub follow: bool,

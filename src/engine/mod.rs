@@ -4,13 +4,15 @@ mod connect;
 mod docker;
 mod error;
 mod facts;
+#[cfg(test)]
+pub mod fake;
 mod observe;
 mod request;
 mod streams;
 
 pub use connect::{connect, ConnectOptions, DockerConnector};
 pub use docker::DockerEngine;
-pub use error::EngineError;
+pub use error::{EngineError, ErrorKind};
 pub use facts::{ContainerDetails, LogQuery, OutputSink, OutputStream, ProcessUsage, StatsSample};
 pub use request::create_body;
 

@@ -7,6 +7,7 @@ use super::checker::Checker;
 use super::model::{resolve, Copy, TemplateFile};
 use super::raw::{RawCopy, RawTemplateFile};
 use super::settings::RUN_SH;
+use crate::layout::{is_reserved, JDEPLOY_DIR};
 
 const DEFAULT_FILE_MODE: u32 = 0o644;
 
@@ -90,15 +91,6 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
             None
         }
     }
-}
-
-/// jdeploy's own directory in every container (its releases live under it); no template
-/// or copy may write there.
-pub const JDEPLOY_DIR: &str = "/.jdeploy";
-
-fn is_reserved(dest: &str) -> bool {
-    let dest = dest.trim_end_matches('/');
-    dest == JDEPLOY_DIR || dest.starts_with(&format!("{JDEPLOY_DIR}/"))
 }
 
 /// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the

@@ -18,7 +18,6 @@ mod validate;
 
 use std::path::Path;
 
-pub use deploy_files::JDEPLOY_DIR;
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use files::{check_files, Sources};
 pub use model::{resolve, Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};

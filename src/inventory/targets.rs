@@ -9,7 +9,7 @@ use super::model::{Group, Inventory, Member};
 use super::suggest::did_you_mean;
 
 /// The selection as the command line gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Selection {
     /// One group; every group when none.
     pub group: Option<String>,

@@ -15,6 +15,20 @@ pub enum ContainerState {
 }
 
 impl ContainerState {
+    /// As Docker names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContainerState::Created => "created",
+            ContainerState::Running => "running",
+            ContainerState::Paused => "paused",
+            ContainerState::Restarting => "restarting",
+            ContainerState::Exited => "exited",
+            ContainerState::Dead => "dead",
+            ContainerState::Removing => "removing",
+            ContainerState::Unknown => "unknown",
+        }
+    }
+
     pub fn parse(state: &str) -> Self {
         match state {
             "created" => Self::Created,

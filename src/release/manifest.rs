@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::bundle::{CopyTree, TreeEntry};
+use crate::copies::{CopyTree, TreeEntry};
 use crate::render::RenderedContainer;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,14 +16,6 @@ pub use manifest::{
 };
 pub use timeline::{resolve, Resolved, RollbackTarget, TargetError, Timeline};
 
-/// Where a container's kept releases are listed.
-pub const KEPT_FILE: &str = "/.jdeploy/releases.json";
-/// A release's manifest, relative to its directory.
-pub const MANIFEST_IN_RELEASE: &str = ".jdeploy/manifest.json";
-/// The kept list as a release writes it, relative to its directory, linked to
-/// [`KEPT_FILE`].
-pub const KEPT_IN_RELEASE: &str = ".jdeploy/releases.json";
-
 /// Release ids are shown by their first 12 hex digits, as Docker shows image ids.
 pub fn short(release: &str) -> &str {
     let end = release

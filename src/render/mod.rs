@@ -16,7 +16,7 @@ pub use context::{context, Context};
 pub use error::RenderError;
 
 /// The deploy flags templates see.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Flags {
     /// `--monitor`: MONITOR_ENABLED=1.
     pub monitor: bool,

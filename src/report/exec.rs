@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::prefixed::Prefixes;
 use super::{plain_table, table_text};
+use crate::app::ExecReport;
 use crate::engine::OutputStream;
 use crate::rollout::{ExecOutcome, ExecOutput, LineBuffer, UnitKey};
 
@@ -40,10 +41,10 @@ pub struct ExecPrinter {
 }
 
 impl ExecPrinter {
-    pub fn new(units: &[UnitKey], mode: ExecMode, color: bool) -> Self {
+    pub fn new(mode: ExecMode, color: bool) -> Self {
         Self {
             mode,
-            prefixes: Prefixes::new(units, color),
+            prefixes: Prefixes::new(color),
             units: Mutex::new(HashMap::new()),
         }
     }
@@ -61,6 +62,10 @@ impl ExecPrinter {
 }
 
 impl ExecOutput for ExecPrinter {
+    fn begin(&self, units: &[UnitKey]) {
+        self.prefixes.begin(units);
+    }
+
     fn output(&self, unit: &UnitKey, stream: OutputStream, data: Bytes) {
         let mut units = self.units.lock().expect("no printer call panics");
         let state = units.entry(unit.clone()).or_default();
@@ -167,13 +172,15 @@ pub struct ExecUnitJson {
 }
 
 impl ExecJson {
-    pub fn new(argv: &[String], outcomes: Vec<ExecOutcome>, printer: &ExecPrinter) -> Self {
+    pub fn new(argv: &[String], report: &ExecReport, printer: &ExecPrinter) -> Self {
         Self {
-            ok: outcomes.iter().all(ExecOutcome::succeeded),
+            ok: report.ok(),
             command: "exec",
             argv: argv.to_vec(),
-            units: outcomes
-                .into_iter()
+            units: report
+                .outcomes
+                .iter()
+                .cloned()
                 .map(|outcome| {
                     let (stdout, stderr) = printer.captured(&outcome.unit);
                     ExecUnitJson {

@@ -41,9 +41,9 @@ struct LineJson<'a> {
 }
 
 impl LogPrinter {
-    pub fn new(units: &[UnitKey], follow: bool, timestamps: bool, json: bool, color: bool) -> Self {
+    pub fn new(follow: bool, timestamps: bool, json: bool, color: bool) -> Self {
         Self {
-            prefixes: Prefixes::new(units, color),
+            prefixes: Prefixes::new(color),
             follow,
             timestamps,
             json,
@@ -90,6 +90,10 @@ impl LogPrinter {
 }
 
 impl LogOutput for LogPrinter {
+    fn begin(&self, units: &[UnitKey]) {
+        self.prefixes.begin(units);
+    }
+
     fn line(&self, line: LogLine<'_>) {
         if self.follow {
             self.print(line.unit, line.stream, line.timestamp, line.text);

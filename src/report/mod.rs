@@ -18,10 +18,11 @@ pub use history::{history_table, run_text};
 pub use lines::LineReporter;
 pub use logs::LogPrinter;
 pub use outcomes::{outcomes_table, summary_line, OutcomesJson};
-pub use plan::{plan_summary, plan_text, PlanJson, PlanRow};
+pub use plan::{plan_summary, plan_text, PlanJson};
+pub use prefixed::stdout_closed;
 pub use printer::Printer;
 pub use progress::ProgressReporter;
-pub use status::{status_summary, status_table, StatusJson, StatusRow};
+pub use status::{status_summary, status_table, StatusJson};
 
 use comfy_table::presets::NOTHING;
 use comfy_table::{ContentArrangement, Table};

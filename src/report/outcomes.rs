@@ -1,12 +1,12 @@
 //! The end of a rollout: a table of every container's outcome, a one-line total, or JSON.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use comfy_table::{Cell, Color};
 use serde::Serialize;
 
 use super::{count, plain_table, table_text};
+use crate::app::RunReport;
 use crate::rollout::{Outcome, Status};
 
 pub fn outcomes_table(outcomes: &[Outcome], color: bool) -> String {
@@ -41,8 +41,8 @@ pub fn outcomes_table(outcomes: &[Outcome], color: bool) -> String {
 }
 
 /// `deploy product_2: 3 deployed, 1 failed in 2.4s`
-pub fn summary_line(action: &str, group: &str, outcomes: &[Outcome], elapsed: Duration) -> String {
-    let counts = status_counts(outcomes);
+pub fn summary_line(report: &RunReport) -> String {
+    let counts = status_counts(&report.outcomes);
     let parts: Vec<String> = counts
         .iter()
         .map(|(status, n)| format!("{n} {status}"))
@@ -52,7 +52,12 @@ pub fn summary_line(action: &str, group: &str, outcomes: &[Outcome], elapsed: Du
     } else {
         parts.join(", ")
     };
-    format!("{action} {group}: {parts} in {:.1}s", elapsed.as_secs_f64())
+    format!(
+        "{} {}: {parts} in {:.1}s",
+        report.command,
+        report.group,
+        report.elapsed.as_secs_f64()
+    )
 }
 
 fn status_counts(outcomes: &[Outcome]) -> BTreeMap<&'static str, usize> {
@@ -74,19 +79,14 @@ pub struct OutcomesJson<'a> {
 }
 
 impl<'a> OutcomesJson<'a> {
-    pub fn new(
-        command: &'a str,
-        group: &'a str,
-        outcomes: &'a [Outcome],
-        elapsed: Duration,
-    ) -> Self {
+    pub fn new(report: &'a RunReport) -> Self {
         Self {
-            ok: !outcomes.iter().any(|outcome| outcome.status.is_failure()),
-            command,
-            group,
-            counts: status_counts(outcomes),
-            elapsed: (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-            units: outcomes,
+            ok: report.ok(),
+            command: &report.command,
+            group: &report.group,
+            counts: status_counts(&report.outcomes),
+            elapsed: (report.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            units: &report.outcomes,
         }
     }
 }

@@ -3,61 +3,9 @@
 use console::Style;
 use serde::Serialize;
 
-use crate::plan::{ReleaseChanges, ReleaseStep};
+use crate::app::{PlanAction, PlanRow};
+use crate::plan::ReleaseChanges;
 use crate::release::short;
-use crate::rollout::{PlannedUnit, UnitKey};
-
-/// What deploy would do to one container, in plain values.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanRow {
-    #[serde(flatten)]
-    pub unit: UnitKey,
-    /// unchanged, change, first (no release yet) or error.
-    pub action: &'static str,
-    /// The release in place.
-    pub from: Option<String>,
-    /// The release deploy would put in place.
-    pub release: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub changes: Option<ReleaseChanges>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl PlanRow {
-    pub fn new(planned: &PlannedUnit, changes: Option<ReleaseChanges>) -> Self {
-        let unit = planned.unit.key.clone();
-        match &planned.plan {
-            Err(error) => Self {
-                unit,
-                action: "error",
-                from: None,
-                release: None,
-                changes: None,
-                error: Some(error.clone()),
-            },
-            Ok(plan) => {
-                let (action, from) = match &plan.step {
-                    ReleaseStep::Unchanged => ("unchanged", Some(plan.manifest.release.clone())),
-                    ReleaseStep::Change { from: None } => ("first", None),
-                    ReleaseStep::Change { from } => ("change", from.clone()),
-                };
-                Self {
-                    unit,
-                    action,
-                    from,
-                    release: Some(plan.manifest.release.clone()),
-                    changes,
-                    error: None,
-                }
-            }
-        }
-    }
-
-    pub fn is_change(&self) -> bool {
-        matches!(self.action, "change" | "first")
-    }
-}
 
 pub fn plan_text(rows: &[PlanRow], color: bool) -> String {
     let style = |style: Style| style.force_styling(color);
@@ -66,19 +14,19 @@ pub fn plan_text(rows: &[PlanRow], color: bool) -> String {
         let core = if row.unit.core { " (core)" } else { "" };
         let release = row.release.as_deref().map(short).unwrap_or("-");
         let head = match row.action {
-            "unchanged" => style(Style::new().dim())
+            PlanAction::Unchanged => style(Style::new().dim())
                 .apply_to(format!("unchanged, release {release}"))
                 .to_string(),
-            "first" => style(Style::new().green())
+            PlanAction::First => style(Style::new().green())
                 .apply_to(format!("first release {release}"))
                 .to_string(),
-            "change" => style(Style::new().yellow())
+            PlanAction::Change => style(Style::new().yellow())
                 .apply_to(format!(
                     "change {} -> {release}",
                     row.from.as_deref().map(short).unwrap_or("-")
                 ))
                 .to_string(),
-            _ => style(Style::new().red())
+            PlanAction::Error => style(Style::new().red())
                 .apply_to(format!(
                     "cannot deploy: {}",
                     row.error.as_deref().unwrap_or("")
@@ -166,13 +114,13 @@ fn short_image(image: &str) -> String {
 
 /// `plan product: 2 to change, 1 unchanged, 1 cannot deploy`
 pub fn plan_summary(group: &str, rows: &[PlanRow]) -> String {
-    let count = |action: &str| rows.iter().filter(|row| row.action == action).count();
+    let count = |action: PlanAction| rows.iter().filter(|row| row.action == action).count();
     let mut parts = Vec::new();
     for (action, label) in [
-        ("change", "to change"),
-        ("first", "first release"),
-        ("unchanged", "unchanged"),
-        ("error", "cannot deploy"),
+        (PlanAction::Change, "to change"),
+        (PlanAction::First, "first release"),
+        (PlanAction::Unchanged, "unchanged"),
+        (PlanAction::Error, "cannot deploy"),
     ] {
         let n = count(action);
         if n > 0 {

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use console::Style;
 
@@ -18,13 +20,22 @@ const PALETTE: [fn(Style) -> Style; 6] = [
     Style::red,
 ];
 
-/// The prefix of each unit, e.g. `jl_5_1@127.0.0.2  | `.
+/// The prefix of each unit, e.g. `jl_5_1@127.0.0.2  | `, set once the units are known.
 pub struct Prefixes {
-    prefixes: HashMap<UnitKey, String>,
+    color: bool,
+    prefixes: OnceLock<HashMap<UnitKey, String>>,
 }
 
 impl Prefixes {
-    pub fn new(units: &[UnitKey], color: bool) -> Self {
+    pub fn new(color: bool) -> Self {
+        Self {
+            color,
+            prefixes: OnceLock::new(),
+        }
+    }
+
+    /// Aligns the prefixes of `units`; the first call counts.
+    pub fn begin(&self, units: &[UnitKey]) {
         let width = units
             .iter()
             .map(|unit| unit.to_string().len())
@@ -35,15 +46,18 @@ impl Prefixes {
             .enumerate()
             .map(|(index, unit)| {
                 let label = format!("{:width$} |", unit.to_string());
-                let style = PALETTE[index % PALETTE.len()](Style::new()).force_styling(color);
+                let style = PALETTE[index % PALETTE.len()](Style::new()).force_styling(self.color);
                 (unit.clone(), format!("{} ", style.apply_to(label)))
             })
             .collect();
-        Self { prefixes }
+        let _ = self.prefixes.set(prefixes);
     }
 
     pub fn of(&self, unit: &UnitKey) -> &str {
-        self.prefixes.get(unit).map_or("", String::as_str)
+        self.prefixes
+            .get()
+            .and_then(|prefixes| prefixes.get(unit))
+            .map_or("", String::as_str)
     }
 
     /// One prefixed line, on stdout or stderr as it came.
@@ -56,10 +70,19 @@ impl Prefixes {
     }
 }
 
-/// Writes to the stream; a reader that went away (`| head`) ends the program quietly, as
-/// it would any Unix tool.
+/// Set once stdout's reader went away (`| head`): nothing more is written there, and
+/// the run goes on to end with its own exit status.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether stdout's reader went away.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::SeqCst)
+}
+
+/// Writes to the stream; once stdout's reader is gone, what is meant for it is dropped.
 pub fn write_to(stream: OutputStream, bytes: &[u8]) {
     let result = match stream {
+        OutputStream::Stdout if stdout_closed() => return,
         OutputStream::Stdout => {
             let mut out = io::stdout().lock();
             out.write_all(bytes).and_then(|()| out.flush())
@@ -67,8 +90,8 @@ pub fn write_to(stream: OutputStream, bytes: &[u8]) {
         OutputStream::Stderr => io::stderr().lock().write_all(bytes),
     };
     if let Err(err) = result {
-        if err.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+        if err.kind() == io::ErrorKind::BrokenPipe && stream == OutputStream::Stdout {
+            STDOUT_CLOSED.store(true, Ordering::SeqCst);
         }
     }
 }

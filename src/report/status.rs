@@ -1,130 +1,14 @@
 //! The `status` table, its one-line total and its JSON.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytesize::ByteSize;
 use comfy_table::{Cell, Color};
 use serde::Serialize;
 
 use super::{count, plain_table, table_text};
-use crate::labels;
-use crate::plan::ContainerState;
-use crate::rollout::{Observed, UnitKey, UnitStatus};
-
-/// One container as `status` reports it, in plain values.
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusRow {
-    #[serde(flatten)]
-    pub unit: UnitKey,
-    /// running, exited, created, paused, restarting, ...; `missing` when the host has no
-    /// such container, `unknown` when the host could not be asked.
-    pub state: String,
-    pub exit_code: Option<i64>,
-    pub health: Option<String>,
-    pub started_at: Option<String>,
-    pub uptime_secs: Option<u64>,
-    pub memory_bytes: Option<u64>,
-    pub memory_limit_bytes: Option<u64>,
-    pub cpu_percent: Option<f64>,
-    pub restart_count: Option<i64>,
-    /// The configuration hash jdeploy labelled the container with when it created it.
-    pub config_hash: Option<String>,
-    /// True when groups.yaml now asks for another configuration.
-    pub config_differs: bool,
-    /// The release the last deploy put in place.
-    pub release: Option<String>,
-    /// Why the host could not be asked, or what to do about the container.
-    pub note: Option<String>,
-}
-
-impl StatusRow {
-    /// `desired_hash` is the configuration groups.yaml asks for, when it names an image.
-    pub fn new(status: &UnitStatus, desired_hash: Option<&str>, now: SystemTime) -> Self {
-        let mut row = Self {
-            unit: status.unit.clone(),
-            state: "unknown".into(),
-            exit_code: None,
-            health: None,
-            started_at: None,
-            uptime_secs: None,
-            memory_bytes: None,
-            memory_limit_bytes: None,
-            cpu_percent: None,
-            restart_count: None,
-            config_hash: None,
-            config_differs: false,
-            release: None,
-            note: None,
-        };
-        match &status.observed {
-            Err(err) => row.note = Some(err.to_string()),
-            Ok(None) => {
-                row.state = "missing".into();
-                row.note = Some(format!(
-                    "no such container; `jdeploy create --group {}` creates it",
-                    status.unit.first_group()
-                ));
-            }
-            Ok(Some(observed)) => row.fill(observed, desired_hash, now),
-        }
-        row
-    }
-
-    fn fill(&mut self, observed: &Observed, desired_hash: Option<&str>, now: SystemTime) {
-        let details = &observed.details;
-        self.state = state_name(details.state).into();
-        let running = details.state == ContainerState::Running;
-        self.exit_code = details
-            .exit_code
-            .filter(|_| !running && details.state != ContainerState::Created);
-        self.health = details.health.clone();
-        self.started_at = details.started_at.clone();
-        self.uptime_secs = details
-            .started_at
-            .as_deref()
-            .filter(|_| running)
-            .and_then(|started| humantime::parse_rfc3339(started).ok())
-            .map(|started| now.duration_since(started).unwrap_or_default().as_secs());
-        self.memory_bytes = observed.memory;
-        self.memory_limit_bytes = observed.memory_limit.filter(|limit| *limit > 0);
-        self.cpu_percent = observed
-            .cpu_percent
-            .map(|percent| (percent * 100.0).round() / 100.0);
-        self.restart_count = Some(details.restart_count);
-        self.config_hash = details.labels.get(labels::CONFIG_HASH).cloned();
-        self.release = observed.release.clone();
-        if !details.labels.contains_key(labels::GROUP) {
-            self.note = Some("not created by jdeploy".into());
-        } else if let (Some(found), Some(desired)) = (&self.config_hash, desired_hash) {
-            if found != desired {
-                self.config_differs = true;
-                self.note = Some(format!(
-                    "configuration differs from groups.yaml; `jdeploy create --group {} --recreate` replaces it",
-                    self.unit.first_group()
-                ));
-            }
-        }
-    }
-
-    /// The host could not be asked about it.
-    pub fn is_unknown(&self) -> bool {
-        self.state == "unknown"
-    }
-}
-
-fn state_name(state: ContainerState) -> &'static str {
-    match state {
-        ContainerState::Created => "created",
-        ContainerState::Running => "running",
-        ContainerState::Paused => "paused",
-        ContainerState::Restarting => "restarting",
-        ContainerState::Exited => "exited",
-        ContainerState::Dead => "dead",
-        ContainerState::Removing => "removing",
-        ContainerState::Unknown => "unknown",
-    }
-}
+use crate::app::{StatusReport, StatusRow};
 
 pub fn status_table(rows: &[StatusRow], color: bool) -> String {
     let mut table = plain_table([
@@ -244,16 +128,12 @@ pub struct StatusJson<'a> {
 }
 
 impl<'a> StatusJson<'a> {
-    pub fn new(rows: &'a [StatusRow]) -> Self {
+    pub fn new(report: &'a StatusReport) -> Self {
         Self {
-            ok: !rows.iter().any(StatusRow::is_unknown),
+            ok: report.complete(),
             command: "status",
-            containers: rows,
+            containers: &report.rows,
         }
-    }
-
-    pub fn complete(rows: &[StatusRow]) -> bool {
-        !rows.iter().any(StatusRow::is_unknown)
     }
 }
 

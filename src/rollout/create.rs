@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use futures::future::join_all;
 
+use super::executor::{execute, Order};
 use super::fleet::{distinct_hosts, Fleet};
 use super::outcome::{Outcome, Status, UnitKey};
 use super::reporter::Reporter;
-use super::{connect, timed};
-use crate::engine::{Connector, Engine, EngineError};
+use crate::engine::{Engine, EngineError};
+use crate::inventory::Host;
 use crate::plan::{
     plan_create, CreateAction, CreateStep, DesiredContainer, ObservedContainer, Recreate,
 };
@@ -16,18 +17,14 @@ use crate::plan::{
 /// Suffix of a replacement container until the one it replaces is gone.
 const NEXT_SUFFIX: &str = "-jdeploy-next";
 
-pub async fn create<C: Connector>(
-    connector: &C,
+pub async fn create<E: Engine>(
+    fleet: &Fleet<E>,
     desired: Vec<DesiredContainer>,
     recreate: Recreate,
-    parallel: u32,
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
-    let keys: Vec<UnitKey> = desired.iter().map(key).collect();
-    let hosts: Vec<_> = desired.iter().map(|container| &container.host).collect();
-    let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
-
     // One list per host: a re-run with nothing to change costs no more than that.
+    let hosts: Vec<_> = desired.iter().map(|container| &container.host).collect();
     let distinct = distinct_hosts(&hosts);
     let lists = join_all(
         distinct
@@ -40,40 +37,52 @@ pub async fn create<C: Connector>(
         .map(|host| host.identity.clone())
         .zip(lists)
         .collect();
+    let listing = |host: &Host| listed.get(&host.identity);
 
     let actions = plan_create(
         desired,
-        |container| match &listed[&container.host.identity] {
-            Ok(found) => found
+        |container| match listing(&container.host) {
+            Some(Ok(found)) => found
                 .iter()
                 .find(|found| found.name == container.name)
                 .cloned(),
-            Err(_) => None,
+            _ => None,
         },
         recreate,
     );
-    let outcomes = join_all(actions.iter().map(|action| {
-        let listing = listed[&action.desired.host.identity].as_ref().err();
-        let fleet = &fleet;
-        timed(reporter, async move {
-            match listing {
-                Some(err) => Outcome::new(key(&action.desired), Status::Failed, err.to_string()),
-                None => apply(fleet, action, reporter).await,
+    let actions: Vec<(UnitKey, CreateAction)> = actions
+        .into_iter()
+        .map(|action| (key(&action.desired), action))
+        .collect();
+    execute(
+        &actions,
+        |(key, _)| key,
+        Order::AllAtOnce,
+        "created",
+        reporter,
+        |(key, action)| async move {
+            match listing(&action.desired.host) {
+                Some(Ok(_)) => apply(fleet, key, action, reporter).await,
+                Some(Err(err)) => Outcome::engine_failed(key.clone(), err),
+                None => Outcome::failed(
+                    key.clone(),
+                    crate::engine::ErrorKind::Engine,
+                    "its host's containers were not listed",
+                ),
             }
-        })
-    }))
-    .await;
-    reporter.end();
-    outcomes
+        },
+    )
+    .await
 }
 
 async fn apply<E: Engine>(
     fleet: &Fleet<E>,
+    unit: &UnitKey,
     action: &CreateAction,
     reporter: &dyn Reporter,
 ) -> Outcome {
     let desired = &action.desired;
-    let unit = key(desired);
+    let unit = unit.clone();
     let result = match &action.step {
         CreateStep::Unchanged => Ok((Status::Unchanged, "configuration unchanged".to_string())),
         CreateStep::Differs { changes, foreign } => {
@@ -99,7 +108,7 @@ async fn apply<E: Engine>(
     };
     match result {
         Ok((status, detail)) => Outcome::new(unit, status, detail),
-        Err(err) => Outcome::new(unit, Status::Failed, failure(err, desired)),
+        Err(err) => Outcome::failed(unit, err.kind(), failure(err, desired)),
     }
 }
 

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
+use super::executor::{execute, Order};
 use super::fleet::Fleet;
-use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
-use super::phases::{in_phases, Order};
+use super::outcome::{FleetUnit, Outcome, Status, UnitError, UnitKey};
 use super::releases::{in_place, manifest, put_in_place, release_file, InPlace};
 use super::reporter::Reporter;
-use crate::bundle::{activation_archive, reinstate_archive, Bundle, CopyTree};
-use crate::engine::{Connector, Engine, EngineError};
+use crate::bundle::{activation_archive, reinstate_archive, Bundle};
+use crate::copies::CopyTree;
+use crate::engine::{Engine, EngineError};
 use crate::inventory::Host;
 use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
 use crate::release::{short, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
@@ -35,7 +36,7 @@ pub struct DeployUnit {
 pub struct PlannedUnit {
     pub unit: DeployUnit,
     /// Why it cannot be deployed: its host is unreachable or it has no container.
-    pub plan: Result<UnitPlan, String>,
+    pub plan: Result<UnitPlan, UnitError>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,20 +65,14 @@ pub struct Stamp {
 }
 
 /// The plan of a deploy, with the engines it was made from.
-pub struct DeployPlan<E> {
-    fleet: Fleet<E>,
+pub struct DeployPlan<'f, E> {
+    fleet: &'f Fleet<E>,
     pub units: Vec<PlannedUnit>,
 }
 
 /// Asks every container, all hosts at once, which release it runs.
-pub async fn plan_deploy<C: Connector>(
-    connector: &C,
-    units: Vec<DeployUnit>,
-    parallel: u32,
-) -> DeployPlan<C::Engine> {
-    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
-    let plans = join_all(units.iter().map(|unit| plan_unit(&fleet, unit))).await;
+pub async fn plan_deploy<E: Engine>(fleet: &Fleet<E>, units: Vec<DeployUnit>) -> DeployPlan<'_, E> {
+    let plans = join_all(units.iter().map(|unit| plan_unit(fleet, unit))).await;
     let units = units
         .into_iter()
         .zip(plans)
@@ -86,13 +81,10 @@ pub async fn plan_deploy<C: Connector>(
     DeployPlan { fleet, units }
 }
 
-async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<UnitPlan, String> {
+async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<UnitPlan, UnitError> {
     let name = unit.key.container.as_str();
-    let Some(in_place) = in_place(fleet, &unit.host, name)
-        .await
-        .map_err(|err| err.to_string())?
-    else {
-        return Err(missing(&unit.key));
+    let Some(in_place) = in_place(fleet, &unit.host, name).await? else {
+        return Err(UnitError::missing(&unit.key));
     };
     let manifest = Manifest::new(
         &unit.rendered,
@@ -114,7 +106,7 @@ async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<Uni
     })
 }
 
-impl<E: Engine> DeployPlan<E> {
+impl<E: Engine> DeployPlan<'_, E> {
     /// What would change in each container, with diffs of the rendered files: reads the
     /// release in place from each changed container.
     pub async fn changes(&self) -> Vec<Option<ReleaseChanges>> {
@@ -136,7 +128,7 @@ impl<E: Engine> DeployPlan<E> {
     ) -> ReleaseChanges {
         let name = unit.key.container.as_str();
         let old = match from {
-            Some(from) => manifest(&self.fleet, &unit.host, name, from)
+            Some(from) => manifest(self.fleet, &unit.host, name, from)
                 .await
                 .ok()
                 .flatten(),
@@ -149,7 +141,7 @@ impl<E: Engine> DeployPlan<E> {
                     .file(&file.dest)
                     .is_some_and(|before| before.sha256 != file.sha256);
                 if differs {
-                    let text = release_file(&self.fleet, &unit.host, name, from, &file.dest)
+                    let text = release_file(self.fleet, &unit.host, name, from, &file.dest)
                         .await
                         .ok()
                         .flatten();
@@ -185,15 +177,9 @@ impl<E: Engine> DeployPlan<E> {
         stamp: &Stamp,
         reporter: &dyn Reporter,
     ) -> Vec<Outcome> {
-        let keys: Vec<UnitKey> = self
-            .units
-            .iter()
-            .map(|planned| planned.unit.key.clone())
-            .collect();
-        reporter.begin(&keys);
         let deploy = self.deploy_id(force, stamp).unwrap_or_default();
-        let fleet = &self.fleet;
-        let outcomes = in_phases(
+        let fleet = self.fleet;
+        execute(
             &self.units,
             |planned| &planned.unit.key,
             Order::CoreFirst,
@@ -210,9 +196,7 @@ impl<E: Engine> DeployPlan<E> {
                 async move { apply_one(fleet, planned, force, keep, stamp, entry, reporter).await }
             },
         )
-        .await;
-        reporter.end();
-        outcomes
+        .await
     }
 }
 
@@ -228,7 +212,7 @@ async fn apply_one<E: Engine>(
     let unit = &planned.unit;
     let plan = match &planned.plan {
         Ok(plan) => plan,
-        Err(why) => return Outcome::new(unit.key.clone(), Status::Failed, why.clone()),
+        Err(why) => return Outcome::error(unit.key.clone(), why),
     };
     let release = plan.manifest.release.as_str();
     if plan.step == ReleaseStep::Unchanged && !force {
@@ -281,13 +265,13 @@ async fn apply_one<E: Engine>(
             outcome
         }
         Err(EngineError::NoSuchContainer { .. }) => {
-            Outcome::new(unit.key.clone(), Status::Failed, missing(&unit.key))
+            Outcome::error(unit.key.clone(), &UnitError::missing(&unit.key))
         }
-        Err(err) => Outcome::new(unit.key.clone(), Status::Failed, err.to_string()),
+        Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
     }
 }
 
-impl<E> DeployPlan<E> {
+impl<E> DeployPlan<'_, E> {
     /// The deploy's id: the hash of the releases it puts in place and its time; none
     /// when it puts none in place.
     pub fn deploy_id(&self, force: bool, stamp: &Stamp) -> Option<String> {
@@ -315,12 +299,4 @@ impl<E> DeployPlan<E> {
             .filter_map(|plan| plan.in_place.timeline.kept.latest())
             .max()
     }
-}
-
-pub(super) fn missing(unit: &UnitKey) -> String {
-    format!(
-        "container {} does not exist on this host; `jdeploy create --group {}` creates it",
-        unit.container,
-        unit.first_group()
-    )
 }

@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, UnitKey};
-use crate::engine::{Connector, Engine, EngineError, OutputStream};
-use crate::inventory::Host;
+use crate::engine::{Engine, EngineError, ErrorKind, OutputStream};
 
 /// How the command ended in one container.
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +20,8 @@ pub struct ExecOutcome {
     pub exit_code: Option<i64>,
     /// Why it could not run.
     pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
     #[serde(serialize_with = "super::outcome::seconds")]
     pub elapsed: Duration,
 }
@@ -33,6 +34,8 @@ impl ExecOutcome {
 
 /// Where the output goes as it arrives, and where each container's end is told.
 pub trait ExecOutput: Send + Sync {
+    /// The containers the command will run in, before it starts in any.
+    fn begin(&self, units: &[UnitKey]);
     /// A chunk of output; chunks need not end at a line.
     fn output(&self, unit: &UnitKey, stream: OutputStream, data: Bytes);
     fn finish(&self, outcome: &ExecOutcome);
@@ -40,32 +43,41 @@ pub trait ExecOutput: Send + Sync {
 
 /// Runs `command` in every unit's container. Preparing it counts against the host's cap
 /// of calls in flight; running it does not, so long commands all run at once.
-pub async fn exec<C: Connector>(
-    connector: &C,
-    units: Vec<FleetUnit>,
+pub async fn exec<E: Engine>(
+    fleet: &Fleet<E>,
+    units: &[FleetUnit],
     command: &[String],
-    parallel: u32,
     timeout: Option<Duration>,
     output: &dyn ExecOutput,
 ) -> Vec<ExecOutcome> {
-    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+    let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
+    output.begin(&keys);
     join_all(units.iter().map(|unit| async {
         let started = Instant::now();
-        let run = run(&fleet, unit, command, output);
+        let run = run(fleet, unit, command, output);
+        let failed = |err: EngineError| (err.kind(), err.to_string());
         let result = match timeout {
-            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
-                Err(EngineError::Other(format!(
-                    "still running after {}s; left running in the container",
-                    limit.as_secs()
-                )))
-            }),
-            None => run.await,
+            Some(limit) => match tokio::time::timeout(limit, run).await {
+                Ok(result) => result.map_err(failed),
+                Err(_) => Err((
+                    ErrorKind::Timeout,
+                    format!(
+                        "still running after {}s; left running in the container",
+                        limit.as_secs()
+                    ),
+                )),
+            },
+            None => run.await.map_err(failed),
+        };
+        let (exit_code, error) = match result {
+            Ok(exit_code) => (exit_code, None),
+            Err(error) => (None, Some(error)),
         };
         let outcome = ExecOutcome {
             unit: unit.key.clone(),
-            exit_code: result.as_ref().ok().copied().flatten(),
-            error: result.err().map(|err| err.to_string()),
+            exit_code,
+            error_kind: error.as_ref().map(|(kind, _)| *kind),
+            error: error.map(|(_, message)| message),
             elapsed: started.elapsed(),
         };
         output.finish(&outcome);
@@ -88,7 +100,8 @@ async fn run<E: Engine>(
         .await?;
     let sink = |stream: OutputStream, data: Bytes| output.output(&unit.key, stream, data);
     fleet
-        .engine(&unit.host)?
+        .engine(&unit.host)
+        .await?
         .exec_run(name, &exec_id, &sink)
         .await
 }

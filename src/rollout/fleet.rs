@@ -1,44 +1,48 @@
-//! The engines of a rollout: connected once each, all at once, with a cap per host.
+//! The engines of a rollout: each connected once, on first use, with a cap on the calls
+//! in flight per host.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use futures::future::join_all;
-use tokio::sync::Semaphore;
+use futures::future::BoxFuture;
+use tokio::sync::{OnceCell, Semaphore};
 
 use crate::engine::{Connector, EngineError};
 use crate::inventory::Host;
 
+type Connect<E> = dyn Fn(Host) -> BoxFuture<'static, Result<E, EngineError>> + Send + Sync;
+
 struct Slot<E> {
-    engine: Result<Arc<E>, EngineError>,
+    host: Host,
+    /// Every unit of the host waits on the one connection attempt, so an unreachable
+    /// host fails once, not once per container.
+    engine: OnceCell<Result<Arc<E>, EngineError>>,
     permits: Semaphore,
 }
 
 pub struct Fleet<E> {
-    slots: HashMap<String, Slot<E>>,
+    connect: Box<Connect<E>>,
+    parallel: usize,
+    slots: Mutex<HashMap<String, Arc<Slot<E>>>>,
 }
 
-impl<E> Fleet<E> {
-    /// Connects to every distinct engine among `hosts` concurrently.
-    pub async fn connect<C>(connector: &C, hosts: &[&Host], parallel: u32) -> Self
+impl<E: Send + Sync + 'static> Fleet<E> {
+    /// Connects to each engine the first time a call needs it; hosts are reached
+    /// concurrently as their units start.
+    pub fn new<C>(connector: C, parallel: u32) -> Self
     where
         C: Connector<Engine = E>,
     {
-        let distinct = distinct_hosts(hosts);
-        let connected = join_all(distinct.iter().map(|host| connector.connect(host))).await;
-        let slots = distinct
-            .iter()
-            .zip(connected)
-            .map(|(host, engine)| {
-                let slot = Slot {
-                    engine: engine.map(Arc::new),
-                    permits: Semaphore::new(parallel.max(1) as usize),
-                };
-                (host.identity.clone(), slot)
-            })
-            .collect();
-        Self { slots }
+        let connector = Arc::new(connector);
+        Self {
+            connect: Box::new(move |host: Host| {
+                let connector = Arc::clone(&connector);
+                Box::pin(async move { connector.connect(&host).await })
+            }),
+            parallel: parallel.max(1) as usize,
+            slots: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Runs one API call on `host`'s engine once one of its permits is free.
@@ -48,27 +52,39 @@ impl<E> Fleet<E> {
         Fut: Future<Output = Result<T, EngineError>> + 'a,
     {
         let slot = self.slot(host);
-        let engine = slot.engine.as_ref().map_err(Clone::clone)?;
+        let engine = self.connected(&slot).await?;
         let _permit = slot
             .permits
             .acquire()
             .await
             .expect("permits are never closed");
-        call(Arc::clone(engine)).await
+        call(engine).await
     }
 
     /// The engine itself, for long-lived streams (a command's output, a log) that must
     /// not hold one of the host's permits for as long as they run.
-    pub fn engine(&self, host: &Host) -> Result<Arc<E>, EngineError> {
-        self.slot(host)
-            .engine
-            .as_ref()
-            .map(Arc::clone)
-            .map_err(Clone::clone)
+    pub async fn engine(&self, host: &Host) -> Result<Arc<E>, EngineError> {
+        let slot = self.slot(host);
+        self.connected(&slot).await
     }
 
-    fn slot(&self, host: &Host) -> &Slot<E> {
-        &self.slots[&host.identity]
+    async fn connected(&self, slot: &Slot<E>) -> Result<Arc<E>, EngineError> {
+        slot.engine
+            .get_or_init(|| async { (self.connect)(slot.host.clone()).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+
+    fn slot(&self, host: &Host) -> Arc<Slot<E>> {
+        let mut slots = self.slots.lock().expect("no slot lookup panics");
+        let slot = slots.entry(host.identity.clone()).or_insert_with(|| {
+            Arc::new(Slot {
+                host: host.clone(),
+                engine: OnceCell::new(),
+                permits: Semaphore::new(self.parallel),
+            })
+        });
+        Arc::clone(slot)
     }
 }
 

@@ -1,16 +1,15 @@
 //! `start`, `stop`, `restart` and `rm` on existing containers, all hosts at once.
 
-use super::connect;
-use super::deploy::missing;
+use super::executor::{execute, Order};
 use super::fleet::Fleet;
-use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
-use super::phases::{in_phases, Order};
+use super::outcome::{FleetUnit, Outcome, Status, UnitError};
 use super::reporter::Reporter;
-use crate::engine::{Connector, Engine, EngineError};
+use crate::engine::{Engine, EngineError, ErrorKind};
 use crate::labels;
 use crate::plan::ContainerState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Lifecycle {
     Start,
     Stop,
@@ -49,27 +48,21 @@ impl Lifecycle {
     }
 }
 
-pub async fn lifecycle<C: Connector>(
-    connector: &C,
-    units: Vec<FleetUnit>,
+pub async fn lifecycle<E: Engine>(
+    fleet: &Fleet<E>,
+    units: &[FleetUnit],
     action: Lifecycle,
-    parallel: u32,
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
-    let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
-    let hosts: Vec<_> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = connect(connector, &keys, &hosts, parallel, reporter).await;
-    let outcomes = in_phases(
-        &units,
+    execute(
+        units,
         |unit| &unit.key,
         action.order(),
         action.past(),
         reporter,
-        |unit| act(&fleet, unit, action, reporter),
+        |unit| act(fleet, unit, action, reporter),
     )
-    .await;
-    reporter.end();
-    outcomes
+    .await
 }
 
 async fn act<E: Engine>(
@@ -89,14 +82,16 @@ async fn act<E: Engine>(
         .await
     {
         Ok(details) => details,
-        Err(err) => return done(Status::Failed, &err.to_string()),
+        Err(err) => return Outcome::engine_failed(unit.key.clone(), &err),
     };
     let Some(details) = details else {
         return match action {
             Lifecycle::Stop | Lifecycle::Remove { .. } => {
                 done(Status::Unchanged, "no such container")
             }
-            Lifecycle::Start | Lifecycle::Restart => done(Status::Failed, &missing(&unit.key)),
+            Lifecycle::Start | Lifecycle::Restart => {
+                Outcome::error(unit.key.clone(), &UnitError::missing(&unit.key))
+            }
         };
     };
     let up = details.state.is_up();
@@ -108,8 +103,9 @@ async fn act<E: Engine>(
         Lifecycle::Start if up => return done(Status::Unchanged, "already running"),
         Lifecycle::Stop if !up => return done(Status::Unchanged, "already stopped"),
         Lifecycle::Remove { foreign: false } if !details.labels.contains_key(labels::GROUP) => {
-            return done(
-                Status::Failed,
+            return Outcome::failed(
+                unit.key.clone(),
+                ErrorKind::Refused,
                 "not created by jdeploy (no io.jdeploy.group label); --force removes it anyway",
             )
         }
@@ -131,7 +127,9 @@ async fn act<E: Engine>(
         .await;
     match result {
         Ok(()) => done(status, ""),
-        Err(EngineError::NoSuchContainer { .. }) => done(Status::Failed, &missing(&unit.key)),
-        Err(err) => done(Status::Failed, &err.to_string()),
+        Err(EngineError::NoSuchContainer { .. }) => {
+            Outcome::error(unit.key.clone(), &UnitError::missing(&unit.key))
+        }
+        Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
     }
 }

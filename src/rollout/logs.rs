@@ -10,8 +10,7 @@ use futures::future::join_all;
 use super::fleet::Fleet;
 use super::lines::LineBuffer;
 use super::outcome::{FleetUnit, UnitKey};
-use crate::engine::{Connector, Engine, EngineError, LogQuery, OutputStream};
-use crate::inventory::Host;
+use crate::engine::{Engine, EngineError, LogQuery, OutputStream};
 use crate::plan::ContainerState;
 
 /// How often a followed container that stopped is asked whether it runs again.
@@ -29,6 +28,8 @@ pub struct LogLine<'a> {
 }
 
 pub trait LogOutput: Send + Sync {
+    /// The containers whose logs will be read, before any line.
+    fn begin(&self, units: &[UnitKey]);
     fn line(&self, line: LogLine<'_>);
     /// Following a container changed course: it stopped, or runs again.
     fn note(&self, unit: &UnitKey, message: &str);
@@ -37,17 +38,16 @@ pub trait LogOutput: Send + Sync {
 }
 
 /// Reads every unit's log; with `query.follow` this only ends if every unit failed.
-pub async fn logs<C: Connector>(
-    connector: &C,
-    units: Vec<FleetUnit>,
+pub async fn logs<E: Engine>(
+    fleet: &Fleet<E>,
+    units: &[FleetUnit],
     query: LogQuery,
-    parallel: u32,
     output: &dyn LogOutput,
 ) -> Vec<(UnitKey, Result<(), EngineError>)> {
-    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+    let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
+    output.begin(&keys);
     join_all(units.iter().map(|unit| async {
-        let result = read(&fleet, unit, query, output).await;
+        let result = read(fleet, unit, query, output).await;
         if let Err(err) = &result {
             output.failed(&unit.key, err);
         }
@@ -72,7 +72,7 @@ async fn read<E: Engine>(
     mut query: LogQuery,
     output: &dyn LogOutput,
 ) -> Result<(), EngineError> {
-    let engine = fleet.engine(&unit.host)?;
+    let engine = fleet.engine(&unit.host).await?;
     let name = unit.key.container.as_str();
     let reader = Mutex::new(Reader::default());
     let sink = |stream: OutputStream, data: Bytes| {
@@ -185,6 +185,7 @@ mod tests {
     struct Recorded(Mutex<Vec<String>>);
 
     impl LogOutput for Recorded {
+        fn begin(&self, _: &[UnitKey]) {}
         fn line(&self, line: LogLine<'_>) {
             let text = String::from_utf8_lossy(line.text).into_owned();
             self.0.lock().unwrap().push(text);

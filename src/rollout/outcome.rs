@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::engine::{EngineError, ErrorKind};
+
 /// One container of a group on its host.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct UnitKey {
@@ -87,6 +89,9 @@ pub struct Outcome {
     pub status: Status,
     /// Why it failed or was skipped, what differs, or what was done.
     pub detail: String,
+    /// What kind of failure it was; failed units only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
     /// The release deploy put in place.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
@@ -94,10 +99,7 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-pub(super) fn seconds<S: serde::Serializer>(
-    elapsed: &Duration,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+pub fn seconds<S: serde::Serializer>(elapsed: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_f64((elapsed.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
@@ -107,8 +109,60 @@ impl Outcome {
             unit,
             status,
             detail: detail.into(),
+            error_kind: None,
             release: None,
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// A unit that failed for a reason of `kind`.
+    pub fn failed(unit: UnitKey, kind: ErrorKind, detail: impl Into<String>) -> Self {
+        let mut outcome = Self::new(unit, Status::Failed, detail);
+        outcome.error_kind = Some(kind);
+        outcome
+    }
+
+    /// A unit whose engine call failed.
+    pub fn engine_failed(unit: UnitKey, err: &EngineError) -> Self {
+        Self::failed(unit, err.kind(), err.to_string())
+    }
+
+    pub fn error(unit: UnitKey, err: &UnitError) -> Self {
+        Self::failed(unit, err.kind, err.message.clone())
+    }
+}
+
+/// Why one unit cannot be acted on, with its kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct UnitError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl UnitError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The unit's container is not on its host.
+    pub fn missing(unit: &UnitKey) -> Self {
+        Self::new(
+            ErrorKind::NotFound,
+            format!(
+                "container {} does not exist on this host; `jdeploy create --group {}` creates it",
+                unit.container,
+                unit.first_group()
+            ),
+        )
+    }
+}
+
+impl From<EngineError> for UnitError {
+    fn from(err: EngineError) -> Self {
+        Self::new(err.kind(), err.to_string())
     }
 }

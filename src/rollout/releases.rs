@@ -6,10 +6,12 @@ use bytes::Bytes;
 use super::fleet::Fleet;
 use super::outcome::FleetUnit;
 use super::reporter::Reporter;
-use crate::bundle::{release_dir, release_of_target, CURRENT_LINK, PENDING_LINK};
 use crate::engine::{ContainerDetails, Engine, EngineError};
 use crate::inventory::Host;
-use crate::release::{Kept, Manifest, Timeline, KEPT_FILE, MANIFEST_IN_RELEASE};
+use crate::layout::{
+    release_dir, release_of_target, CURRENT_LINK, KEPT_FILE, MANIFEST_IN_RELEASE, PENDING_LINK,
+};
+use crate::release::{Kept, Manifest, Timeline};
 
 /// A container and its releases.
 #[derive(Debug, Clone)]

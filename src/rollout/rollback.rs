@@ -4,15 +4,13 @@
 
 use futures::future::join_all;
 
-use super::deploy::missing;
+use super::executor::{execute, Order};
 use super::fleet::Fleet;
-use super::outcome::{FleetUnit, Outcome, Status, UnitKey};
-use super::phases::{in_phases, Order};
+use super::outcome::{FleetUnit, Outcome, Status, UnitError};
 use super::releases::{in_place, manifest, put_in_place, InPlace};
 use super::reporter::Reporter;
 use crate::bundle::{activation_archive, reinstate_archive};
-use crate::engine::{Connector, Engine, EngineError};
-use crate::inventory::Host;
+use crate::engine::{Engine, EngineError, ErrorKind};
 use crate::release::{resolve, short, Kept, Manifest, RollbackTarget, TargetError, Timeline};
 
 #[derive(Debug, Clone)]
@@ -38,7 +36,7 @@ pub enum RollbackProblem {
     /// Its host cannot be reached, it is gone, or it changed under its releases: the
     /// fleet, not the request, is at fault.
     #[error("{0}")]
-    Container(String),
+    Container(UnitError),
     /// It does not keep what was asked for: a mistake in the request.
     #[error("{0}")]
     Target(#[from] TargetError),
@@ -47,27 +45,24 @@ pub enum RollbackProblem {
     Blocked,
 }
 
-pub struct RollbackPlan<E> {
-    fleet: Fleet<E>,
+pub struct RollbackPlan<'f, E> {
+    fleet: &'f Fleet<E>,
     pub units: Vec<PlannedRollback>,
 }
 
 /// Finds each unit's target and reads its manifest; a group-wide error when the target
 /// matches nothing.
-pub async fn plan_rollback<C: Connector>(
-    connector: &C,
+pub async fn plan_rollback<'f, E: Engine>(
+    fleet: &'f Fleet<E>,
     units: Vec<FleetUnit>,
-    parallel: u32,
     target: RollbackTarget<'_>,
-) -> Result<RollbackPlan<C::Engine>, TargetError> {
-    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
+) -> Result<RollbackPlan<'f, E>, TargetError> {
     let observed: Vec<Result<InPlace, RollbackProblem>> =
         join_all(units.iter().map(|unit| async {
-            match in_place(&fleet, &unit.host, &unit.key.container).await {
+            match in_place(fleet, &unit.host, &unit.key.container).await {
                 Ok(Some(found)) => Ok(found),
-                Ok(None) => Err(RollbackProblem::Container(missing(&unit.key))),
-                Err(err) => Err(RollbackProblem::Container(err.to_string())),
+                Ok(None) => Err(RollbackProblem::Container(UnitError::missing(&unit.key))),
+                Err(err) => Err(err.into()),
             }
         }))
         .await;
@@ -94,7 +89,7 @@ pub async fn plan_rollback<C: Connector>(
         .map(|found| found.timeline.clone())
         .collect();
     let resolved = resolve(&timelines, target)?;
-    let fleet_ref = &fleet;
+    let fleet_ref = fleet;
     let destinations = join_all(units.iter().zip(&observed).zip(resolved).map(
         |((unit, found), resolved)| async move {
             let resolved = resolved?;
@@ -128,20 +123,21 @@ async fn read_manifest<E: Engine>(
     unit: &FleetUnit,
     release: &str,
 ) -> Result<Manifest, RollbackProblem> {
-    let found = manifest(fleet, &unit.host, &unit.key.container, release)
-        .await
-        .map_err(|err| RollbackProblem::Container(err.to_string()))?;
+    let found = manifest(fleet, &unit.host, &unit.key.container, release).await?;
     match found {
         Some(manifest) if manifest.release == release && manifest.content_hash() == release => {
             Ok(manifest)
         }
-        Some(_) => Err(RollbackProblem::Container(format!(
+        Some(_) => Err(refused(format!(
             "the manifest of release {} in the container does not match its id",
             short(release)
         ))),
-        None => Err(RollbackProblem::Container(format!(
-            "release {} is listed but its files are no longer in the container",
-            short(release)
+        None => Err(RollbackProblem::Container(UnitError::new(
+            ErrorKind::NotFound,
+            format!(
+                "release {} is listed but its files are no longer in the container",
+                short(release)
+            ),
         ))),
     }
 }
@@ -151,7 +147,7 @@ async fn read_manifest<E: Engine>(
 fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackProblem> {
     let recreate = "`jdeploy create --recreate` with its settings first";
     if manifest.image != found.details.image {
-        return Err(RollbackProblem::Container(format!(
+        return Err(refused(format!(
             "release {} ran on image {}, the container now runs {}; {recreate}",
             short(&manifest.release),
             short(manifest.image.trim_start_matches("sha256:")),
@@ -159,7 +155,7 @@ fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackP
         )));
     }
     if manifest.env != found.details.env {
-        return Err(RollbackProblem::Container(format!(
+        return Err(refused(format!(
             "release {} ran with another environment than the container has now; {recreate}",
             short(&manifest.release)
         )));
@@ -167,16 +163,10 @@ fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackP
     Ok(())
 }
 
-impl<E: Engine> RollbackPlan<E> {
+impl<E: Engine> RollbackPlan<'_, E> {
     pub async fn apply(self, mtime: u64, reporter: &dyn Reporter) -> Vec<Outcome> {
-        let keys: Vec<UnitKey> = self
-            .units
-            .iter()
-            .map(|planned| planned.unit.key.clone())
-            .collect();
-        reporter.begin(&keys);
-        let fleet = &self.fleet;
-        let outcomes = in_phases(
+        let fleet = self.fleet;
+        execute(
             &self.units,
             |planned| &planned.unit.key,
             Order::CoreFirst,
@@ -184,9 +174,7 @@ impl<E: Engine> RollbackPlan<E> {
             reporter,
             |planned| reinstate(fleet, planned, mtime, reporter),
         )
-        .await;
-        reporter.end();
-        outcomes
+        .await
     }
 }
 
@@ -204,7 +192,10 @@ async fn reinstate<E: Engine>(
     };
     let destination = match &planned.target {
         Ok(destination) => destination,
-        Err(problem) => return done(Status::Failed, problem.to_string(), None),
+        Err(RollbackProblem::Container(err)) => return Outcome::error(unit.key.clone(), err),
+        Err(problem) => {
+            return Outcome::failed(unit.key.clone(), ErrorKind::Refused, problem.to_string())
+        }
     };
     let target = destination.manifest.release.as_str();
     let unchanged = planned.settled && planned.current.as_deref() == Some(target);
@@ -229,12 +220,17 @@ async fn reinstate<E: Engine>(
                 Some(target),
             )
         }
-        Err(err) => done(Status::Failed, err.to_string(), None),
+        Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
     }
 }
 
 impl From<EngineError> for RollbackProblem {
     fn from(err: EngineError) -> Self {
-        RollbackProblem::Container(err.to_string())
+        RollbackProblem::Container(err.into())
     }
+}
+
+/// The container is there but cannot go back exactly.
+fn refused(message: String) -> RollbackProblem {
+    RollbackProblem::Container(UnitError::new(ErrorKind::Refused, message))
 }

@@ -5,9 +5,9 @@ use tracing::debug;
 
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, UnitKey};
-use crate::bundle::{release_of_target, CURRENT_LINK};
-use crate::engine::{Connector, ContainerDetails, Engine, EngineError};
+use crate::engine::{ContainerDetails, Engine, EngineError};
 use crate::inventory::Host;
+use crate::layout::{release_of_target, CURRENT_LINK};
 use crate::plan::ContainerState;
 
 /// One selected container as its engine describes it.
@@ -32,7 +32,8 @@ pub struct Observed {
 }
 
 /// How resource use is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Usage {
     /// From `ps` on each host, as a status script would: resident memory, and CPU time
     /// over each process's lifetime. Fast.
@@ -43,18 +44,15 @@ pub enum Usage {
 }
 
 /// Reads every unit's state and resource use, all hosts and containers at once.
-pub async fn status<C: Connector>(
-    connector: &C,
-    units: Vec<FleetUnit>,
-    parallel: u32,
+pub async fn status<E: Engine>(
+    fleet: &Fleet<E>,
+    units: &[FleetUnit],
     usage: Usage,
 ) -> Vec<UnitStatus> {
-    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
-    let fleet = Fleet::connect(connector, &hosts, parallel).await;
     join_all(units.iter().map(|unit| async {
         UnitStatus {
             unit: unit.key.clone(),
-            observed: observe(&fleet, unit, usage).await,
+            observed: observe(fleet, unit, usage).await,
         }
     }))
     .await

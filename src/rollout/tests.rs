@@ -1,149 +1,14 @@
-//! Rollout order and failure handling against an engine double; the real engines are
+//! Rollout order and failure handling against the in-memory engine; the real engines are
 //! exercised by the integration tests.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use bytes::Bytes;
+use std::collections::HashMap;
 
 use super::*;
-use crate::engine::{
-    Connector, ContainerDetails, Engine, EngineError, LogQuery, OutputSink, OutputStream,
-    ProcessUsage, StatsSample,
-};
-use crate::inventory::Host;
+use crate::engine::fake::FakeFleet;
 use crate::plan::tests::{desired, host};
-use crate::plan::{ContainerState, DesiredContainer, ObservedContainer, Recreate};
+use crate::plan::Recreate;
 use crate::release::ReleaseFlags;
 use crate::render::RenderedContainer;
-
-/// Every call made, in order, as "op container".
-#[derive(Default)]
-struct Log {
-    calls: Mutex<Vec<String>>,
-    in_flight: AtomicUsize,
-    most_in_flight: AtomicUsize,
-}
-
-#[derive(Clone, Default)]
-struct FakeConnector {
-    log: Arc<Log>,
-    unreachable: HashSet<String>,
-    /// "op container" calls that fail.
-    failing: HashSet<String>,
-}
-
-struct FakeEngine {
-    log: Arc<Log>,
-    failing: HashSet<String>,
-}
-
-impl Connector for FakeConnector {
-    type Engine = FakeEngine;
-    async fn connect(&self, host: &Host) -> Result<FakeEngine, EngineError> {
-        if self.unreachable.contains(&host.name) {
-            return Err(EngineError::Unreachable {
-                endpoint: host.endpoint.to_string(),
-                cause: "Connection refused".into(),
-            });
-        }
-        Ok(FakeEngine {
-            log: Arc::clone(&self.log),
-            failing: self.failing.clone(),
-        })
-    }
-}
-
-impl FakeEngine {
-    async fn call(&self, op: &str, name: &str) -> Result<(), EngineError> {
-        let now = self.log.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.log.most_in_flight.fetch_max(now, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        self.log.in_flight.fetch_sub(1, Ordering::SeqCst);
-        let call = format!("{op} {name}");
-        self.log.calls.lock().unwrap().push(call.clone());
-        if self.failing.contains(&call) {
-            return Err(EngineError::Other(format!("{op} failed")));
-        }
-        Ok(())
-    }
-}
-
-impl Engine for FakeEngine {
-    async fn list(&self) -> Result<Vec<ObservedContainer>, EngineError> {
-        self.call("list", "-").await.map(|()| Vec::new())
-    }
-    async fn create(&self, name: &str, _: &DesiredContainer) -> Result<(), EngineError> {
-        self.call("create", name).await
-    }
-    async fn rename(&self, from: &str, to: &str) -> Result<(), EngineError> {
-        self.call("rename", &format!("{from}->{to}")).await
-    }
-    async fn start(&self, name: &str) -> Result<(), EngineError> {
-        self.call("start", name).await
-    }
-    async fn remove(&self, name: &str, _: u32) -> Result<(), EngineError> {
-        self.call("remove", name).await
-    }
-    async fn restart(&self, name: &str, _: u32) -> Result<(), EngineError> {
-        self.call("restart", name).await
-    }
-    async fn upload(&self, name: &str, _: Bytes) -> Result<(), EngineError> {
-        self.call("upload", name).await
-    }
-    async fn stop(&self, name: &str, _: u32) -> Result<(), EngineError> {
-        self.call("stop", name).await
-    }
-    async fn inspect(&self, name: &str) -> Result<Option<ContainerDetails>, EngineError> {
-        self.call("inspect", name).await?;
-        Ok(Some(ContainerDetails {
-            state: ContainerState::Running,
-            exit_code: Some(0),
-            health: None,
-            started_at: None,
-            finished_at: None,
-            restart_count: 0,
-            labels: [(crate::labels::GROUP.to_string(), "g".to_string())].into(),
-            image: "sha256:image".into(),
-            env: vec!["A=1".into()],
-        }))
-    }
-    async fn processes(&self, name: &str) -> Result<ProcessUsage, EngineError> {
-        self.call("processes", name)
-            .await
-            .map(|()| ProcessUsage::default())
-    }
-    async fn stats(&self, name: &str) -> Result<(StatsSample, StatsSample), EngineError> {
-        self.call("stats", name).await.map(|()| Default::default())
-    }
-    async fn read_file(&self, name: &str, _: &str) -> Result<Option<Vec<u8>>, EngineError> {
-        self.call("read", name).await.map(|()| None)
-    }
-    async fn link_target(&self, name: &str, _: &str) -> Result<Option<String>, EngineError> {
-        self.call("stat", name).await.map(|()| None)
-    }
-    async fn exec_create(&self, name: &str, _: &[String]) -> Result<String, EngineError> {
-        self.call("exec", name).await.map(|()| name.to_string())
-    }
-    async fn exec_run(
-        &self,
-        _: &str,
-        id: &str,
-        sink: OutputSink<'_>,
-    ) -> Result<Option<i64>, EngineError> {
-        self.call("run", id).await?;
-        sink(
-            OutputStream::Stdout,
-            Bytes::from(format!("hello from {id}\n")),
-        );
-        Ok(Some(0))
-    }
-    async fn logs(&self, name: &str, _: LogQuery, _: OutputSink<'_>) -> Result<(), EngineError> {
-        self.call("logs", name).await
-    }
-}
 
 fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
     DeployUnit {
@@ -168,34 +33,28 @@ fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
     }
 }
 
+/// A fleet where every unit's container runs, with no release yet.
+fn fleet_of(units: &[DeployUnit]) -> FakeFleet {
+    units.iter().fold(FakeFleet::default(), |fake, unit| {
+        fake.with_container(&unit.key.host, &unit.key.container)
+    })
+}
+
 /// Plans, then deploys, as `jdeploy deploy --yes` does.
 async fn deploy(
-    connector: &FakeConnector,
+    fake: &FakeFleet,
     units: Vec<DeployUnit>,
     parallel: u32,
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
-    let plan = plan_deploy(connector, units, parallel).await;
+    let fleet = Fleet::new(fake.clone(), parallel);
+    let plan = plan_deploy(&fleet, units).await;
     let stamp = Stamp {
         at: "2026-11-22T10:00:00.000000000Z".into(),
         by: "ops@box".into(),
         mtime: 0,
     };
     plan.apply(false, 3, &stamp, reporter).await
-}
-
-/// The calls that change something, leaving out reads.
-fn writes(connector: &FakeConnector) -> Vec<String> {
-    calls(connector)
-        .into_iter()
-        .filter(|call| {
-            !["inspect", "stat", "read", "list"].contains(&call.split(' ').next().unwrap())
-        })
-        .collect()
-}
-
-fn calls(connector: &FakeConnector) -> Vec<String> {
-    connector.log.calls.lock().unwrap().clone()
 }
 
 fn statuses(outcomes: &[Outcome]) -> HashMap<String, Status> {
@@ -207,14 +66,14 @@ fn statuses(outcomes: &[Outcome]) -> HashMap<String, Status> {
 
 #[tokio::test]
 async fn core_units_restart_before_any_other_unit_is_touched() {
-    let connector = FakeConnector::default();
     let units = vec![
         unit("app1", "h1", false),
         unit("core", "h1", true),
         unit("app2", "h2", false),
     ];
-    let outcomes = deploy(&connector, units, 8, &SilentReporter).await;
-    let calls = calls(&connector);
+    let fake = fleet_of(&units);
+    let outcomes = deploy(&fake, units, 8, &SilentReporter).await;
+    let calls = fake.calls();
     let core_restart = calls
         .iter()
         .position(|call| call == "restart core")
@@ -234,19 +93,20 @@ async fn core_units_restart_before_any_other_unit_is_touched() {
 
 #[tokio::test]
 async fn a_failed_core_unit_leaves_the_rest_untouched() {
-    let connector = FakeConnector {
-        failing: HashSet::from(["restart core".to_string()]),
-        ..Default::default()
-    };
     let units = vec![
         unit("core", "h1", true),
         unit("app1", "h1", false),
         unit("app2", "h2", false),
     ];
-    let outcomes = deploy(&connector, units, 8, &SilentReporter).await;
-    assert_eq!(writes(&connector), ["upload core", "restart core"]);
+    let fake = fleet_of(&units).failing("restart core");
+    let outcomes = deploy(&fake, units, 8, &SilentReporter).await;
+    assert_eq!(fake.writes(), ["upload core", "restart core"]);
     let by_name = statuses(&outcomes);
     assert_eq!(by_name["core"], Status::Failed);
+    assert_eq!(
+        outcomes[0].error_kind,
+        Some(crate::engine::ErrorKind::Engine)
+    );
     assert_eq!(by_name["app1"], Status::Skipped);
     assert!(
         outcomes[1].detail.contains("core unit core@h1 failed"),
@@ -257,20 +117,21 @@ async fn a_failed_core_unit_leaves_the_rest_untouched() {
 
 #[tokio::test]
 async fn an_unreachable_host_fails_only_its_own_units() {
-    let connector = FakeConnector {
-        unreachable: HashSet::from(["h2".to_string()]),
-        ..Default::default()
-    };
     let units = vec![
         unit("app1", "h1", false),
         unit("app2", "h2", false),
         unit("app3", "h1", false),
     ];
-    let outcomes = deploy(&connector, units, 8, &SilentReporter).await;
+    let fake = fleet_of(&units).unreachable("h2");
+    let outcomes = deploy(&fake, units, 8, &SilentReporter).await;
     let by_name = statuses(&outcomes);
     assert_eq!(by_name["app1"], Status::Deployed);
     assert_eq!(by_name["app3"], Status::Deployed);
     assert_eq!(by_name["app2"], Status::Failed);
+    assert_eq!(
+        outcomes[1].error_kind,
+        Some(crate::engine::ErrorKind::Unreachable)
+    );
     assert!(outcomes[1]
         .detail
         .contains("cannot reach the engine at tcp://h2:2375"));
@@ -278,26 +139,40 @@ async fn an_unreachable_host_fails_only_its_own_units() {
 
 #[tokio::test]
 async fn calls_in_flight_per_host_stay_within_the_cap() {
-    let connector = FakeConnector::default();
-    let units = (0..12)
+    let units: Vec<DeployUnit> = (0..12)
         .map(|n| unit(&format!("app{n}"), "h1", false))
         .collect();
-    let outcomes = deploy(&connector, units, 3, &SilentReporter).await;
+    let fake = fleet_of(&units);
+    let outcomes = deploy(&fake, units, 3, &SilentReporter).await;
     assert!(outcomes.iter().all(|o| o.status == Status::Deployed));
-    assert_eq!(connector.log.most_in_flight.load(Ordering::SeqCst), 3);
+    assert_eq!(fake.most_in_flight(), 3);
+}
+
+#[tokio::test]
+async fn a_host_first_met_mid_rollout_is_connected_then_not_a_panic() {
+    // No unit named the host when the fleet was made: it is connected on first use.
+    let fake = FakeFleet::default().with_container("h9", "late");
+    let fleet = Fleet::new(fake.clone(), 2);
+    let found = fleet
+        .call(&host("h9"), |engine| async move {
+            crate::engine::Engine::inspect(engine.as_ref(), "late").await
+        })
+        .await;
+    assert!(matches!(found, Ok(Some(_))));
+    let fake = FakeFleet::default().unreachable("h8");
+    let fleet = Fleet::new(fake, 2);
+    assert!(fleet.engine(&host("h8")).await.is_err());
 }
 
 #[tokio::test]
 async fn create_lists_each_host_once_and_reports_every_container() {
-    let connector = FakeConnector {
-        failing: HashSet::from(["create b".to_string()]),
-        ..Default::default()
-    };
+    let fake = FakeFleet::default().failing("create b");
     let mut other_host = desired("c", false);
     other_host.host = host("10.0.0.2");
     let wanted = vec![desired("a", true), desired("b", false), other_host];
-    let outcomes = create(&connector, wanted, Recreate::Never, 8, &SilentReporter).await;
-    let calls = calls(&connector);
+    let fleet = Fleet::new(fake.clone(), 8);
+    let outcomes = create(&fleet, wanted, Recreate::Never, &SilentReporter).await;
+    let calls = fake.calls();
     assert_eq!(calls.iter().filter(|call| *call == "list -").count(), 2);
     let by_name = statuses(&outcomes);
     assert_eq!(by_name["a"], Status::Created);
@@ -315,24 +190,33 @@ fn fleet_unit(name: &str, host_name: &str, core: bool) -> FleetUnit {
     }
 }
 
+fn fleet_units_of(units: &[FleetUnit]) -> FakeFleet {
+    units.iter().fold(FakeFleet::default(), |fake, unit| {
+        fake.with_container(&unit.key.host, &unit.key.container)
+    })
+}
+
+async fn act(fake: &FakeFleet, units: &[FleetUnit], action: Lifecycle) -> Vec<Outcome> {
+    lifecycle(&Fleet::new(fake.clone(), 8), units, action, &SilentReporter).await
+}
+
 #[tokio::test]
 async fn stop_takes_core_units_down_last_and_start_brings_them_up_first() {
-    let units = || {
-        vec![
-            fleet_unit("core", "h1", true),
-            fleet_unit("app1", "h1", false),
-            fleet_unit("app2", "h2", false),
-        ]
-    };
-    // The double says every container runs: start has nothing to do, so restart stands in.
+    let units = vec![
+        fleet_unit("core", "h1", true),
+        fleet_unit("app1", "h1", false),
+        fleet_unit("app2", "h2", false),
+    ];
+    // Every container runs: start has nothing to do, so restart stands in.
     for (action, op, core_first) in [
         (Lifecycle::Stop, "stop", false),
         (Lifecycle::Restart, "restart", true),
         (Lifecycle::Remove { foreign: false }, "remove", false),
     ] {
-        let connector = FakeConnector::default();
-        let outcomes = lifecycle(&connector, units(), action, 8, &SilentReporter).await;
-        let calls: Vec<String> = calls(&connector)
+        let fake = fleet_units_of(&units);
+        let outcomes = act(&fake, &units, action).await;
+        let calls: Vec<String> = fake
+            .calls()
             .into_iter()
             .filter(|call| call.starts_with(op))
             .collect();
@@ -348,8 +232,8 @@ async fn stop_takes_core_units_down_last_and_start_brings_them_up_first() {
         let order: Vec<&str> = outcomes.iter().map(|o| o.unit.container.as_str()).collect();
         assert_eq!(order, ["core", "app1", "app2"]);
     }
-    let connector = FakeConnector::default();
-    let started = lifecycle(&connector, units(), Lifecycle::Start, 8, &SilentReporter).await;
+    let fake = fleet_units_of(&units);
+    let started = act(&fake, &units, Lifecycle::Start).await;
     assert!(started
         .iter()
         .all(|o| o.status == Status::Unchanged && o.detail == "already running"));
@@ -357,28 +241,21 @@ async fn stop_takes_core_units_down_last_and_start_brings_them_up_first() {
 
 #[tokio::test]
 async fn a_core_unit_that_fails_to_restart_leaves_the_rest_running_as_they_were() {
-    let connector = FakeConnector {
-        failing: HashSet::from(["restart core".to_string()]),
-        ..Default::default()
-    };
     let units = vec![
         fleet_unit("core", "h1", true),
         fleet_unit("app", "h1", false),
     ];
-    let outcomes = lifecycle(&connector, units, Lifecycle::Restart, 8, &SilentReporter).await;
+    let fake = fleet_units_of(&units).failing("restart core");
+    let outcomes = act(&fake, &units, Lifecycle::Restart).await;
     assert_eq!(outcomes[1].status, Status::Skipped);
     assert!(outcomes[1]
         .detail
         .contains("not restarted: core unit core@h1 failed"));
-    assert!(!calls(&connector).contains(&"restart app".to_string()));
+    assert!(!fake.calls().contains(&"restart app".to_string()));
 }
 
 #[tokio::test]
 async fn a_failed_core_unit_holds_back_only_its_own_group() {
-    let connector = FakeConnector {
-        failing: HashSet::from(["restart core_a".to_string()]),
-        ..Default::default()
-    };
     let in_group = |name: &str, group: &str, core: bool| {
         let mut unit = fleet_unit(name, "h1", core);
         unit.key.group = group.into();
@@ -391,11 +268,41 @@ async fn a_failed_core_unit_holds_back_only_its_own_group() {
         in_group("app_b", "b", false),
         in_group("app_ab", "b,a", false),
     ];
-    let outcomes = lifecycle(&connector, units, Lifecycle::Restart, 8, &SilentReporter).await;
+    let fake = fleet_units_of(&units).failing("restart core_a");
+    let outcomes = act(&fake, &units, Lifecycle::Restart).await;
     let by_name = statuses(&outcomes);
     assert_eq!(by_name["core_a"], Status::Failed);
     assert_eq!(by_name["core_b"], Status::Restarted);
     assert_eq!(by_name["app_a"], Status::Skipped);
     assert_eq!(by_name["app_b"], Status::Restarted);
     assert_eq!(by_name["app_ab"], Status::Skipped);
+}
+
+#[test]
+fn waves_put_core_units_first_or_last_and_leave_out_empty_ones() {
+    let key = |name: &str, core: bool| UnitKey {
+        group: "g".into(),
+        container: name.into(),
+        host: "h".into(),
+        core,
+    };
+    let keys = [key("a", false), key("c", true), key("b", false)];
+    let refs: Vec<&UnitKey> = keys.iter().collect();
+    let first = waves(&refs, Order::CoreFirst);
+    let units: Vec<&[usize]> = first.iter().map(|wave| wave.units.as_slice()).collect();
+    assert_eq!(units, [&[1][..], &[0, 2][..]]);
+    assert!(first[0].holds_back && !first[1].holds_back);
+    assert_eq!(first[0].note.as_deref(), Some("core units first: c@h"));
+    let last = waves(&refs, Order::CoreLast);
+    let units: Vec<&[usize]> = last.iter().map(|wave| wave.units.as_slice()).collect();
+    assert_eq!(units, [&[0, 2][..], &[1][..]]);
+    assert!(!last.iter().any(|wave| wave.holds_back));
+    let all = waves(&refs, Order::AllAtOnce);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].units, [0, 1, 2]);
+    // Without core units there is one wave and nothing to announce.
+    let plain: Vec<&UnitKey> = vec![&keys[0], &keys[2]];
+    let only = waves(&plain, Order::CoreFirst);
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].note, None);
 }

@@ -1,40 +1,42 @@
 //! `jdeploy exec`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::fleet::{fleet_units, keys, longest_stop};
-use super::load_inventory_for_fleet;
-use super::rollout::{connector, runtime};
+use super::{app, selection, status_of, written};
+use crate::app::ExecRequest;
 use crate::cli::args::ExecArgs;
+use crate::cli::frontend::Terminal;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
 use crate::report::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
-use crate::rollout;
 
-pub fn exec(args: &ExecArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory_for_fleet(settings)?;
-    let units = fleet_units(&inventory, &args.target.selection(), None)?;
+pub async fn exec(args: &ExecArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let request = ExecRequest {
+        selection: selection(args.target.group.as_deref(), &args.target.narrow),
+        command: args.command.clone(),
+        timeout: args.timeout.map(Duration::from_secs),
+    };
     let mode = match (settings.json, args.grouped) {
         (true, _) => ExecMode::Captured,
         (false, true) => ExecMode::Grouped,
         (false, false) => ExecMode::Interleaved,
     };
-    let output = ExecPrinter::new(&keys(&units), mode, settings.stdout_color);
-    let started = Instant::now();
-    let outcomes = runtime()?.block_on(rollout::exec(
-        &connector(&inventory, longest_stop(&units)),
-        units,
-        &args.command,
-        inventory.connection.parallel,
-        args.timeout.map(Duration::from_secs),
-        &output,
-    ));
-    let failed = outcomes.iter().any(|outcome| !outcome.succeeded());
+    let output = ExecPrinter::new(mode, settings.stdout_color);
+    let report = app(settings)
+        .exec(&request, &output, &Terminal::new(settings))
+        .await?;
+    let status = status_of(report.ok());
     let printer = settings.printer();
     if settings.json {
-        printer.json(&ExecJson::new(&args.command, outcomes, &output))?;
-    } else if settings.quiet {
-        for outcome in outcomes.iter().filter(|outcome| !outcome.succeeded()) {
+        let shown = printer.json(&ExecJson::new(&args.command, &report, &output));
+        return Ok(written(shown, status, &printer));
+    }
+    if settings.quiet {
+        for outcome in report
+            .outcomes
+            .iter()
+            .filter(|outcome| !outcome.succeeded())
+        {
             let why = match (&outcome.error, outcome.exit_code) {
                 (Some(error), _) => error.clone(),
                 (None, Some(code)) => format!("exited {code}"),
@@ -44,15 +46,11 @@ pub fn exec(args: &ExecArgs, settings: &Settings) -> anyhow::Result<ExitStatus> 
         }
     } else {
         // Exit statuses go to stderr, so stdout holds only what the commands printed.
-        eprintln!("{}", exec_table(&outcomes, settings.color));
+        eprintln!("{}", exec_table(&report.outcomes, settings.color));
         eprintln!(
             "{}",
-            exec_summary(args.target.label(), &outcomes, started.elapsed())
+            exec_summary(&report.target, &report.outcomes, report.elapsed)
         );
     }
-    Ok(if failed {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Success
-    })
+    Ok(status)
 }

@@ -1,50 +1,32 @@
-//! `jdeploy history`: what was run against the fleet from this machine's state.
+//! `jdeploy history`.
 
+use super::{app, written};
+use crate::app::{HistoryReport, HistoryRequest};
 use crate::cli::args::{HistoryArgs, HistoryCommand};
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
-use crate::history::History;
 use crate::report::{history_table, run_text};
 
-pub fn history(args: &HistoryArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let path = settings.state_path();
-    let printer = settings.printer();
-    let Some(history) = History::open_existing(&path)? else {
-        if let Some(HistoryCommand::Show { id }) = &args.show {
-            anyhow::bail!("no run {id}: nothing is recorded in {} yet", path.display());
-        }
-        if settings.json {
-            printer.json(&serde_json::json!({ "ok": true, "command": "history", "runs": [] }))?;
-        } else {
-            printer.out(&format!("no runs recorded in {}", path.display()))?;
-        }
-        return Ok(ExitStatus::Success);
+pub async fn history(args: &HistoryArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let request = match &args.show {
+        Some(HistoryCommand::Show { id }) => HistoryRequest::Show { id: *id },
+        None => HistoryRequest::List {
+            group: args.group.clone(),
+            limit: args.limit,
+        },
     };
-    match &args.show {
-        Some(HistoryCommand::Show { id }) => {
-            let Some(run) = history.show(*id)? else {
-                anyhow::bail!(
-                    "no run {id} in {}; `jdeploy history` lists them",
-                    path.display()
-                );
-            };
-            if settings.json {
-                printer.json(&run)?;
-            } else {
-                printer.out(&run_text(&run))?;
-            }
+    let report = app(settings).history(&request).await?;
+    let printer = settings.printer();
+    let shown = match &report {
+        HistoryReport::Run(run) if settings.json => printer.json(run),
+        HistoryReport::Run(run) => printer.out(&run_text(run)),
+        HistoryReport::Runs { runs, .. } if settings.json => {
+            printer.json(&serde_json::json!({ "ok": true, "command": "history", "runs": runs }))
         }
-        None => {
-            let runs = history.list(args.group.as_deref(), args.limit)?;
-            if settings.json {
-                printer
-                    .json(&serde_json::json!({ "ok": true, "command": "history", "runs": runs }))?;
-            } else if runs.is_empty() {
-                printer.out(&format!("no runs recorded in {}", path.display()))?;
-            } else {
-                printer.out(&history_table(&runs))?;
-            }
+        HistoryReport::Runs { state, runs } if runs.is_empty() => {
+            printer.out(&format!("no runs recorded in {}", state.display()))
         }
-    }
-    Ok(ExitStatus::Success)
+        HistoryReport::Runs { runs, .. } => printer.out(&history_table(runs)),
+    };
+    Ok(written(shown, ExitStatus::Success, &printer))
 }

@@ -1,49 +1,51 @@
 //! `jdeploy logs`.
 
-use super::fleet::{fleet_units, keys, longest_stop};
-use super::load_inventory_for_fleet;
-use super::rollout::{connector, runtime};
+use std::time::Duration;
+
+use super::{app, selection, status_of};
+use crate::app::{LogsReport, LogsRequest};
 use crate::cli::args::LogsArgs;
+use crate::cli::frontend::Terminal;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
 use crate::engine::LogQuery;
-use crate::report::LogPrinter;
-use crate::rollout;
+use crate::report::{stdout_closed, LogPrinter};
 
-pub fn logs(args: &LogsArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory_for_fleet(settings)?;
-    let units = fleet_units(&inventory, &args.target.selection(), None)?;
+/// How often a follow checks whether stdout's reader went away.
+const READER_CHECK: Duration = Duration::from_millis(200);
+
+pub async fn logs(args: &LogsArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let request = LogsRequest {
+        selection: selection(args.target.group.as_deref(), &args.target.narrow),
+        query: LogQuery {
+            follow: args.follow,
+            tail: args.tail,
+            since: args.since,
+        },
+    };
     let output = LogPrinter::new(
-        &keys(&units),
         args.follow,
         args.timestamps,
         settings.json,
         settings.stdout_color,
     );
-    let query = LogQuery {
-        follow: args.follow,
-        tail: args.tail,
-        since: args.since,
-    };
-    let connector = connector(&inventory, longest_stop(&units));
-    runtime()?.block_on(async {
-        let read = rollout::logs(
-            &connector,
-            units,
-            query,
-            inventory.connection.parallel,
-            &output,
-        );
-        // Following ends when the operator interrupts it; that is success.
-        tokio::select! {
-            _ = read => {}
-            _ = tokio::signal::ctrl_c() => {}
+    let app = app(settings);
+    let frontend = Terminal::new(settings);
+    let read = app.logs(&request, &output, &frontend);
+    // Following ends when the operator interrupts it, or when the reader of stdout went
+    // away (`| head`); either is success.
+    let reader_gone = async {
+        while !stdout_closed() {
+            tokio::time::sleep(READER_CHECK).await;
         }
-    });
+    };
+    let report = tokio::select! {
+        report = read => report?,
+        _ = tokio::signal::ctrl_c() => LogsReport { failed: Vec::new() },
+        _ = reader_gone => LogsReport { failed: Vec::new() },
+    };
     output.flush();
-    Ok(if output.failures() > 0 {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Success
-    })
+    Ok(status_of(
+        report.failed.is_empty() && output.failures() == 0,
+    ))
 }

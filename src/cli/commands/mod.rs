@@ -1,20 +1,17 @@
-//! One file per command; each returns the exit status its outcome deserves.
+//! One file per command: arguments become a request, the application answers it, and
+//! the report is printed with the exit status it deserves.
 
-mod confirm;
 mod create;
 mod deploy;
 mod docs;
 mod exec;
-mod fleet;
 mod groups;
 mod history;
 mod lifecycle;
 mod logs;
 mod plan;
-mod record;
 mod render;
 mod rollback;
-mod rollout;
 mod status;
 mod validate;
 
@@ -32,112 +29,87 @@ pub use rollback::rollback;
 pub use status::status;
 pub use validate::validate;
 
-use tracing::{debug, info};
+use std::io;
 
+use super::args::NarrowArgs;
 use super::settings::Settings;
-use crate::inventory::{self, Diagnostics, Inventory, Sources};
-use crate::inventory::{Group, Member};
-use crate::render::Flags;
-use crate::render::{file_loader, RenderedContainer, Renderer};
+use super::ExitStatus;
+use crate::app::{App, Context, Docker, RunReport};
+use crate::inventory::Selection;
+use crate::report::{outcomes_table, summary_line, OutcomesJson, Printer};
 
-/// Loads and checks the inventory, showing its warnings.
-fn load_inventory(settings: &Settings) -> Result<Inventory, Diagnostics> {
-    let inventory = load_checked(settings, Sources::Checked)?;
-    show_warnings(settings, &inventory);
-    Ok(inventory)
+/// The application over each host's Docker engine.
+fn app(settings: &Settings) -> App<Docker> {
+    App::new(
+        Docker,
+        Context {
+            file: settings.file.clone(),
+            load: settings.load.clone(),
+            state: settings.state_path(),
+        },
+    )
 }
 
-/// For commands that act on containers as they are: templates and copy sources need not
-/// be on this machine.
-fn load_inventory_for_fleet(settings: &Settings) -> Result<Inventory, Diagnostics> {
-    let inventory = load_checked(settings, Sources::Unused)?;
-    show_warnings(settings, &inventory);
-    Ok(inventory)
-}
-
-fn show_warnings(settings: &Settings, inventory: &Inventory) {
-    let printer = settings.printer();
-    for warning in &inventory.warnings {
-        printer.diagnostic(warning);
+fn selection(group: Option<&str>, narrow: &NarrowArgs) -> Selection {
+    Selection {
+        group: group.map(str::to_string),
+        hosts: narrow.hosts.clone(),
+        containers: narrow.containers.clone(),
     }
 }
 
-/// Loads and checks the inventory, leaving its warnings to the caller.
-fn load_inventory_quietly(settings: &Settings) -> Result<Inventory, Diagnostics> {
-    load_checked(settings, Sources::Checked)
-}
-
-fn load_checked(settings: &Settings, sources: Sources) -> Result<Inventory, Diagnostics> {
-    let inventory = inventory::load(&settings.file, &settings.load, sources)?;
-    info!(
-        file = %settings.file.display(),
-        groups = inventory.groups.len(),
-        units = inventory.units.len(),
-        "inventory loaded"
-    );
-    Ok(inventory)
-}
-
-fn renderer(inventory: &Inventory) -> Renderer {
-    Renderer::new(file_loader(&inventory.base_dir))
-}
-
-/// Renders `members` of `group`; every failure is a diagnostic on its template.
-fn render_members(
-    inventory: &Inventory,
-    renderer: &Renderer,
-    group: &Group,
-    members: &[Member<'_>],
-    flags: &Flags,
-) -> Result<Vec<RenderedContainer>, Diagnostics> {
-    renderer.check_group(group).map_err(|errors| {
-        let diagnostics = errors
-            .iter()
-            .map(|err| err.to_diagnostic(&inventory.base_dir));
-        Diagnostics(diagnostics.collect())
-    })?;
-    let mut rendered = Vec::new();
-    let mut errors = Vec::new();
-    for member in members {
-        match renderer.render(inventory, group, *member, flags) {
-            Ok(container) => {
-                for file in &container.files {
-                    debug!(container = member.container, host = %member.host().name, dest = %file.dest, bytes = file.content.len(), "rendered");
-                }
-                rendered.push(container);
-            }
-            Err(err) => errors.push(err.to_diagnostic(&inventory.base_dir)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(rendered)
+/// 0 when `ok`, else 1.
+fn status_of(ok: bool) -> ExitStatus {
+    if ok {
+        ExitStatus::Success
     } else {
-        Err(Diagnostics(dedupe(errors)))
+        ExitStatus::Failure
     }
 }
 
-/// One diagnostic per template error, saying how many containers hit it.
-fn dedupe(errors: Vec<inventory::Diagnostic>) -> Vec<inventory::Diagnostic> {
-    let mut unique: Vec<(inventory::Diagnostic, usize)> = Vec::new();
-    for error in errors {
-        let same = |(known, _): &&mut (inventory::Diagnostic, usize)| {
-            known.file == error.file
-                && known.location == error.location
-                && known.message == error.message
-        };
-        match unique.iter_mut().find(same) {
-            Some((_, count)) => *count += 1,
-            None => unique.push((error, 1)),
+/// The run's status once its output is written. A reader that went away (`| head`) has
+/// what it wanted and the status stands; any other failure to write comes after the
+/// command acted, so it is a failure (1), never an input error.
+fn written(output: io::Result<()>, status: ExitStatus, printer: &Printer) -> ExitStatus {
+    match output {
+        Ok(()) => status,
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => status,
+        Err(err) => {
+            printer.error(&format!("cannot write the output: {err}"));
+            ExitStatus::Failure
         }
     }
-    unique
-        .into_iter()
-        .map(|(mut error, count)| {
-            if count > 1 {
-                let help = error.help.take().unwrap_or_default();
-                error.help = Some(format!("{help} and {} more container(s)", count - 1));
-            }
-            error
-        })
-        .collect()
+}
+
+/// Prints every outcome: 0 if all went well, 1 if a container failed, 2 if the request
+/// was refused and nothing changed.
+fn finish(settings: &Settings, report: &RunReport) -> ExitStatus {
+    let printer = settings.printer();
+    let status = if report.refused {
+        ExitStatus::Error
+    } else {
+        status_of(report.ok())
+    };
+    let shown = if settings.json {
+        printer.json(&OutcomesJson::new(report))
+    } else if settings.quiet {
+        for outcome in report
+            .outcomes
+            .iter()
+            .filter(|outcome| outcome.status.is_failure())
+        {
+            printer.error(&format!(
+                "{}: {}: {}",
+                outcome.unit,
+                outcome.status.as_str(),
+                outcome.detail
+            ));
+        }
+        Ok(())
+    } else {
+        printer
+            .out(&outcomes_table(&report.outcomes, settings.color))
+            .and_then(|()| printer.out(&summary_line(report)))
+    };
+    written(shown, status, &printer)
 }

@@ -1,55 +1,33 @@
-//! `jdeploy plan`: what a deploy would change in each container, changing nothing.
+//! `jdeploy plan`.
 
-use super::deploy::deploy_units;
-use super::load_inventory;
-use super::rollout::{connector, runtime};
+use super::{app, status_of, written};
+use crate::app::PlanRequest;
 use crate::cli::args::PlanArgs;
+use crate::cli::frontend::Terminal;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
-use crate::engine::Engine;
-use crate::plan::ReleaseChanges;
-use crate::report::{plan_summary, plan_text, PlanJson, PlanRow};
-use crate::rollout::{self, DeployPlan};
+use crate::report::{plan_summary, plan_text, PlanJson};
 
-pub fn plan(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
-    let group = inventory.select_group(&args.group)?;
-    let units = deploy_units(&inventory, group, &args.flags)?;
-    let runtime = runtime()?;
-    let plan = runtime.block_on(rollout::plan_deploy(
-        &connector(&inventory, group.container.stop_timeout),
-        units,
-        inventory.connection.parallel,
-    ));
-    let changes = runtime.block_on(plan.changes());
-    let rows = plan_rows(&plan, changes);
-    let ok = !rows.iter().any(|row| row.action == "error");
+pub async fn plan(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let request = PlanRequest {
+        group: args.group.clone(),
+        flags: (&args.flags).into(),
+    };
+    let report = app(settings)
+        .plan(&request, &Terminal::new(settings))
+        .await?;
     let printer = settings.printer();
-    if settings.json {
+    let shown = if settings.json {
         printer.json(&PlanJson {
-            ok,
+            ok: report.ok(),
             command: "plan",
-            group: &group.name,
-            units: &rows,
-        })?;
+            group: &report.group,
+            units: &report.rows,
+        })
     } else {
-        printer.out(&plan_text(&rows, settings.stdout_color))?;
-        printer.out(&plan_summary(&group.name, &rows))?;
-    }
-    Ok(if ok {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
-}
-
-pub fn plan_rows<E: Engine>(
-    plan: &DeployPlan<E>,
-    changes: Vec<Option<ReleaseChanges>>,
-) -> Vec<PlanRow> {
-    plan.units
-        .iter()
-        .zip(changes)
-        .map(|(planned, changes)| PlanRow::new(planned, changes))
-        .collect()
+        printer
+            .out(&plan_text(&report.rows, settings.stdout_color))
+            .and_then(|()| printer.out(&plan_summary(&report.group, &report.rows)))
+    };
+    Ok(written(shown, status_of(report.ok()), &printer))
 }

@@ -1,27 +1,26 @@
 //! `jdeploy render`: each container's `/run.sh`, as deploy would write it.
 
-use super::{load_inventory, render_members, renderer};
+use super::{app, written};
+use crate::app::RenderRequest;
 use crate::cli::args::RenderArgs;
+use crate::cli::frontend::Terminal;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
 use crate::inventory::RUN_SH;
-use crate::render::Flags;
 
-pub fn render(args: &RenderArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let inventory = load_inventory(settings)?;
-    let group = inventory.select_group(&args.group)?;
-    let members = inventory.select_members(group, &args.containers)?;
-    let rendered = render_members(
-        &inventory,
-        &renderer(&inventory),
-        group,
-        &members,
-        &Flags::from(&args.flags),
-    )?;
+pub async fn render(args: &RenderArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let request = RenderRequest {
+        group: args.group.clone(),
+        containers: args.containers.clone(),
+        flags: (&args.flags).into(),
+    };
+    let rendered = app(settings)
+        .render(&request, &Terminal::new(settings))
+        .await?;
     let printer = settings.printer();
     if settings.json {
-        printer.json(&rendered)?;
-        return Ok(ExitStatus::Success);
+        let shown = printer.json(&rendered);
+        return Ok(written(shown, ExitStatus::Success, &printer));
     }
     let files: Vec<_> = rendered
         .iter()
@@ -42,6 +41,5 @@ pub fn render(args: &RenderArgs, settings: &Settings) -> anyhow::Result<ExitStat
         }
         text.push_str(&file.content);
     }
-    printer.out(&text)?;
-    Ok(ExitStatus::Success)
+    Ok(written(printer.out(&text), ExitStatus::Success, &printer))
 }

@@ -1,31 +1,11 @@
-//! What the fleet commands (status, exec, logs, start, stop, restart, rm) share: turning
-//! the selection flags into the containers to act on.
+//! Turning a selection (group or all, narrowed by host and container) into the
+//! containers to act on.
 
-use crate::cli::args::{NarrowArgs, TargetArgs};
 use crate::inventory::{Diagnostics, Inventory, Selection, Target};
 use crate::rollout::{FleetUnit, UnitKey};
 
-pub fn selection(group: Option<&str>, narrow: &NarrowArgs) -> Selection {
-    Selection {
-        group: group.map(str::to_string),
-        hosts: narrow.hosts.clone(),
-        containers: narrow.containers.clone(),
-    }
-}
-
-impl TargetArgs {
-    pub fn selection(&self) -> Selection {
-        selection(self.group.as_deref(), &self.narrow)
-    }
-
-    /// The group named, or `all`, for summaries.
-    pub fn label(&self) -> &str {
-        self.group.as_deref().unwrap_or("all")
-    }
-}
-
 /// The selected containers; `stop_timeout` overrides their groups' `stop_timeout`.
-pub fn fleet_units(
+pub(super) fn fleet_units(
     inventory: &Inventory,
     selection: &Selection,
     stop_timeout: Option<u32>,
@@ -51,7 +31,7 @@ fn unit_key(target: &Target) -> UnitKey {
 }
 
 /// The longest any of `units` may take to stop, which bounds how long a call may take.
-pub fn longest_stop(units: &[FleetUnit]) -> u32 {
+pub(super) fn longest_stop(units: &[FleetUnit]) -> u32 {
     units
         .iter()
         .map(|unit| unit.stop_timeout)
@@ -59,6 +39,7 @@ pub fn longest_stop(units: &[FleetUnit]) -> u32 {
         .unwrap_or(0)
 }
 
-pub fn keys(units: &[FleetUnit]) -> Vec<UnitKey> {
-    units.iter().map(|unit| unit.key.clone()).collect()
+/// The group named, or `all`, for summaries.
+pub(super) fn label(selection: &Selection) -> String {
+    selection.group.clone().unwrap_or_else(|| "all".into())
 }

@@ -1,0 +1,62 @@
+//! `create`: every container of a group, created and started on its host.
+
+use std::time::{Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::record::RunInfo;
+use super::{App, AppError, Backend, Frontend, RunReport};
+use crate::plan::{desired_containers, Recreate};
+use crate::rollout;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateRequest {
+    pub group: String,
+    /// Replace containers whose configuration differs.
+    pub recreate: bool,
+    /// Replace every container, jdeploy's or not.
+    pub force: bool,
+}
+
+impl<B: Backend> App<B> {
+    pub async fn create(
+        &self,
+        request: &CreateRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<RunReport, AppError> {
+        let inventory = self.inventory(frontend)?;
+        let group = inventory.select_group(&request.group)?;
+        let image = inventory.require_image(group)?;
+        let desired = desired_containers(&inventory, group, image);
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let fleet = self.fleet(&inventory, group.container.stop_timeout);
+        let reporter = frontend.reporter("create");
+        let recreate = match (request.force, request.recreate) {
+            (true, _) => Recreate::All,
+            (false, true) => Recreate::Changed,
+            (false, false) => Recreate::Never,
+        };
+        let outcomes = rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
+        let elapsed = started.elapsed();
+        let info = RunInfo {
+            command: "create",
+            group: &group.name,
+            flags: serde_json::json!({
+                "recreate": request.recreate,
+                "force": request.force,
+            }),
+            deploy: None,
+            started: started_at,
+            elapsed,
+        };
+        self.record(frontend, info, &outcomes);
+        Ok(RunReport {
+            command: "create".into(),
+            group: group.name.clone(),
+            outcomes,
+            elapsed,
+            refused: false,
+        })
+    }
+}

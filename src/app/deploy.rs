@@ -1,0 +1,170 @@
+//! `deploy`: render, plan, then put each changed container's release in place and
+//! restart it, core units first.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::load::{render_members, renderer};
+use super::plan::plan_rows;
+use super::record::RunInfo;
+use super::{App, AppError, Backend, Frontend, Question, RunReport};
+use crate::copies::{read_tree, CopyTree};
+use crate::history::operator;
+use crate::inventory::{Diagnostics, Group, Inventory};
+use crate::release::{copy_manifests, ReleaseFlags};
+use crate::render::Flags;
+use crate::rollout::{self, DeployUnit, Stamp, UnitKey};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeployRequest {
+    pub group: String,
+    pub flags: Flags,
+    /// Put the release in place and restart even where it is already in place.
+    pub force: bool,
+    /// Do not ask first.
+    pub yes: bool,
+}
+
+impl<B: Backend> App<B> {
+    pub async fn deploy(
+        &self,
+        request: &DeployRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<RunReport, AppError> {
+        let inventory = self.inventory(frontend)?;
+        let group = inventory.select_group(&request.group)?;
+        // Everything is rendered and read before any engine is touched: bad input
+        // changes nothing.
+        let units = deploy_units(&inventory, group, &request.flags)?;
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let fleet = self.fleet(&inventory, group.container.stop_timeout);
+        let plan = rollout::plan_deploy(&fleet, units).await;
+        let changing = plan
+            .units
+            .iter()
+            .filter(|planned| planned.is_change() || (request.force && planned.plan.is_ok()))
+            .count();
+        if changing > 0 && !request.yes && frontend.can_answer() {
+            let rows = plan_rows(&plan).await;
+            let question = Question::Deploy {
+                group: &group.name,
+                changing,
+                plan: &rows,
+            };
+            if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                return Err(AppError::NotConfirmed(
+                    "nothing was deployed: not confirmed (--yes skips the question)".into(),
+                ));
+            }
+        }
+        let stamp = Stamp {
+            at: deploy_time(plan.latest_deploy()),
+            by: operator(),
+            mtime: started_at
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs()),
+        };
+        let deploy = plan.deploy_id(request.force, &stamp);
+        let reporter = frontend.reporter("deploy");
+        let outcomes = plan
+            .apply(
+                request.force,
+                inventory.keep_releases,
+                &stamp,
+                reporter.as_ref(),
+            )
+            .await;
+        let elapsed = started.elapsed();
+        let info = RunInfo {
+            command: "deploy",
+            group: &group.name,
+            flags: serde_json::json!({
+                "monitor": request.flags.monitor,
+                "mode": request.flags.mode,
+                "force": request.force,
+            }),
+            deploy,
+            started: started_at,
+            elapsed,
+        };
+        self.record(frontend, info, &outcomes);
+        Ok(RunReport {
+            command: "deploy".into(),
+            group: group.name.clone(),
+            outcomes,
+            elapsed,
+            refused: false,
+        })
+    }
+}
+
+/// Now, or just after the group's latest deploy if this machine's clock is behind it:
+/// deploys must line up in the order they ran.
+fn deploy_time(latest: Option<&str>) -> String {
+    let now = SystemTime::now();
+    // A clock a day ahead is not a clock behind: such a time is ignored, not followed.
+    let plausible = now + Duration::from_secs(24 * 3600);
+    let after_latest = latest
+        .and_then(|latest| humantime::parse_rfc3339(latest).ok())
+        .filter(|latest| *latest < plausible)
+        .map(|latest| latest + Duration::from_micros(1));
+    let at = match after_latest {
+        Some(after) if after > now => after,
+        _ => now,
+    };
+    humantime::format_rfc3339_nanos(at).to_string()
+}
+
+/// Every container of `group` with what deploy would put in it: rendered, and the copy
+/// sources read, before any engine is contacted.
+pub(super) fn deploy_units(
+    inventory: &Inventory,
+    group: &Group,
+    flags: &Flags,
+) -> Result<Vec<DeployUnit>, Diagnostics> {
+    let members: Vec<_> = inventory.members(&group.name).collect();
+    let rendered = render_members(inventory, &renderer(inventory), group, &members, flags)?;
+    let copies: Arc<[CopyTree]> = read_copies(inventory, group)?.into();
+    let manifests = copy_manifests(&copies).into();
+    let release_flags = ReleaseFlags {
+        monitor: flags.monitor,
+        mode: flags.mode.clone(),
+    };
+    Ok(members
+        .iter()
+        .zip(rendered)
+        .map(|(member, rendered)| DeployUnit {
+            key: UnitKey {
+                group: group.name.clone(),
+                container: member.container.to_string(),
+                host: member.host().name.clone(),
+                core: member.is_core(),
+            },
+            host: member.host().clone(),
+            stop_timeout: group.container.stop_timeout,
+            rendered,
+            copies: Arc::clone(&copies),
+            copy_manifests: Arc::clone(&manifests),
+            flags: release_flags.clone(),
+        })
+        .collect())
+}
+
+fn read_copies(inventory: &Inventory, group: &Group) -> Result<Vec<CopyTree>, Diagnostics> {
+    let mut trees = Vec::new();
+    let mut errors = Vec::new();
+    for copy in &group.copies {
+        match read_tree(copy) {
+            Ok(tree) => trees.push(tree),
+            Err(err) => errors.push(inventory.error_at(&copy.key, err.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(trees)
+    } else {
+        Err(Diagnostics(errors))
+    }
+}

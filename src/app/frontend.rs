@@ -1,0 +1,61 @@
+//! What the application needs from whoever drives it: somewhere to show progress and
+//! warnings, and someone to ask before acting.
+
+use crate::inventory::Diagnostic;
+use crate::rollout::{Reporter, UnitKey};
+
+use super::plan::PlanRow;
+
+pub trait Frontend: Send + Sync {
+    /// Where a rollout named `action` ("deploy") tells what it is doing.
+    fn reporter(&self, action: &str) -> Box<dyn Reporter>;
+    /// Something in groups.yaml worth fixing that does not stop the command.
+    fn diagnostic(&self, diagnostic: &Diagnostic);
+    /// Something that went wrong beside the command's own work.
+    fn warning(&self, message: &str);
+    /// Someone is there to answer [`Frontend::confirm`].
+    fn can_answer(&self) -> bool;
+    /// Asks before changing containers; no unless answered yes. Err says why the
+    /// question could not be asked.
+    fn confirm(&self, question: &Question<'_>) -> Result<bool, String>;
+}
+
+/// What the application asks before it acts.
+#[derive(Debug)]
+pub enum Question<'a> {
+    /// Deploy `changing` containers, with what would change in each.
+    Deploy {
+        group: &'a str,
+        changing: usize,
+        plan: &'a [PlanRow],
+    },
+    /// Put these containers back on earlier releases.
+    Rollback { group: &'a str, moves: &'a [Move] },
+    /// Stop and remove these containers.
+    Remove { units: &'a [UnitKey] },
+}
+
+/// One container going from one release to another.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub unit: UnitKey,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Shows nothing and asks nobody: for callers that decided beforehand, and tests.
+pub struct Unattended;
+
+impl Frontend for Unattended {
+    fn reporter(&self, _: &str) -> Box<dyn Reporter> {
+        Box::new(crate::rollout::SilentReporter)
+    }
+    fn diagnostic(&self, _: &Diagnostic) {}
+    fn warning(&self, _: &str) {}
+    fn can_answer(&self) -> bool {
+        false
+    }
+    fn confirm(&self, _: &Question<'_>) -> Result<bool, String> {
+        Ok(false)
+    }
+}

@@ -1,0 +1,62 @@
+//! `start`, `stop`, `restart` and `rm`.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::select::{fleet_units, label, longest_stop};
+use super::{App, AppError, Backend, Frontend, Question, RunReport};
+use crate::inventory::Selection;
+use crate::rollout::{self, Lifecycle, UnitKey};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LifecycleRequest {
+    pub selection: Selection,
+    pub action: Lifecycle,
+    /// Seconds a container may take to stop, instead of its group's `stop_timeout`.
+    pub stop_timeout: Option<u32>,
+    /// Do not ask first (`rm`).
+    pub yes: bool,
+}
+
+impl<B: Backend> App<B> {
+    pub async fn lifecycle(
+        &self,
+        request: &LifecycleRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<RunReport, AppError> {
+        let inventory = self.fleet_inventory(frontend)?;
+        let units = fleet_units(&inventory, &request.selection, request.stop_timeout)?;
+        let removes = matches!(request.action, Lifecycle::Remove { .. });
+        if removes && !request.yes {
+            let whole_fleet = request.selection.group.is_none();
+            if !frontend.can_answer() && whole_fleet {
+                // Nobody is there to ask, and the whole fleet is a lot to lose to a
+                // stray command.
+                return Err(AppError::Refused(
+                    "`rm --all` removes every container in groups.yaml; without a terminal to confirm on, it needs --yes".into(),
+                ));
+            }
+            if frontend.can_answer() {
+                let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
+                let question = Question::Remove { units: &keys };
+                if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                    return Err(AppError::NotConfirmed(
+                        "nothing was removed: not confirmed (--yes skips the question)".into(),
+                    ));
+                }
+            }
+        }
+        let started = Instant::now();
+        let fleet = self.fleet(&inventory, longest_stop(&units));
+        let reporter = frontend.reporter(request.action.name());
+        let outcomes = rollout::lifecycle(&fleet, &units, request.action, reporter.as_ref()).await;
+        Ok(RunReport {
+            command: request.action.name().into(),
+            group: label(&request.selection),
+            outcomes,
+            elapsed: started.elapsed(),
+            refused: false,
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! The application: one async function per command, a typed request in and a typed
+//! report out. Nothing here prints, prompts or exits: questions, warnings and progress go
+//! through [`Frontend`], which the command line implements (and a server would, its own
+//! way), and engines come from a [`Backend`], Docker's or a test double.
+
+mod create;
+mod deploy;
+mod error;
+mod exec;
+mod frontend;
+mod groups;
+mod history;
+mod lifecycle;
+mod load;
+mod logs;
+mod plan;
+mod record;
+mod render;
+mod rollback;
+mod select;
+mod status;
+mod validate;
+
+pub use create::CreateRequest;
+pub use deploy::DeployRequest;
+pub use error::AppError;
+pub use exec::{ExecReport, ExecRequest};
+pub use frontend::{Frontend, Move, Question, Unattended};
+pub use groups::{GroupView, GroupsRequest, UnitView};
+pub use history::{HistoryReport, HistoryRequest};
+pub use lifecycle::LifecycleRequest;
+pub use logs::{LogsReport, LogsRequest};
+pub use plan::{PlanAction, PlanReport, PlanRequest, PlanRow};
+pub use render::RenderRequest;
+pub use rollback::{RollbackRequest, RollbackTo};
+pub use status::{StatusReport, StatusRequest, StatusRow};
+pub use validate::{ValidateReport, ValidateRequest};
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::engine::{ConnectOptions, Connector, DockerConnector};
+use crate::inventory::{Inventory, LoadOptions};
+use crate::rollout::{Fleet, Outcome};
+
+/// Longest any single API call may take beyond the group's stop timeout.
+const REQUEST_TIMEOUT_SECS: u64 = 120;
+
+/// Where engines come from.
+pub trait Backend: Send + Sync + 'static {
+    type Connector: Connector;
+    fn connector(&self, options: ConnectOptions) -> Self::Connector;
+}
+
+/// Each host's Docker Engine API.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Docker;
+
+impl Backend for Docker {
+    type Connector = DockerConnector;
+    fn connector(&self, options: ConnectOptions) -> DockerConnector {
+        DockerConnector(options)
+    }
+}
+
+type EngineOf<B> = <<B as Backend>::Connector as Connector>::Engine;
+
+/// What every command works from.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// groups.yaml.
+    pub file: PathBuf,
+    pub load: LoadOptions,
+    /// The history database.
+    pub state: PathBuf,
+}
+
+pub struct App<B = Docker> {
+    pub backend: B,
+    pub context: Context,
+}
+
+impl<B: Backend> App<B> {
+    pub fn new(backend: B, context: Context) -> Self {
+        Self { backend, context }
+    }
+
+    /// The engines of `inventory`'s hosts, connected as they are first needed.
+    /// `stop_timeout`: the longest any container may take to stop.
+    fn fleet(&self, inventory: &Inventory, stop_timeout: u32) -> Fleet<EngineOf<B>> {
+        let connector = self.backend.connector(ConnectOptions {
+            connect_timeout: inventory.connection.timeout_secs,
+            request_timeout: REQUEST_TIMEOUT_SECS + u64::from(stop_timeout),
+        });
+        Fleet::new(connector, inventory.connection.parallel)
+    }
+}
+
+/// What a command that changes containers did to each.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// create, deploy, rollback, start, stop, restart or rm.
+    pub command: String,
+    /// The group acted on, or `all`.
+    pub group: String,
+    pub outcomes: Vec<Outcome>,
+    #[serde(serialize_with = "crate::rollout::seconds")]
+    pub elapsed: Duration,
+    /// The request asked for what cannot be done, and nothing was changed.
+    pub refused: bool,
+}
+
+impl RunReport {
+    /// Every container did what was asked.
+    pub fn ok(&self) -> bool {
+        !self.refused
+            && !self
+                .outcomes
+                .iter()
+                .any(|outcome| outcome.status.is_failure())
+    }
+}

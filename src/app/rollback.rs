@@ -1,0 +1,154 @@
+//! `rollback`: back to an earlier release, every container or none.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::record::RunInfo;
+use super::select::{fleet_units, longest_stop};
+use super::{App, AppError, Backend, Frontend, Move, Question, RunReport};
+use crate::engine::{Engine, ErrorKind};
+use crate::inventory::Selection;
+use crate::release::{short, RollbackTarget};
+use crate::rollout::{self, Outcome, RollbackPlan, RollbackProblem, Status};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RollbackRequest {
+    pub group: String,
+    /// Host and container patterns narrowing the group.
+    pub hosts: Vec<String>,
+    pub containers: Vec<String>,
+    pub to: RollbackTo,
+    /// Do not ask first.
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollbackTo {
+    /// This many deploys back.
+    Steps(usize),
+    /// The deploy or release whose id starts so.
+    Release(String),
+}
+
+impl<B: Backend> App<B> {
+    pub async fn rollback(
+        &self,
+        request: &RollbackRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<RunReport, AppError> {
+        let inventory = self.fleet_inventory(frontend)?;
+        let group = inventory.select_group(&request.group)?;
+        let selection = Selection {
+            group: Some(group.name.clone()),
+            hosts: request.hosts.clone(),
+            containers: request.containers.clone(),
+        };
+        let units = fleet_units(&inventory, &selection, None)?;
+        let target = match &request.to {
+            RollbackTo::Release(to) => RollbackTarget::To(to),
+            RollbackTo::Steps(steps) => RollbackTarget::Steps(*steps),
+        };
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let fleet = self.fleet(&inventory, longest_stop(&units));
+        let plan = rollout::plan_rollback(&fleet, units, target)
+            .await
+            .map_err(|err| {
+                AppError::Refused(format!(
+                    "cannot roll back {}: {err}; nothing was changed",
+                    group.name
+                ))
+            })?;
+        let flags = match &request.to {
+            RollbackTo::Release(to) => serde_json::json!({ "to": to, "steps": null }),
+            RollbackTo::Steps(steps) => serde_json::json!({ "to": null, "steps": steps }),
+        };
+        let report = |outcomes, elapsed, refused| RunReport {
+            command: "rollback".into(),
+            group: group.name.clone(),
+            outcomes,
+            elapsed,
+            refused,
+        };
+        let info = |elapsed| RunInfo {
+            command: "rollback",
+            group: &group.name,
+            flags: flags.clone(),
+            deploy: None,
+            started: started_at,
+            elapsed,
+        };
+        if plan.units.iter().any(|planned| planned.target.is_err()) {
+            let (outcomes, refused) = refusal(&plan);
+            self.record(frontend, info(started.elapsed()), &outcomes);
+            return Ok(report(outcomes, started.elapsed(), refused));
+        }
+        if !request.yes && frontend.can_answer() {
+            let moves: Vec<Move> = plan
+                .units
+                .iter()
+                .map(|planned| Move {
+                    unit: planned.unit.key.clone(),
+                    from: planned.current.clone(),
+                    to: planned
+                        .target
+                        .as_ref()
+                        .ok()
+                        .map(|target| target.manifest.release.clone()),
+                })
+                .collect();
+            let question = Question::Rollback {
+                group: &group.name,
+                moves: &moves,
+            };
+            if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                return Err(AppError::NotConfirmed(
+                    "nothing was rolled back: not confirmed (--yes skips the question)".into(),
+                ));
+            }
+        }
+        let mtime = started_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        let reporter = frontend.reporter("rollback");
+        let outcomes = plan.apply(mtime, reporter.as_ref()).await;
+        let elapsed = started.elapsed();
+        self.record(frontend, info(elapsed), &outcomes);
+        Ok(report(outcomes, elapsed, false))
+    }
+}
+
+/// Every container goes back, or none: a group half on one release and half on another
+/// is worse than either. Refused (nothing changed, exit 2) when the request asked for
+/// what is not kept; failed when a container or host is at fault.
+fn refusal<E: Engine>(plan: &RollbackPlan<'_, E>) -> (Vec<Outcome>, bool) {
+    let outcomes = plan
+        .units
+        .iter()
+        .map(|planned| {
+            let key = planned.unit.key.clone();
+            match &planned.target {
+                Err(RollbackProblem::Blocked) => {
+                    Outcome::new(key, Status::Skipped, RollbackProblem::Blocked.to_string())
+                }
+                Err(RollbackProblem::Container(err)) => Outcome::error(key, err),
+                Err(problem) => Outcome::failed(key, ErrorKind::Refused, problem.to_string()),
+                Ok(target) => Outcome::new(
+                    key,
+                    Status::Skipped,
+                    format!(
+                        "not rolled back to {}: not every container can go back",
+                        short(&target.manifest.release)
+                    ),
+                ),
+            }
+        })
+        .collect();
+    let fleet_at_fault = plan
+        .units
+        .iter()
+        .any(|planned| matches!(planned.target, Err(RollbackProblem::Container(_))));
+    (outcomes, !fleet_at_fault)
+}

@@ -1,0 +1,207 @@
+//! `status`: what every selected container is doing, read from all hosts at once.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::select::{fleet_units, longest_stop};
+use super::{App, AppError, Backend, Frontend};
+use crate::engine::ErrorKind;
+use crate::inventory::{Inventory, Selection};
+use crate::labels;
+use crate::plan::{desired_containers, ContainerState};
+use crate::rollout::{self, Observed, UnitKey, UnitStatus, Usage};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusRequest {
+    pub selection: Selection,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub rows: Vec<StatusRow>,
+    #[serde(serialize_with = "crate::rollout::seconds")]
+    pub elapsed: Duration,
+}
+
+impl StatusReport {
+    /// Every host could be asked.
+    pub fn complete(&self) -> bool {
+        !self.rows.iter().any(StatusRow::is_unknown)
+    }
+}
+
+impl<B: Backend> App<B> {
+    pub async fn status(
+        &self,
+        request: &StatusRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<StatusReport, AppError> {
+        let inventory = self.fleet_inventory(frontend)?;
+        let units = fleet_units(&inventory, &request.selection, None)?;
+        let started = Instant::now();
+        let fleet = self.fleet(&inventory, longest_stop(&units));
+        let statuses = rollout::status(&fleet, &units, request.usage).await;
+        let now = SystemTime::now();
+        let mut hashes = DesiredHashes::new(&inventory);
+        let rows = statuses
+            .iter()
+            .map(|status| StatusRow::new(status, hashes.of(status).as_deref(), now))
+            .collect();
+        Ok(StatusReport {
+            rows,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+/// One container as `status` reports it, in plain values.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    #[serde(flatten)]
+    pub unit: UnitKey,
+    /// running, exited, created, paused, restarting, ...; `missing` when the host has no
+    /// such container, `unknown` when the host could not be asked.
+    pub state: String,
+    pub exit_code: Option<i64>,
+    pub health: Option<String>,
+    pub started_at: Option<String>,
+    pub uptime_secs: Option<u64>,
+    pub memory_bytes: Option<u64>,
+    pub memory_limit_bytes: Option<u64>,
+    pub cpu_percent: Option<f64>,
+    pub restart_count: Option<i64>,
+    /// The configuration hash jdeploy labelled the container with when it created it.
+    pub config_hash: Option<String>,
+    /// True when groups.yaml now asks for another configuration.
+    pub config_differs: bool,
+    /// The release the last deploy put in place.
+    pub release: Option<String>,
+    /// Why the host could not be asked, or what to do about the container.
+    pub note: Option<String>,
+    /// Why the host could not be asked, as a kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
+}
+
+impl StatusRow {
+    /// `desired_hash` is the configuration groups.yaml asks for, when it names an image.
+    pub fn new(status: &UnitStatus, desired_hash: Option<&str>, now: SystemTime) -> Self {
+        let mut row = Self {
+            unit: status.unit.clone(),
+            state: "unknown".into(),
+            exit_code: None,
+            health: None,
+            started_at: None,
+            uptime_secs: None,
+            memory_bytes: None,
+            memory_limit_bytes: None,
+            cpu_percent: None,
+            restart_count: None,
+            config_hash: None,
+            config_differs: false,
+            release: None,
+            note: None,
+            error_kind: None,
+        };
+        match &status.observed {
+            Err(err) => {
+                row.note = Some(err.to_string());
+                row.error_kind = Some(err.kind());
+            }
+            Ok(None) => {
+                row.state = "missing".into();
+                row.note = Some(format!(
+                    "no such container; `jdeploy create --group {}` creates it",
+                    status.unit.first_group()
+                ));
+            }
+            Ok(Some(observed)) => row.fill(observed, desired_hash, now),
+        }
+        row
+    }
+
+    fn fill(&mut self, observed: &Observed, desired_hash: Option<&str>, now: SystemTime) {
+        let details = &observed.details;
+        self.state = details.state.name().into();
+        let running = details.state == ContainerState::Running;
+        self.exit_code = details
+            .exit_code
+            .filter(|_| !running && details.state != ContainerState::Created);
+        self.health = details.health.clone();
+        self.started_at = details.started_at.clone();
+        self.uptime_secs = details
+            .started_at
+            .as_deref()
+            .filter(|_| running)
+            .and_then(|started| humantime::parse_rfc3339(started).ok())
+            .map(|started| now.duration_since(started).unwrap_or_default().as_secs());
+        self.memory_bytes = observed.memory;
+        self.memory_limit_bytes = observed.memory_limit.filter(|limit| *limit > 0);
+        self.cpu_percent = observed
+            .cpu_percent
+            .map(|percent| (percent * 100.0).round() / 100.0);
+        self.restart_count = Some(details.restart_count);
+        self.config_hash = details.labels.get(labels::CONFIG_HASH).cloned();
+        self.release = observed.release.clone();
+        if !details.labels.contains_key(labels::GROUP) {
+            self.note = Some("not created by jdeploy".into());
+        } else if let (Some(found), Some(desired)) = (&self.config_hash, desired_hash) {
+            if found != desired {
+                self.config_differs = true;
+                self.note = Some(format!(
+                    "configuration differs from groups.yaml; `jdeploy create --group {} --recreate` replaces it",
+                    self.unit.first_group()
+                ));
+            }
+        }
+    }
+
+    /// The host could not be asked about it.
+    pub fn is_unknown(&self) -> bool {
+        self.error_kind.is_some()
+    }
+}
+
+/// The configuration hash groups.yaml asks for, per group, worked out once per group.
+struct DesiredHashes<'a> {
+    inventory: &'a Inventory,
+    /// Group name to (container, host identity) to hash.
+    groups: HashMap<String, HashMap<(String, String), String>>,
+}
+
+impl<'a> DesiredHashes<'a> {
+    fn new(inventory: &'a Inventory) -> Self {
+        Self {
+            inventory,
+            groups: HashMap::new(),
+        }
+    }
+
+    /// For the group the container was created for, if groups.yaml gives it an image.
+    fn of(&mut self, status: &UnitStatus) -> Option<String> {
+        let observed = status.observed.as_ref().ok()?.as_ref()?;
+        let group_name = observed.details.labels.get(labels::GROUP)?;
+        let inventory = self.inventory;
+        let hashes = self.groups.entry(group_name.clone()).or_insert_with(|| {
+            let Some(group) = inventory.group(group_name) else {
+                return HashMap::new();
+            };
+            let Some(image) = group.image.as_deref() else {
+                return HashMap::new();
+            };
+            desired_containers(inventory, group, image)
+                .into_iter()
+                .map(|desired| ((desired.name, desired.host.identity), desired.config_hash))
+                .collect()
+        });
+        let host = inventory
+            .units
+            .iter()
+            .find(|unit| unit.host.name == status.unit.host)
+            .map(|unit| unit.host.identity.clone())?;
+        hashes.get(&(status.unit.container.clone(), host)).cloned()
+    }
+}

@@ -1,0 +1,79 @@
+//! `validate`: everything checked, every template rendered, nothing touched.
+
+use serde::{Deserialize, Serialize};
+
+use super::load::{render_members, renderer};
+use super::{App, AppError, Backend, Frontend};
+use crate::inventory::{Diagnostic, Diagnostics, Severity, Sources};
+use crate::render::Flags;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ValidateRequest {
+    /// Warnings are errors.
+    pub strict: bool,
+    pub flags: Flags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidateReport {
+    pub ok: bool,
+    pub file: String,
+    pub groups: usize,
+    pub units: usize,
+    pub containers: usize,
+    pub hosts: usize,
+    pub rendered_files: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl<B: Backend> App<B> {
+    pub async fn validate(
+        &self,
+        request: &ValidateRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<ValidateReport, AppError> {
+        // Under strict, warnings are errors, reported with the rest rather than twice.
+        let inventory = if request.strict {
+            self.load_quietly(Sources::Checked)?
+        } else {
+            self.inventory(frontend)?
+        };
+        let mut errors: Vec<Diagnostic> = Vec::new();
+        if request.strict {
+            errors.extend(inventory.warnings.iter().cloned().map(|mut warning| {
+                warning.severity = Severity::Error;
+                warning
+            }));
+        }
+        let renderer = renderer(&inventory);
+        let mut rendered_files = 0;
+        for group in &inventory.groups {
+            let members: Vec<_> = inventory.members(&group.name).collect();
+            match render_members(&inventory, &renderer, group, &members, &request.flags) {
+                Ok(rendered) => {
+                    rendered_files += rendered.iter().map(|c| c.files.len()).sum::<usize>()
+                }
+                Err(Diagnostics(found)) => {
+                    for diagnostic in found {
+                        if !errors.contains(&diagnostic) {
+                            errors.push(diagnostic);
+                        }
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors).into());
+        }
+        Ok(ValidateReport {
+            ok: true,
+            file: inventory.file.display().to_string(),
+            groups: inventory.groups.len(),
+            units: inventory.units.len(),
+            containers: inventory.container_count(),
+            hosts: inventory.hosts().len(),
+            rendered_files,
+            warnings: inventory.warnings.clone(),
+        })
+    }
+}

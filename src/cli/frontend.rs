@@ -1,0 +1,102 @@
+//! The terminal as the application's frontend: progress as bars or lines, warnings on
+//! stderr, and questions asked only where someone can answer.
+
+use std::io::IsTerminal;
+
+use super::settings::Settings;
+use crate::app::{Frontend, Question};
+use crate::inventory::Diagnostic;
+use crate::release::short;
+use crate::report::{plan_text, LineReporter, Printer, ProgressReporter};
+use crate::rollout::{Reporter, SilentReporter};
+
+pub struct Terminal {
+    printer: Printer,
+    json: bool,
+    quiet: bool,
+    color: bool,
+}
+
+impl Terminal {
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            printer: settings.printer(),
+            json: settings.json,
+            quiet: settings.quiet,
+            color: settings.color,
+        }
+    }
+}
+
+impl Frontend for Terminal {
+    /// Bars on a terminal, timestamped lines elsewhere (CI), nothing with `--json` or `-q`.
+    fn reporter(&self, action: &str) -> Box<dyn Reporter> {
+        if self.json || self.quiet {
+            Box::new(SilentReporter)
+        } else if std::io::stderr().is_terminal() {
+            Box::new(ProgressReporter::new(action, self.color))
+        } else {
+            Box::new(LineReporter::new(action))
+        }
+    }
+
+    fn diagnostic(&self, diagnostic: &Diagnostic) {
+        self.printer.diagnostic(diagnostic);
+    }
+
+    fn warning(&self, message: &str) {
+        self.printer.warning(message);
+    }
+
+    /// Someone at a terminal can answer: stdin and stderr are both one.
+    fn can_answer(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    fn confirm(&self, question: &Question<'_>) -> Result<bool, String> {
+        let prompt = match question {
+            Question::Deploy {
+                group,
+                changing,
+                plan,
+            } => {
+                eprint!("{}", plan_text(plan, self.color));
+                format!("Deploy {changing} container(s) of {group}?")
+            }
+            Question::Rollback { group, moves } => {
+                for step in moves.iter() {
+                    let release = |release: &Option<String>| {
+                        release.as_deref().map(short).unwrap_or("-").to_string()
+                    };
+                    eprintln!(
+                        "{}: {} -> {}",
+                        step.unit,
+                        release(&step.from),
+                        release(&step.to)
+                    );
+                }
+                format!("Roll back {} container(s) of {group}?", moves.len())
+            }
+            Question::Remove { units } => {
+                let shown: Vec<String> = units.iter().take(8).map(ToString::to_string).collect();
+                let more = match units.len().saturating_sub(shown.len()) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!(
+                    "Stop and remove {} container(s): {}{more}?",
+                    units.len(),
+                    shown.join(", ")
+                )
+            }
+        };
+        // The question blocks on the terminal; the runtime's other tasks go on meanwhile.
+        tokio::task::block_in_place(|| {
+            dialoguer::Confirm::new()
+                .with_prompt(prompt)
+                .default(false)
+                .interact()
+                .map_err(|err| format!("cannot ask: {err}"))
+        })
+    }
+}

@@ -1,0 +1,416 @@
+//! An engine held in memory, for tests of rollouts and commands without Docker: hosts
+//! with containers, their files (archives are unpacked as an engine would), faults on
+//! demand, and a log of every call. The real engines are exercised by the integration
+//! tests.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::{
+    Connector, ContainerDetails, Engine, EngineError, LogQuery, OutputSink, OutputStream,
+    ProcessUsage, StatsSample,
+};
+use crate::inventory::Host;
+use crate::plan::{ContainerState, DesiredContainer, ObservedContainer};
+
+/// Every host of a test, shared by every connection to it.
+#[derive(Clone, Default)]
+pub struct FakeFleet {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+#[derive(Default)]
+struct State {
+    /// Host name to its containers by name.
+    hosts: BTreeMap<String, BTreeMap<String, FakeContainer>>,
+    unreachable: HashSet<String>,
+    /// Hosts that lack every image.
+    imageless: HashSet<String>,
+    /// `op container` calls that fail.
+    failing: HashSet<String>,
+    calls: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeContainer {
+    pub state: ContainerState,
+    pub labels: BTreeMap<String, String>,
+    pub image: String,
+    pub env: Vec<String>,
+    /// Absolute paths to what is there.
+    pub files: BTreeMap<String, Node>,
+    /// Starts and restarts so far.
+    pub starts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    File(Vec<u8>),
+    Symlink(String),
+    Dir,
+}
+
+impl FakeFleet {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().expect("no fake call panics")
+    }
+
+    /// A running container with no release, as if created by another tool.
+    pub fn with_container(self, host: &str, name: &str) -> Self {
+        let container = FakeContainer {
+            state: ContainerState::Running,
+            labels: BTreeMap::from([(crate::labels::GROUP.to_string(), "g".to_string())]),
+            image: "sha256:image".into(),
+            env: vec!["A=1".into()],
+            files: BTreeMap::new(),
+            starts: 1,
+        };
+        self.state()
+            .hosts
+            .entry(host.to_string())
+            .or_default()
+            .insert(name.to_string(), container);
+        self
+    }
+
+    pub fn unreachable(self, host: &str) -> Self {
+        self.state().unreachable.insert(host.to_string());
+        self
+    }
+
+    pub fn without_images(self, host: &str) -> Self {
+        self.state().imageless.insert(host.to_string());
+        self
+    }
+
+    /// `call` ("restart core") fails from now on.
+    pub fn failing(self, call: &str) -> Self {
+        self.state().failing.insert(call.to_string());
+        self
+    }
+
+    /// Every call made, in order, as `op container`.
+    pub fn calls(&self) -> Vec<String> {
+        self.state().calls.clone()
+    }
+
+    /// The calls that change something, leaving out reads.
+    pub fn writes(&self) -> Vec<String> {
+        let reads = ["inspect", "stat", "read", "list", "processes", "stats"];
+        self.calls()
+            .into_iter()
+            .filter(|call| !reads.contains(&call.split(' ').next().unwrap_or("")))
+            .collect()
+    }
+
+    pub fn most_in_flight(&self) -> usize {
+        self.shared.most_in_flight.load(Ordering::SeqCst)
+    }
+
+    pub fn container(&self, host: &str, name: &str) -> Option<FakeContainer> {
+        self.state().hosts.get(host)?.get(name).cloned()
+    }
+
+    /// The content of a regular file in a container.
+    pub fn file(&self, host: &str, name: &str, path: &str) -> Option<String> {
+        match self.container(host, name)?.files.get(path)? {
+            Node::File(data) => Some(String::from_utf8_lossy(data).into_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl Connector for FakeFleet {
+    type Engine = FakeEngine;
+    async fn connect(&self, host: &Host) -> Result<FakeEngine, EngineError> {
+        if self.state().unreachable.contains(&host.name) {
+            return Err(EngineError::Unreachable {
+                endpoint: host.endpoint.to_string(),
+                cause: "Connection refused".into(),
+            });
+        }
+        Ok(FakeEngine {
+            fleet: self.clone(),
+            host: host.name.clone(),
+        })
+    }
+}
+
+/// One host's engine.
+pub struct FakeEngine {
+    fleet: FakeFleet,
+    host: String,
+}
+
+impl FakeEngine {
+    /// Records the call, takes a little time as an engine would, then acts on the
+    /// container unless the call was made to fail.
+    async fn call<T>(
+        &self,
+        op: &str,
+        name: &str,
+        act: impl FnOnce(&mut BTreeMap<String, FakeContainer>) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let shared = &self.fleet.shared;
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut state = self.fleet.state();
+        let call = format!("{op} {name}");
+        state.calls.push(call.clone());
+        if state.failing.contains(&call) {
+            return Err(EngineError::Other(format!("{op} failed")));
+        }
+        act(state.hosts.entry(self.host.clone()).or_default())
+    }
+
+    fn imageless(&self) -> bool {
+        self.fleet.state().imageless.contains(&self.host)
+    }
+}
+
+fn found<'a>(
+    containers: &'a mut BTreeMap<String, FakeContainer>,
+    name: &str,
+) -> Result<&'a mut FakeContainer, EngineError> {
+    containers
+        .get_mut(name)
+        .ok_or_else(|| EngineError::NoSuchContainer { name: name.into() })
+}
+
+impl Engine for FakeEngine {
+    async fn list(&self) -> Result<Vec<ObservedContainer>, EngineError> {
+        self.call("list", "-", |containers| {
+            Ok(containers
+                .iter()
+                .map(|(name, container)| ObservedContainer {
+                    name: name.clone(),
+                    state: container.state,
+                    labels: container.labels.clone(),
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn create(&self, name: &str, desired: &DesiredContainer) -> Result<(), EngineError> {
+        let imageless = self.imageless();
+        self.call("create", name, |containers| {
+            if imageless {
+                return Err(EngineError::NoSuchImage {
+                    image: desired.spec.image.clone(),
+                });
+            }
+            if containers.contains_key(name) {
+                return Err(EngineError::NameConflict { name: name.into() });
+            }
+            let container = FakeContainer {
+                state: ContainerState::Created,
+                labels: desired.all_labels(),
+                image: format!(
+                    "sha256:{}",
+                    crate::release::sha256(desired.spec.image.as_bytes())
+                ),
+                env: desired
+                    .spec
+                    .env
+                    .iter()
+                    .map(|(key, value)| format!("{key}={value}"))
+                    .collect(),
+                files: BTreeMap::new(),
+                starts: 0,
+            };
+            containers.insert(name.to_string(), container);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> Result<(), EngineError> {
+        self.call("rename", &format!("{from}->{to}"), |containers| {
+            let container = containers
+                .remove(from)
+                .ok_or_else(|| EngineError::NoSuchContainer { name: from.into() })?;
+            containers.insert(to.to_string(), container);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn start(&self, name: &str) -> Result<(), EngineError> {
+        self.call("start", name, |containers| {
+            let container = found(containers, name)?;
+            container.state = ContainerState::Running;
+            container.starts += 1;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove(&self, name: &str, _: u32) -> Result<(), EngineError> {
+        self.call("remove", name, |containers| {
+            containers
+                .remove(name)
+                .map(drop)
+                .ok_or_else(|| EngineError::NoSuchContainer { name: name.into() })
+        })
+        .await
+    }
+
+    async fn restart(&self, name: &str, _: u32) -> Result<(), EngineError> {
+        self.call("restart", name, |containers| {
+            let container = found(containers, name)?;
+            container.state = ContainerState::Running;
+            container.starts += 1;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn upload(&self, name: &str, archive: Bytes) -> Result<(), EngineError> {
+        self.call("upload", name, |containers| {
+            unpack(&mut found(containers, name)?.files, &archive)
+        })
+        .await
+    }
+
+    async fn stop(&self, name: &str, _: u32) -> Result<(), EngineError> {
+        self.call("stop", name, |containers| {
+            found(containers, name)?.state = ContainerState::Exited;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn inspect(&self, name: &str) -> Result<Option<ContainerDetails>, EngineError> {
+        self.call("inspect", name, |containers| {
+            Ok(containers.get(name).map(|container| ContainerDetails {
+                state: container.state,
+                exit_code: Some(0),
+                health: None,
+                started_at: None,
+                finished_at: None,
+                restart_count: 0,
+                labels: container.labels.clone(),
+                image: container.image.clone(),
+                env: container.env.clone(),
+            }))
+        })
+        .await
+    }
+
+    async fn processes(&self, name: &str) -> Result<ProcessUsage, EngineError> {
+        self.call("processes", name, |containers| {
+            found(containers, name).map(|_| ProcessUsage::default())
+        })
+        .await
+    }
+
+    async fn stats(&self, name: &str) -> Result<(StatsSample, StatsSample), EngineError> {
+        self.call("stats", name, |containers| {
+            found(containers, name).map(|_| Default::default())
+        })
+        .await
+    }
+
+    async fn read_file(&self, name: &str, path: &str) -> Result<Option<Vec<u8>>, EngineError> {
+        self.call("read", name, |containers| {
+            Ok(match found(containers, name)?.files.get(path) {
+                Some(Node::File(data)) => Some(data.clone()),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    async fn link_target(&self, name: &str, path: &str) -> Result<Option<String>, EngineError> {
+        self.call("stat", name, |containers| {
+            Ok(match found(containers, name)?.files.get(path) {
+                Some(Node::Symlink(target)) => Some(target.clone()),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    async fn exec_create(&self, name: &str, _: &[String]) -> Result<String, EngineError> {
+        self.call("exec", name, |containers| {
+            match found(containers, name)?.state {
+                ContainerState::Running => Ok(name.to_string()),
+                _ => Err(EngineError::NotRunning { name: name.into() }),
+            }
+        })
+        .await
+    }
+
+    async fn exec_run(
+        &self,
+        _: &str,
+        id: &str,
+        sink: OutputSink<'_>,
+    ) -> Result<Option<i64>, EngineError> {
+        self.call("run", id, |_| Ok(())).await?;
+        let output = format!("hello from {id}\n");
+        sink(OutputStream::Stdout, Bytes::from(output));
+        Ok(Some(0))
+    }
+
+    async fn logs(&self, name: &str, _: LogQuery, _: OutputSink<'_>) -> Result<(), EngineError> {
+        self.call("logs", name, |containers| found(containers, name).map(drop))
+            .await
+    }
+}
+
+/// Unpacks `archive` at `/` as an engine does: a symlink or file replaces what stood at
+/// its path, a directory replaces a symlink, a hard link copies its target's content.
+fn unpack(files: &mut BTreeMap<String, Node>, archive: &[u8]) -> Result<(), EngineError> {
+    let bad = |err: std::io::Error| EngineError::Other(format!("a bad archive: {err}"));
+    let mut archive = tar::Archive::new(archive);
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        let path = format!("/{}", entry.path().map_err(bad)?.display());
+        let path = path.trim_end_matches('/').to_string();
+        let link = |entry: &tar::Entry<'_, &[u8]>| -> Result<String, EngineError> {
+            let target = entry.link_name().map_err(bad)?.unwrap_or_default();
+            Ok(target.display().to_string())
+        };
+        let node = match entry.header().entry_type() {
+            tar::EntryType::Directory => {
+                if matches!(files.get(&path), Some(Node::Dir)) {
+                    continue;
+                }
+                Node::Dir
+            }
+            tar::EntryType::Symlink => Node::Symlink(link(&entry)?),
+            tar::EntryType::Link => {
+                let target = format!("/{}", link(&entry)?);
+                match files.get(&target) {
+                    Some(Node::File(data)) => Node::File(data.clone()),
+                    _ => return Err(EngineError::Other(format!("no file {target} to link"))),
+                }
+            }
+            _ => {
+                let mut data = Vec::new();
+                entry.read_to_end(&mut data).map_err(bad)?;
+                Node::File(data)
+            }
+        };
+        let under = format!("{path}/");
+        files.retain(|known, _| !known.starts_with(&under));
+        files.insert(path, node);
+    }
+    Ok(())
+}
