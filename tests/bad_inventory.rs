@@ -6,286 +6,291 @@ use common::Test;
 
 const UNIT: &str = "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
 
-/// Files written beside groups.yaml: (name, contents).
-type Files = &'static [(&'static str, &'static str)];
-
-/// (what is wrong, groups.yaml, extra files, expected stderr)
-const CASES: &[(&str, &str, Files, &str)] = &[
-    (
-        "yaml syntax",
-        "units: [\n  - host: a\n",
-        &[],
-        "error: groups.yaml:2:3: invalid YAML: did not find expected node content, while parsing a flow node\n",
-    ),
-    (
-        "empty file",
-        "\n",
-        &[],
-        "error: groups.yaml: the file is empty\n  help: list at least `units:`; see the README for the format\n",
-    ),
-    (
-        "unknown top-level key",
-        "imagse:\n  product: x\nunits: []\n",
-        &[],
-        "error: groups.yaml:1:1: unknown key `imagse`\n  help: did you mean `images`?\n",
-    ),
-    (
-        "unknown unit key",
-        "units:\n  - hots: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:2:5: units[0]: unknown key `hots`\n  help: did you mean `host`?\n",
-    ),
-    (
-        "unknown group setting",
-        "groups:\n  product:\n    prots: ['80:80']\nunits: []\n",
-        &[],
-        "error: groups.yaml:3:5: groups.product: unknown key `prots`\n  help: did you mean `ports`?\n",
-    ),
-    (
-        "wrong type",
-        "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n    core: yes please\n",
-        &[],
-        "error: groups.yaml:5:11: units[0].core: invalid type: string \"yes please\", expected a boolean\n",
-    ),
-    (
-        "missing field",
-        "units:\n  - host: 127.0.0.2\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:2:5: units[0]: missing key `dockers`\n",
-    ),
-    (
-        "container defined twice",
-        "units:\n  - host: 127.0.0.2\n    dockers: [web_1, web_2]\n    group: [product]\n  - host: tcp://127.0.0.2:2375\n    dockers: [web_2]\n    group: [test]\n",
-        &[],
-        "error: groups.yaml:6:15: units[1].dockers[0]: container `web_2` on tcp://127.0.0.2:2375 is already defined at line 3\n",
-    ),
-    (
-        "container name docker refuses",
-        "units:\n  - host: 127.0.0.2\n    dockers: [web_1, 'web 2']\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:3:22: units[0].dockers[1]: container name `web 2` is refused by Docker: use two or more of a-z A-Z 0-9 _ . - starting with a letter or digit\n",
-    ),
-    (
-        "unusable endpoint",
-        "units:\n  - host: ssh://root@127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:2:11: units[0].host: unsupported scheme `ssh://`; use a bare address, tcp://, https:// or unix://\n",
-    ),
-    (
-        "https without tls material",
-        "units:\n  - host: https://127.0.0.2:2376\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:2:11: units[0].host: 127.0.0.2:2376 needs TLS material: set `hosts.<host>.tls` or DOCKER_CERT_PATH\n",
-    ),
-    (
-        "tls material missing",
-        "hosts:\n  https://127.0.0.2:2376:\n    tls:\n      cert_path: certs\nunits:\n  - host: https://127.0.0.2:2376\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: CA certificate for https://127.0.0.2:2376 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: client certificate for https://127.0.0.2:2376 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: client key for https://127.0.0.2:2376 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
-    ),
-    (
-        "copy source missing",
-        "defaults:\n  copy:\n    - src: code\n      dest: /workspace\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:3:12: defaults.copy[0].src: copy source code does not exist\n",
-    ),
-    (
-        "run template missing",
-        "groups:\n  product:\n    run_template: missing.j2\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:3:19: groups.product.run_template: template `missing.j2` not found at missing.j2\n",
-    ),
-    (
-        "undefined template variable",
-        UNIT,
-        &[("run.sh.j2", "#!/bin/sh\necho {{ vars.nme }}\n")],
-        "error: run.sh.j2:2: undefined variable `vars.nme`\n  help: while rendering web_1 on 127.0.0.2\n",
-    ),
-    (
-        "template syntax error",
-        UNIT,
-        &[("run.sh.j2", "#!/bin/sh\n{% if core %}\necho core\n")],
-        "error: run.sh.j2:3: syntax error: unexpected end of input, expected end of block\n",
-    ),
-    (
-        "bad group name",
-        "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [prod/uct]\n",
-        &[],
-        "error: groups.yaml:4:13: units[0].group[0]: group name `prod/uct` may use only a-z A-Z 0-9 _ - .\n",
-    ),
-    (
-        "restart policy typo",
-        "defaults:\n  restart: unles-stopped\nunits: []\n",
-        &[],
-        "error: groups.yaml:2:12: defaults.restart: unknown restart policy `unles-stopped`\n  help: did you mean `unless-stopped`?\n",
-    ),
-    (
-        "bad port and volume",
-        "defaults:\n  ports: ['8080']\n  volumes: ['/data:data']\nunits: []\n",
-        &[],
-        "error: groups.yaml:2:11: defaults.ports[0]: `8080` is not a port mapping; write [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp], as in 8080:80\nerror: groups.yaml:3:13: defaults.volumes[0]: volume target `data` must be an absolute path inside the container\nerror: 2 errors; nothing was changed\n",
-    ),
-    (
-        "env name a shell cannot export",
-        "defaults:\n  env:\n    APP-ENV: x\nunits: []\n",
-        &[],
-        "error: groups.yaml:3:14: defaults.env.APP-ENV: `APP-ENV` is not a variable name a shell can export\n",
-    ),
-    (
-        "label in jdeploy's namespace",
-        "defaults:\n  labels:\n    io.jdeploy.group: x\nunits: []\n",
-        &[],
-        "error: groups.yaml:3:23: defaults.labels.io.jdeploy.group: labels under `io.jdeploy.` are jdeploy's own\n",
-    ),
-    (
-        "destination in jdeploy's own directory",
-        "defaults:\n  copy:\n    - { src: code, dest: /.jdeploy/releases }\nunits: []\n",
-        &[("code/app.sh", "echo\n")],
-        "error: groups.yaml:3:26: defaults.copy[0].dest: `/.jdeploy/releases` is under /.jdeploy, where jdeploy keeps its releases\n",
-    ),
-    (
-        "TLS without checking the engine",
-        "hosts:\n  h1:\n    tls: { cert_path: certs, verify: false }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
-        &[],
-        "error: groups.yaml:3:5: hosts.h1.tls: `verify: false` is not supported: jdeploy always checks the engine's certificate against `ca`\n",
-    ),
-    (
-        "template rendered into a volume",
-        "defaults:\n  volumes: [/srv/data:/data]\n  templates:\n    - { src: app.conf.j2, dest: /data/app.conf }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
-        &[("app.conf.j2", "x\n")],
-        "error: groups.yaml:4:33: defaults.templates[0].dest: `/data/app.conf` is inside the volume mounted at `/data`: group `g` cannot render into a volume\n  help: render to the container's own file system and link or copy it from your service\n",
-    ),
-    (
-        "code copied into a volume",
-        "defaults:\n  volumes: [/srv/data:/data]\n  copy:\n    - { src: code, dest: /data/app }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
-        &[("code/app.sh", "echo\n")],
-        "error: groups.yaml:4:26: defaults.copy[0].dest: `/data/app` is inside the volume mounted at `/data`: group `g` cannot copy into a volume\n  help: copy code to the container's own file system; volumes are for data that outlives releases\n",
-    ),
-    (
-        "no release kept",
-        "releases:\n  keep: 0\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
-        &[],
-        "error: groups.yaml:2:9: releases.keep: must be at least 1: a container keeps the release it runs\n",
-    ),
-    (
-        "core_cmd set twice",
-        "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
-        &[],
-        "error: groups.yaml:3:13: defaults.core_cmd: `core_cmd` is already set at line 1\n  help: keep one of them\n",
-    ),
-    (
-        "image set twice",
-        "images:\n  product: a\ngroups:\n  product:\n    image: b\nunits: []\n",
-        &[],
-        "error: groups.yaml:5:12: groups.product.image: the image of `product` is already set at line 2\n",
-    ),
-    (
-        "zero timeout",
-        "connection:\n  timeout: 0\nunits: []\n",
-        &[],
-        "error: groups.yaml:2:12: connection.timeout: must be greater than 0\n",
-    ),
-    (
-        "bad file mode and relative dest",
-        "defaults:\n  templates:\n    - src: a.j2\n      dest: etc/a.conf\n    - src: b.j2\n      dest: /etc/b.conf\n      mode: '0999'\nunits: []\n",
-        &[],
-        "error: groups.yaml:4:13: defaults.templates[0].dest: `etc/a.conf` must be an absolute path inside the container\nerror: groups.yaml:7:13: defaults.templates[1].mode: `0999` is not an octal file mode\n  help: write it like \"0644\"\nerror: 2 errors; nothing was changed\n",
-    ),
-    (
-        "emptying the root",
-        "defaults:\n  copy:\n    - src: .\n      dest: /\n      clean: true\nunits: []\n",
-        &[],
-        "error: groups.yaml:4:13: defaults.copy[0].dest: refusing to empty `/` before copying\n",
-    ),
-    (
-        "one engine spelled two ways",
-        "units:\n  - host: 10.0.0.5\n    dockers: [web_1]\n    group: [product]\n  - host: TCP://10.0.0.5:2375\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:6:15: units[1].dockers[0]: container `web_1` on TCP://10.0.0.5:2375 is already defined at line 3\n",
-    ),
-    (
-        "host settings for one engine twice",
-        "hosts:\n  node1: {}\n  tcp://NODE1:2375: {}\nunits:\n  - host: node1\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:3:3: hosts.tcp://NODE1:2375: `tcp://NODE1:2375` is the same engine as `node1` at line 2\n",
-    ),
-    (
-        "loose host values",
-        "units:\n  - host: 999.1.1.1\n    dockers: [web_1]\n    group: [product]\n  - host: tcp://h:2375#x\n    dockers: [web_1]\n    group: [product]\n  - host: \"unix:///x\\ntouch /tmp/x #\"\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:2:11: units[0].host: `999.1.1.1` is not a valid IP address\nerror: groups.yaml:5:11: units[1].host: `tcp://h:2375#x` must be only a host and a port\nerror: groups.yaml:8:11: units[2].host: host \"unix:///x\\ntouch /tmp/x #\" contains spaces or control characters\nerror: 3 errors; nothing was changed\n",
-    ),
-    (
-        "destinations leaving their path",
-        "defaults:\n  copy:\n    - src: .\n      dest: /.\n      clean: true\n    - src: .\n      dest: /usr/..\nunits: []\n",
-        &[],
-        "error: groups.yaml:4:13: defaults.copy[0].dest: `/.` must not contain `.` or `..`\nerror: groups.yaml:7:13: defaults.copy[1].dest: `/usr/..` must not contain `.` or `..`\nerror: 2 errors; nothing was changed\n",
-    ),
-    (
-        "a null env value",
-        "defaults:\n  env:\n    PY: ~\nunits: []\n",
-        &[],
-        "error: groups.yaml:3:5: defaults.env: the value is null; write '' for an empty string\n",
-    ),
-    (
-        "a file mode that is not octal",
-        "defaults:\n  templates:\n    - src: a.j2\n      dest: /etc/a\n      mode: 0o644x\nunits: []\n",
-        &[],
-        "error: groups.yaml:5:13: defaults.templates[0].mode: `0o644x` is not an octal file mode\n  help: write it like \"0644\"\n",
-    ),
-    (
-        "an empty image",
-        "images:\n  product: ''\nunits: []\n",
-        &[],
-        "error: groups.yaml:2:12: images.product: \"\" is not an image reference\n",
-    ),
-    (
-        "port zero",
-        "connection:\n  port: 0\nunits: []\n",
-        &[],
-        "error: groups.yaml:2:9: connection.port: must be greater than 0\n",
-    ),
-    (
-        "undefined value through a filter",
-        UNIT,
-        &[("run.sh.j2", "export A={{ vars.nme | quote }}\n")],
-        "error: run.sh.j2:1: undefined variable `vars.nme`\n  help: while rendering web_1 on 127.0.0.2\n",
-    ),
-    (
-        "missing include",
-        UNIT,
-        &[("run.sh.j2", "{% include 'parts/missing.j2' %}\n")],
-        "error: run.sh.j2:1: template not found: tried to include non-existing template 'parts/missing.j2'\n  help: while rendering web_1 on 127.0.0.2\n",
-    ),
-    (
-        "two broken templates",
-        "defaults:\n  templates:\n    - src: b.j2\n      dest: /etc/b\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
-        &[("run.sh.j2", "{% if %}\n"), ("b.j2", "{{ }}\n")],
-        "error: run.sh.j2:1: syntax error: unexpected end of block\nerror: b.j2:1: syntax error: unexpected end of variable block\nerror: 2 errors; nothing was changed\n",
-    ),
-    (
-        "tls material missing for a host spelled another way",
-        "hosts:\n  10.0.0.9:\n    tls:\n      cert_path: certs\nunits:\n  - host: tcp://10.0.0.9:2375\n    dockers: [web_1]\n    group: [product]\n",
-        &[],
-        "error: groups.yaml:3:5: hosts.10.0.0.9.tls: CA certificate for tcp://10.0.0.9:2375 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client certificate for tcp://10.0.0.9:2375 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client key for tcp://10.0.0.9:2375 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
-    ),
-];
-
-#[test]
-fn bad_inventories_exit_2_with_exact_messages() {
-    let mut failures = Vec::new();
-    for (what, yaml, files, expected) in CASES {
-        let mut test = Test::new().groups(yaml);
-        for (name, contents) in *files {
-            test = test.file(name, contents);
-        }
-        let output = test.args(["validate"]).status(2).run();
-        if output.stderr != *expected {
-            failures.push(format!(
-                "--- {what}\nexpected:\n{expected}\nactual:\n{}",
-                output.stderr
-            ));
-        }
+/// Validates `yaml`, with `files` (name, contents) written beside it, and expects exit
+/// status 2 with exactly `stderr`.
+fn rejected(yaml: &str, files: &[(&str, &str)], stderr: &str) {
+    let mut test = Test::new().groups(yaml);
+    for (name, contents) in files {
+        test = test.file(name, contents);
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    test.args(["validate"]).status(2).stderr(stderr).run();
 }
+
+/// A test of its own per case, so that one failing case does not hide the others.
+macro_rules! bad_inventory {
+    ($name:ident, $yaml:expr, $stderr:expr $(,)?) => {
+        bad_inventory!($name, $yaml, &[], $stderr);
+    };
+    ($name:ident, $yaml:expr, $files:expr, $stderr:expr $(,)?) => {
+        #[test]
+        fn $name() {
+            rejected($yaml, $files, $stderr);
+        }
+    };
+}
+
+bad_inventory!(
+    yaml_syntax,
+    "units: [\n  - host: a\n",
+    "error: groups.yaml:2:3: invalid YAML: did not find expected node content, while parsing a flow node\n",
+);
+
+bad_inventory!(
+    empty_file,
+    "\n",
+    "error: groups.yaml: the file is empty\n  help: list at least `units:`; see the README for the format\n",
+);
+
+bad_inventory!(
+    unknown_top_level_key,
+    "imagse:\n  product: x\nunits: []\n",
+    "error: groups.yaml:1:1: unknown key `imagse`\n  help: did you mean `images`?\n",
+);
+
+bad_inventory!(
+    unknown_unit_key,
+    "units:\n  - hots: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:2:5: units[0]: unknown key `hots`\n  help: did you mean `host`?\n",
+);
+
+bad_inventory!(
+    unknown_group_setting,
+    "groups:\n  product:\n    prots: ['80:80']\nunits: []\n",
+    "error: groups.yaml:3:5: groups.product: unknown key `prots`\n  help: did you mean `ports`?\n",
+);
+
+bad_inventory!(
+    wrong_type,
+    "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n    core: yes please\n",
+    "error: groups.yaml:5:11: units[0].core: invalid type: string \"yes please\", expected a boolean\n",
+);
+
+bad_inventory!(
+    missing_field,
+    "units:\n  - host: 127.0.0.2\n    group: [product]\n",
+    "error: groups.yaml:2:5: units[0]: missing key `dockers`\n",
+);
+
+bad_inventory!(
+    container_defined_twice,
+    "units:\n  - host: 127.0.0.2\n    dockers: [web_1, web_2]\n    group: [product]\n  - host: tcp://127.0.0.2:2375\n    dockers: [web_2]\n    group: [test]\n",
+    "error: groups.yaml:6:15: units[1].dockers[0]: container `web_2` on tcp://127.0.0.2:2375 is already defined at line 3\n",
+);
+
+bad_inventory!(
+    container_name_docker_refuses,
+    "units:\n  - host: 127.0.0.2\n    dockers: [web_1, 'web 2']\n    group: [product]\n",
+    "error: groups.yaml:3:22: units[0].dockers[1]: container name `web 2` is refused by Docker: use two or more of a-z A-Z 0-9 _ . - starting with a letter or digit\n",
+);
+
+bad_inventory!(
+    unusable_endpoint,
+    "units:\n  - host: ssh://root@127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:2:11: units[0].host: unsupported scheme `ssh://`; use a bare address, tcp://, https:// or unix://\n",
+);
+
+bad_inventory!(
+    https_without_tls_material,
+    "units:\n  - host: https://127.0.0.2:2376\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:2:11: units[0].host: 127.0.0.2:2376 needs TLS material: set `hosts.<host>.tls` or DOCKER_CERT_PATH\n",
+);
+
+bad_inventory!(
+    tls_material_missing,
+    "hosts:\n  https://127.0.0.2:2376:\n    tls:\n      cert_path: certs\nunits:\n  - host: https://127.0.0.2:2376\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: CA certificate for https://127.0.0.2:2376 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: client certificate for https://127.0.0.2:2376 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.https://127.0.0.2:2376.tls: client key for https://127.0.0.2:2376 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    copy_source_missing,
+    "defaults:\n  copy:\n    - src: code\n      dest: /workspace\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:3:12: defaults.copy[0].src: copy source code does not exist\n",
+);
+
+bad_inventory!(
+    run_template_missing,
+    "groups:\n  product:\n    run_template: missing.j2\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:3:19: groups.product.run_template: template `missing.j2` not found at missing.j2\n",
+);
+
+bad_inventory!(
+    undefined_template_variable,
+    UNIT,
+    &[("run.sh.j2", "#!/bin/sh\necho {{ vars.nme }}\n")],
+    "error: run.sh.j2:2: undefined variable `vars.nme`\n  help: while rendering web_1 on 127.0.0.2\n",
+);
+
+bad_inventory!(
+    template_syntax_error,
+    UNIT,
+    &[("run.sh.j2", "#!/bin/sh\n{% if core %}\necho core\n")],
+    "error: run.sh.j2:3: syntax error: unexpected end of input, expected end of block\n",
+);
+
+bad_inventory!(
+    bad_group_name,
+    "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [prod/uct]\n",
+    "error: groups.yaml:4:13: units[0].group[0]: group name `prod/uct` may use only a-z A-Z 0-9 _ - .\n",
+);
+
+bad_inventory!(
+    restart_policy_typo,
+    "defaults:\n  restart: unles-stopped\nunits: []\n",
+    "error: groups.yaml:2:12: defaults.restart: unknown restart policy `unles-stopped`\n  help: did you mean `unless-stopped`?\n",
+);
+
+bad_inventory!(
+    bad_port_and_volume,
+    "defaults:\n  ports: ['8080']\n  volumes: ['/data:data']\nunits: []\n",
+    "error: groups.yaml:2:11: defaults.ports[0]: `8080` is not a port mapping; write [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp], as in 8080:80\nerror: groups.yaml:3:13: defaults.volumes[0]: volume target `data` must be an absolute path inside the container\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    env_name_a_shell_cannot_export,
+    "defaults:\n  env:\n    APP-ENV: x\nunits: []\n",
+    "error: groups.yaml:3:14: defaults.env.APP-ENV: `APP-ENV` is not a variable name a shell can export\n",
+);
+
+bad_inventory!(
+    label_in_jdeploys_namespace,
+    "defaults:\n  labels:\n    io.jdeploy.group: x\nunits: []\n",
+    "error: groups.yaml:3:23: defaults.labels.io.jdeploy.group: labels under `io.jdeploy.` are jdeploy's own\n",
+);
+
+bad_inventory!(
+    destination_in_jdeploys_own_directory,
+    "defaults:\n  copy:\n    - { src: code, dest: /.jdeploy/releases }\nunits: []\n",
+    &[("code/app.sh", "echo\n")],
+    "error: groups.yaml:3:26: defaults.copy[0].dest: `/.jdeploy/releases` is under /.jdeploy, where jdeploy keeps its releases\n",
+);
+
+bad_inventory!(
+    tls_without_checking_the_engine,
+    "hosts:\n  h1:\n    tls: { cert_path: certs, verify: false }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+    "error: groups.yaml:3:5: hosts.h1.tls: `verify: false` is not supported: jdeploy always checks the engine's certificate against `ca`\n",
+);
+
+bad_inventory!(
+    template_rendered_into_a_volume,
+    "defaults:\n  volumes: [/srv/data:/data]\n  templates:\n    - { src: app.conf.j2, dest: /data/app.conf }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+    &[("app.conf.j2", "x\n")],
+    "error: groups.yaml:4:33: defaults.templates[0].dest: `/data/app.conf` is inside the volume mounted at `/data`: group `g` cannot render into a volume\n  help: render to the container's own file system and link or copy it from your service\n",
+);
+
+bad_inventory!(
+    code_copied_into_a_volume,
+    "defaults:\n  volumes: [/srv/data:/data]\n  copy:\n    - { src: code, dest: /data/app }\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+    &[("code/app.sh", "echo\n")],
+    "error: groups.yaml:4:26: defaults.copy[0].dest: `/data/app` is inside the volume mounted at `/data`: group `g` cannot copy into a volume\n  help: copy code to the container's own file system; volumes are for data that outlives releases\n",
+);
+
+bad_inventory!(
+    no_release_kept,
+    "releases:\n  keep: 0\nunits:\n  - { host: h1, dockers: [a1], group: g }\n",
+    "error: groups.yaml:2:9: releases.keep: must be at least 1: a container keeps the release it runs\n",
+);
+
+bad_inventory!(
+    core_cmd_set_twice,
+    "core_cmd: a\ndefaults:\n  core_cmd: b\nunits: []\n",
+    "error: groups.yaml:3:13: defaults.core_cmd: `core_cmd` is already set at line 1\n  help: keep one of them\n",
+);
+
+bad_inventory!(
+    image_set_twice,
+    "images:\n  product: a\ngroups:\n  product:\n    image: b\nunits: []\n",
+    "error: groups.yaml:5:12: groups.product.image: the image of `product` is already set at line 2\n",
+);
+
+bad_inventory!(
+    zero_timeout,
+    "connection:\n  timeout: 0\nunits: []\n",
+    "error: groups.yaml:2:12: connection.timeout: must be greater than 0\n",
+);
+
+bad_inventory!(
+    bad_file_mode_and_relative_dest,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: etc/a.conf\n    - src: b.j2\n      dest: /etc/b.conf\n      mode: '0999'\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.templates[0].dest: `etc/a.conf` must be an absolute path inside the container\nerror: groups.yaml:7:13: defaults.templates[1].mode: `0999` is not an octal file mode\n  help: write it like \"0644\"\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    emptying_the_root,
+    "defaults:\n  copy:\n    - src: .\n      dest: /\n      clean: true\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.copy[0].dest: refusing to empty `/` before copying\n",
+);
+
+bad_inventory!(
+    one_engine_spelled_two_ways,
+    "units:\n  - host: 10.0.0.5\n    dockers: [web_1]\n    group: [product]\n  - host: TCP://10.0.0.5:2375\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:6:15: units[1].dockers[0]: container `web_1` on TCP://10.0.0.5:2375 is already defined at line 3\n",
+);
+
+bad_inventory!(
+    host_settings_for_one_engine_twice,
+    "hosts:\n  node1: {}\n  tcp://NODE1:2375: {}\nunits:\n  - host: node1\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:3:3: hosts.tcp://NODE1:2375: `tcp://NODE1:2375` is the same engine as `node1` at line 2\n",
+);
+
+bad_inventory!(
+    loose_host_values,
+    "units:\n  - host: 999.1.1.1\n    dockers: [web_1]\n    group: [product]\n  - host: tcp://h:2375#x\n    dockers: [web_1]\n    group: [product]\n  - host: \"unix:///x\\ntouch /tmp/x #\"\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:2:11: units[0].host: `999.1.1.1` is not a valid IP address\nerror: groups.yaml:5:11: units[1].host: `tcp://h:2375#x` must be only a host and a port\nerror: groups.yaml:8:11: units[2].host: host \"unix:///x\\ntouch /tmp/x #\" contains spaces or control characters\nerror: 3 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    destinations_leaving_their_path,
+    "defaults:\n  copy:\n    - src: .\n      dest: /.\n      clean: true\n    - src: .\n      dest: /usr/..\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.copy[0].dest: `/.` must not contain `.` or `..`\nerror: groups.yaml:7:13: defaults.copy[1].dest: `/usr/..` must not contain `.` or `..`\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    null_env_value,
+    "defaults:\n  env:\n    PY: ~\nunits: []\n",
+    "error: groups.yaml:3:5: defaults.env: the value is null; write '' for an empty string\n",
+);
+
+bad_inventory!(
+    file_mode_that_is_not_octal,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: /etc/a\n      mode: 0o644x\nunits: []\n",
+    "error: groups.yaml:5:13: defaults.templates[0].mode: `0o644x` is not an octal file mode\n  help: write it like \"0644\"\n",
+);
+
+bad_inventory!(
+    empty_image,
+    "images:\n  product: ''\nunits: []\n",
+    "error: groups.yaml:2:12: images.product: \"\" is not an image reference\n",
+);
+
+bad_inventory!(
+    port_zero,
+    "connection:\n  port: 0\nunits: []\n",
+    "error: groups.yaml:2:9: connection.port: must be greater than 0\n",
+);
+
+bad_inventory!(
+    undefined_value_through_a_filter,
+    UNIT,
+    &[("run.sh.j2", "export A={{ vars.nme | quote }}\n")],
+    "error: run.sh.j2:1: undefined variable `vars.nme`\n  help: while rendering web_1 on 127.0.0.2\n",
+);
+
+bad_inventory!(
+    missing_include,
+    UNIT,
+    &[("run.sh.j2", "{% include 'parts/missing.j2' %}\n")],
+    "error: run.sh.j2:1: template not found: tried to include non-existing template 'parts/missing.j2'\n  help: while rendering web_1 on 127.0.0.2\n",
+);
+
+bad_inventory!(
+    two_broken_templates,
+    "defaults:\n  templates:\n    - src: b.j2\n      dest: /etc/b\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    &[("run.sh.j2", "{% if %}\n"), ("b.j2", "{{ }}\n")],
+    "error: run.sh.j2:1: syntax error: unexpected end of block\nerror: b.j2:1: syntax error: unexpected end of variable block\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    tls_material_missing_for_a_host_spelled_another_way,
+    "hosts:\n  10.0.0.9:\n    tls:\n      cert_path: certs\nunits:\n  - host: tcp://10.0.0.9:2375\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:3:5: hosts.10.0.0.9.tls: CA certificate for tcp://10.0.0.9:2375 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client certificate for tcp://10.0.0.9:2375 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client key for tcp://10.0.0.9:2375 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
+);

@@ -2,25 +2,32 @@
 
 mod common;
 
+use common::inventory::Fleet;
 use common::Test;
 
-const TWO_GROUPS: &str = "\
-images:
-  product: demo:1
-units:
-  - host: 127.0.0.2
-    dockers: [core_1]
-    group: [product]
-    core: true
-  - host: 127.0.0.3
-    dockers: [web_1, web_2]
-    group: [product, test]
-";
+/// `core_1` (core) on 127.0.0.2 in `product`; `web_1` and `web_2` on 127.0.0.3 in `product`
+/// and `test`; no images.
+fn two_group_units() -> Fleet {
+    Fleet::new()
+        .unit("127.0.0.2", &["core_1"], &["product"])
+        .core()
+        .unit("127.0.0.3", &["web_1", "web_2"], &["product", "test"])
+}
+
+/// The two groups, `product` with an image.
+fn two_groups() -> Fleet {
+    two_group_units().image("product", "demo:1")
+}
+
+/// One unit, `web_1` of `product`, on `host`.
+fn one_unit(host: &str) -> String {
+    Fleet::new().unit(host, &["web_1"], &["product"]).to_yaml()
+}
 
 #[test]
 fn validate_reports_counts() {
     Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["validate"])
         .stdout(
             "groups.yaml is valid: 2 groups, 2 units, 3 containers on 2 hosts; 5 files rendered\n",
@@ -32,7 +39,7 @@ fn validate_reports_counts() {
 #[test]
 fn validate_as_json() {
     let output = Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["validate", "--json"])
         .run();
     let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
@@ -59,7 +66,7 @@ fn errors_as_json_go_to_stdout() {
 
 #[test]
 fn plain_tcp_to_a_remote_host_warns() {
-    let yaml = "units:\n  - host: 10.20.30.40\n    dockers: [web_1]\n    group: [product]\n";
+    let yaml = &one_unit("10.20.30.40");
     Test::new()
         .groups(yaml)
         .args(["validate", "-q"])
@@ -88,10 +95,11 @@ fn plain_tcp_to_a_remote_host_warns() {
 #[test]
 fn settings_for_a_group_no_unit_has_warn_with_a_suggestion() {
     let output = Test::new()
-        .groups(&format!(
-            "groups:\n  prodcut:\n    image: x\n{}",
-            &TWO_GROUPS[TWO_GROUPS.find("units").unwrap()..]
-        ))
+        .groups(
+            &two_group_units()
+                .group_setting("prodcut", "image: x")
+                .to_yaml(),
+        )
         .args(["validate"])
         .run();
     assert_eq!(
@@ -102,7 +110,7 @@ fn settings_for_a_group_no_unit_has_warn_with_a_suggestion() {
 
 #[test]
 fn docker_cert_path_supplies_tls_for_https_hosts() {
-    let yaml = "units:\n  - host: https://127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
+    let yaml = &one_unit("https://127.0.0.2");
     let test = Test::new()
         .groups(yaml)
         .file("certs/ca.pem", "x")
@@ -120,7 +128,7 @@ fn docker_cert_path_supplies_tls_for_https_hosts() {
 #[test]
 fn an_unknown_group_lists_the_known_ones() {
     Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["render", "--group", "prodcut"])
         .status(2)
         .stdout("")
@@ -133,7 +141,7 @@ fn an_unknown_group_lists_the_known_ones() {
 #[test]
 fn an_unknown_container_is_refused() {
     Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["render", "--group", "test", "--container", "core_1"])
         .status(2)
         .stderr("error: groups.yaml: group `test` has no container `core_1`\n  help: its containers: web_1, web_2\n")
@@ -143,12 +151,12 @@ fn an_unknown_container_is_refused() {
 #[test]
 fn render_prints_one_container_bare_and_several_with_headers() {
     Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["render", "-g", "test", "-c", "web_2", "--monitor"])
         .stdout("#!/bin/sh\nexport MONITOR_ENABLED=1\n")
         .run();
     Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args([
             "render", "-g", "product", "--mode", "dev_new", "-c", "core_1", "-c", "web_1",
         ])
@@ -164,10 +172,11 @@ fn render_prints_one_container_bare_and_several_with_headers() {
 #[test]
 fn render_as_json_carries_every_file() {
     let output = Test::new()
-        .groups(&TWO_GROUPS.replace(
-            "images:",
-            "defaults:\n  templates:\n    - {src: app.j2, dest: /etc/app}\nimages:",
-        ))
+        .groups(
+            &two_groups()
+                .defaults("templates:\n  - {src: app.j2, dest: /etc/app}")
+                .to_yaml(),
+        )
         .file("app.j2", "{{ group }}")
         .args(["render", "-g", "test", "--json"])
         .run();
@@ -182,7 +191,7 @@ fn render_as_json_carries_every_file() {
 #[test]
 fn paths_are_relative_to_the_inventory_file() {
     let test = Test::new()
-        .file("fleet/groups.yaml", TWO_GROUPS)
+        .file("fleet/groups.yaml", &two_groups().to_yaml())
         .file("fleet/run.sh.j2", "fleet {{ container }}\n");
     test.args([
         "-f",
@@ -200,7 +209,7 @@ fn paths_are_relative_to_the_inventory_file() {
 #[test]
 fn groups_lists_units_hosts_and_core() {
     Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["groups"])
         .stdout(
             "GROUP    IMAGE   HOST       ENDPOINT              CORE  CONTAINERS\n\
@@ -214,7 +223,7 @@ fn groups_lists_units_hosts_and_core() {
 #[test]
 fn groups_as_json() {
     let output = Test::new()
-        .groups(TWO_GROUPS)
+        .groups(&two_groups().to_yaml())
         .args(["groups", "--json", "--group", "product"])
         .run();
     let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
@@ -264,7 +273,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
 #[test]
 fn jdeploy_file_names_the_inventory() {
     Test::new()
-        .file("fleet.yaml", TWO_GROUPS)
+        .file("fleet.yaml", &two_groups().to_yaml())
         .env("JDEPLOY_FILE", "fleet.yaml")
         .args(["validate", "-q"])
         .stdout("")
@@ -274,7 +283,7 @@ fn jdeploy_file_names_the_inventory() {
 #[test]
 fn strict_reports_template_errors_with_promoted_warnings() {
     let output = Test::new()
-        .groups("units:\n  - host: 10.1.1.1\n    dockers: [web_1]\n    group: [product]\n")
+        .groups(&one_unit("10.1.1.1"))
         .file("run.sh.j2", "{{ nope }}\n")
         .args(["validate", "--strict"])
         .status(2)
@@ -287,4 +296,45 @@ fn strict_reports_template_errors_with_promoted_warnings() {
     assert_eq!(errors.len(), 3, "{}", output.stderr);
     assert!(errors[1].starts_with("error: run.sh.j2:1: undefined variable `nope`"));
     assert_eq!(errors[2], "error: 2 errors; nothing was changed");
+}
+
+/// Line and column numbers in the tests above rely on this layout.
+#[test]
+fn the_fleet_builder_writes_groups_yaml_as_a_person_would() {
+    let yaml = Fleet::new()
+        .image("product", "demo:1")
+        .section("releases:\n  keep: 3")
+        .defaults("stop_timeout: 1")
+        .defaults("env:\n  STAGE: one")
+        .group_setting("test", "ports: ['80:80']")
+        .group_setting("test", "restart: always")
+        .unit("127.0.0.2", &["core_1"], "product")
+        .core()
+        .unit("127.0.0.3", &["web_1", "web_2"], &["product", "test"])
+        .to_yaml();
+    assert_eq!(
+        yaml,
+        "\
+images:
+  product: demo:1
+releases:
+  keep: 3
+defaults:
+  stop_timeout: 1
+  env:
+    STAGE: one
+groups:
+  test:
+    ports: ['80:80']
+    restart: always
+units:
+  - host: 127.0.0.2
+    dockers: [core_1]
+    group: product
+    core: true
+  - host: 127.0.0.3
+    dockers: [web_1, web_2]
+    group: [product, test]
+"
+    );
 }

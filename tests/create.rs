@@ -3,33 +3,21 @@
 mod common;
 
 use common::engines::{docker, ensure_engines, inspect, unique_group, Cleanup, ENGINES, RUN_SH};
+use common::inventory::Fleet;
 use common::Test;
 
 /// A group with a core container on 127.0.0.2 and one other container on each of .3 and .4.
 fn groups_yaml(group: &str, env_value: &str) -> String {
-    format!(
-        r#"
-images:
-  {group}: jdeploy-demo:latest
-defaults:
-  stop_timeout: 1
-  env:
-    STAGE: {env_value}
-  labels:
-    com.example.owner: tests
-units:
-  - host: 127.0.0.2
-    dockers: [{group}_core]
-    group: {group}
-    core: true
-  - host: 127.0.0.3
-    dockers: [{group}_a]
-    group: {group}
-  - host: 127.0.0.4
-    dockers: [{group}_b]
-    group: {group}
-"#
-    )
+    Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .defaults("stop_timeout: 1")
+        .defaults(&format!("env:\n  STAGE: {env_value}"))
+        .defaults("labels:\n  com.example.owner: tests")
+        .unit("127.0.0.2", &[&format!("{group}_core")], group)
+        .core()
+        .unit("127.0.0.3", &[&format!("{group}_a")], group)
+        .unit("127.0.0.4", &[&format!("{group}_b")], group)
+        .to_yaml()
 }
 
 fn create(group: &str, env_value: &str, extra: &[&str]) -> Test {
@@ -173,9 +161,11 @@ fn a_missing_image_fails_that_hosts_containers_only() {
     // The image exists on 127.0.0.3 only.
     let image = format!("jdeploy-only-on-3:{group}");
     docker(3, &["tag", "jdeploy-demo:latest", &image]);
-    let yaml = format!(
-        "images:\n  {group}: {image}\nunits:\n  - host: 127.0.0.2\n    dockers: [{group}_x]\n    group: {group}\n  - host: 127.0.0.3\n    dockers: [{group}_y]\n    group: {group}\n"
-    );
+    let yaml = Fleet::new()
+        .image(&group, &image)
+        .unit("127.0.0.2", &[&format!("{group}_x")], group.as_str())
+        .unit("127.0.0.3", &[&format!("{group}_y")], group.as_str())
+        .to_yaml();
     let output = Test::new()
         .file("run.sh.j2", RUN_SH)
         .groups(&yaml)

@@ -6,42 +6,24 @@ use common::engines::{
     docker, docker_output, ensure_engines, inspect, read_file, unique_group, Cleanup, ENGINES,
     RUN_SH,
 };
+use common::inventory::Fleet;
 use common::{Output, Test};
 
 /// Core on 127.0.0.2, others on .2, .3 and .4; code copied to /srv/app (emptied first)
 /// and a config rendered to /etc/app.conf.
 fn groups_yaml(group: &str) -> String {
-    format!(
-        r#"
-images:
-  {group}: jdeploy-demo:latest
-core_cmd: |
-  echo "core setup for $JDEPLOY_GROUP" > /tmp/core-done
-defaults:
-  stop_timeout: 1
-  copy:
-    - src: code
-      dest: /srv/app
-      clean: true
-  templates:
-    - src: app.conf.j2
-      dest: /etc/app.conf
-units:
-  - host: 127.0.0.2
-    dockers: [{group}_core]
-    group: {group}
-    core: true
-  - host: 127.0.0.2
-    dockers: [{group}_a]
-    group: {group}
-  - host: 127.0.0.3
-    dockers: [{group}_b]
-    group: {group}
-  - host: 127.0.0.4
-    dockers: [{group}_c]
-    group: {group}
-"#
-    )
+    Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .section("core_cmd: |\n  echo \"core setup for $JDEPLOY_GROUP\" > /tmp/core-done")
+        .defaults("stop_timeout: 1")
+        .defaults("copy:\n  - src: code\n    dest: /srv/app\n    clean: true")
+        .defaults("templates:\n  - src: app.conf.j2\n    dest: /etc/app.conf")
+        .unit("127.0.0.2", &[&format!("{group}_core")], group)
+        .core()
+        .unit("127.0.0.2", &[&format!("{group}_a")], group)
+        .unit("127.0.0.3", &[&format!("{group}_b")], group)
+        .unit("127.0.0.4", &[&format!("{group}_c")], group)
+        .to_yaml()
 }
 
 const CONTAINERS: [(u8, &str); 4] = [(2, "core"), (2, "a"), (3, "b"), (4, "c")];

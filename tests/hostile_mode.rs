@@ -5,6 +5,7 @@ mod common;
 
 use std::process::Command;
 
+use common::inventory::Fleet;
 use common::Test;
 
 const HOSTILE: &[&str] = &[
@@ -21,22 +22,24 @@ const HOSTILE: &[&str] = &[
     "späce and ünïcode",
 ];
 
-const INVENTORY: &str = "\
-vars:
-  start: printf '%s|%s' \"$RUNTIME_MODE\" \"$MONITOR_ENABLED\"
-units:
-  - host: 127.0.0.2
-    dockers: [core_1]
-    group: [product]
-    core: true
-";
+/// A `vars.start` that prints the mode and the monitor flag.
+const START: &str = r#"start: printf '%s|%s' "$RUNTIME_MODE" "$MONITOR_ENABLED""#;
+
+/// The core unit of `product`, with `vars` (one entry a line).
+fn inventory(vars: &[&str]) -> String {
+    Fleet::new()
+        .section(&format!("vars:\n  {}", vars.join("\n  ")))
+        .unit("127.0.0.2", &["core_1"], &["product"])
+        .core()
+        .to_yaml()
+}
 
 /// Renders with the shipped run.sh.j2 and runs the script with `sh`.
 fn run_rendered(mode: &str) -> (String, bool) {
     let shipped =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/run.sh.j2")).unwrap();
     let output = Test::new()
-        .groups(INVENTORY)
+        .groups(&inventory(&[START]))
         .file("run.sh.j2", &shipped)
         .args([
             "render",
@@ -79,11 +82,10 @@ fn a_hostile_mode_is_exported_verbatim_and_never_runs() {
 fn the_quote_filter_round_trips_through_sh() {
     for value in HOSTILE {
         let output = Test::new()
-            .groups(
-                &INVENTORY
-                    .replace("start:", "value: VALUE\n  start:")
-                    .replace("VALUE", &serde_json::to_string(value).unwrap()),
-            )
+            .groups(&inventory(&[
+                &format!("value: {}", serde_json::to_string(value).unwrap()),
+                START,
+            ]))
             .file("run.sh.j2", "printf '%s' {{ vars.value | quote }}\n")
             .args(["render", "--group", "product"])
             .run();

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use common::engines::{
     docker, docker_output, ensure_engines, inspect, read_file, unique_group, Cleanup,
 };
+use common::inventory::Fleet;
 use common::{Output, Test};
 
 const RUN_SH: &str = r#"#!/bin/sh
@@ -18,31 +19,16 @@ while :; do sleep 3600 & wait $!; done
 "#;
 
 fn groups_yaml(group: &str, keep: u32) -> String {
-    format!(
-        r#"
-images:
-  {group}: jdeploy-demo:latest
-releases:
-  keep: {keep}
-defaults:
-  stop_timeout: 1
-  copy:
-    - src: code
-      dest: /srv/app
-      clean: true
-units:
-  - host: 127.0.0.2
-    dockers: [{group}_core]
-    group: {group}
-    core: true
-  - host: 127.0.0.2
-    dockers: [{group}_a]
-    group: {group}
-  - host: 127.0.0.3
-    dockers: [{group}_b]
-    group: {group}
-"#
-    )
+    Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .section(&format!("releases:\n  keep: {keep}"))
+        .defaults("stop_timeout: 1")
+        .defaults("copy:\n  - src: code\n    dest: /srv/app\n    clean: true")
+        .unit("127.0.0.2", &[&format!("{group}_core")], group)
+        .core()
+        .unit("127.0.0.2", &[&format!("{group}_a")], group)
+        .unit("127.0.0.3", &[&format!("{group}_b")], group)
+        .to_yaml()
 }
 
 /// The group's files, with the code as `version` writes it, and the history under `state`.

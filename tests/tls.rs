@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::engines::{ensure_tls_engine, unique_group, RUN_SH};
+use common::inventory::Fleet;
 use common::Test;
 
 fn docker_tls(certs: &Path, args: &[&str]) -> String {
@@ -36,9 +37,14 @@ impl Drop for TlsCleanup {
 }
 
 fn fleet(group: &str, host: &str, hosts_section: &str) -> Test {
-    Test::new().file("run.sh.j2", RUN_SH).groups(&format!(
-        "images:\n  {group}: jdeploy-demo:latest\ndefaults:\n  stop_timeout: 1\n{hosts_section}units:\n  - host: {host}\n    dockers: [{group}_1, {group}_2]\n    group: {group}\n    core: true\n"
-    ))
+    let yaml = Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .section(hosts_section)
+        .defaults("stop_timeout: 1")
+        .unit(host, &[&format!("{group}_1"), &format!("{group}_2")], group)
+        .core()
+        .to_yaml();
+    Test::new().file("run.sh.j2", RUN_SH).groups(&yaml)
 }
 
 #[test]

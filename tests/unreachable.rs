@@ -6,26 +6,17 @@ mod common;
 use std::net::TcpListener;
 
 use common::engines::{ensure_engines, read_file, stop_engine, unique_group, Cleanup, RUN_SH};
+use common::inventory::Fleet;
 use common::Test;
 
 fn two_host_group(group: &str, other_host: &str, timeout: u32) -> String {
-    format!(
-        r#"
-images:
-  {group}: jdeploy-demo:latest
-connection:
-  timeout: {timeout}
-defaults:
-  stop_timeout: 1
-units:
-  - host: 127.0.0.2
-    dockers: [{group}_up]
-    group: {group}
-  - host: {other_host}
-    dockers: [{group}_gone]
-    group: {group}
-"#
-    )
+    Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .section(&format!("connection:\n  timeout: {timeout}"))
+        .defaults("stop_timeout: 1")
+        .unit("127.0.0.2", &[&format!("{group}_up")], group)
+        .unit(other_host, &[&format!("{group}_gone")], group)
+        .to_yaml()
 }
 
 fn test(group: &str, other_host: &str, timeout: u32) -> Test {

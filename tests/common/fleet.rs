@@ -3,6 +3,7 @@
 //! connections. `--host '127.0.0.[23]'` selects the reachable ones.
 
 use super::engines::{ensure_engines, Cleanup};
+use super::inventory::Fleet;
 use super::{Output, Test};
 
 pub const REACHABLE: &str = "127.0.0.[23]";
@@ -18,30 +19,16 @@ while :; do sleep 3600 & wait $!; done
 "#;
 
 pub fn groups_yaml(group: &str, stage: &str) -> String {
-    format!(
-        r#"
-images:
-  {group}: jdeploy-demo:latest
-defaults:
-  stop_timeout: 1
-  env:
-    STAGE: {stage}
-units:
-  - host: 127.0.0.2
-    dockers: [{group}_core]
-    group: {group}
-    core: true
-  - host: 127.0.0.2
-    dockers: [{group}_a]
-    group: {group}
-  - host: 127.0.0.3
-    dockers: [{group}_b]
-    group: {group}
-  - host: 127.0.0.8:1
-    dockers: [{group}_gone]
-    group: {group}
-"#
-    )
+    Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .defaults("stop_timeout: 1")
+        .defaults(&format!("env:\n  STAGE: {stage}"))
+        .unit("127.0.0.2", &[&format!("{group}_core")], group)
+        .core()
+        .unit("127.0.0.2", &[&format!("{group}_a")], group)
+        .unit("127.0.0.3", &[&format!("{group}_b")], group)
+        .unit("127.0.0.8:1", &[&format!("{group}_gone")], group)
+        .to_yaml()
 }
 
 pub fn test(group: &str) -> Test {

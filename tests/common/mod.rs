@@ -4,6 +4,7 @@
 
 pub mod engines;
 pub mod fleet;
+pub mod inventory;
 
 use std::path::{Path, PathBuf};
 
