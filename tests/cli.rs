@@ -3,7 +3,7 @@
 mod common;
 
 use common::inventory::Fleet;
-use common::Test;
+use common::{Stdout, Test};
 
 /// `core_1` (core) on 127.0.0.2 in `product`; `web_1` and `web_2` on 127.0.0.3 in `product`
 /// and `test`; no images.
@@ -336,5 +336,36 @@ units:
     dockers: [web_1, web_2]
     group: [product, test]
 "
+    );
+}
+
+#[test]
+fn a_closed_stdout_keeps_the_runs_own_exit_status() {
+    // The only host refuses connections: status fails (1) whether or not anyone reads
+    // its table.
+    let stderr = Test::new()
+        .groups(&one_unit("127.0.0.8:1"))
+        .args(["status", "--group", "product"])
+        .status(1)
+        .run_into(Stdout::Closed);
+    assert!(!stderr.contains("error: cannot write"), "{stderr}");
+    // And a run that went well stays 0 when its reader left early.
+    Test::new()
+        .groups(&two_groups().to_yaml())
+        .args(["groups"])
+        .status(0)
+        .run_into(Stdout::Closed);
+}
+
+#[test]
+fn output_that_cannot_be_written_is_a_failure_not_an_input_error() {
+    let stderr = Test::new()
+        .groups(&two_groups().to_yaml())
+        .args(["groups"])
+        .status(1)
+        .run_into(Stdout::Full);
+    assert!(
+        stderr.contains("error: cannot write the output: No space left on device"),
+        "{stderr}"
     );
 }

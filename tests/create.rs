@@ -4,7 +4,7 @@ mod common;
 
 use common::engines::{docker, ensure_engines, inspect, unique_group, Cleanup, ENGINES, RUN_SH};
 use common::inventory::Fleet;
-use common::Test;
+use common::{Stdout, Test};
 
 /// A group with a core container on 127.0.0.2 and one other container on each of .3 and .4.
 fn groups_yaml(group: &str, env_value: &str) -> String {
@@ -268,4 +268,15 @@ fn a_container_jdeploy_did_not_make_is_replaced_only_with_force() {
         inspect(3, &foreign, "{{index .Config.Labels \"io.jdeploy.group\"}}"),
         group
     );
+}
+
+#[test]
+fn a_table_that_cannot_be_written_after_creating_exits_1_not_2() {
+    ensure_engines(&ENGINES);
+    let group = unique_group("create");
+    let _cleanup = Cleanup::new(&group, &ENGINES);
+    // 2 would tell a pipeline nothing changed; the containers were created.
+    let stderr = create(&group, "one", &[]).status(1).run_into(Stdout::Full);
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+    assert_eq!(ids(&group).len(), 3);
 }

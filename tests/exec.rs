@@ -4,7 +4,8 @@
 mod common;
 
 use common::engines::{docker, unique_group};
-use common::fleet::{deployed, jdeploy, row, REACHABLE, UNREACHABLE};
+use common::fleet::{deployed, jdeploy, row, test, REACHABLE, UNREACHABLE};
+use common::Stdout;
 
 #[test]
 fn exec_prefixes_each_line_and_fails_when_one_command_fails() {
@@ -170,4 +171,17 @@ fn exec_stops_waiting_after_its_timeout() {
         "{}",
         output.stderr
     );
+}
+
+#[test]
+fn a_closed_stdout_ends_output_quietly_and_keeps_the_failure() {
+    let group = unique_group("exec");
+    let _cleanup = deployed(&group);
+    // Every reachable container prints; the unreachable one fails: 1, not 0, even
+    // though nobody reads what they print.
+    let stderr = test(&group)
+        .args(["exec", "--group", &group, "--", "echo", "hello"])
+        .status(1)
+        .run_into(Stdout::Closed);
+    assert!(stderr.contains(UNREACHABLE), "{stderr}");
 }

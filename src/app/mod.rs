@@ -122,3 +122,6 @@ impl RunReport {
                 .any(|outcome| outcome.status.is_failure())
     }
 }
+
+#[cfg(test)]
+mod tests;

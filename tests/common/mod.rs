@@ -8,7 +8,6 @@ pub mod inventory;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// A minimal `/run.sh` template, so inventories under test need only their own keys.
@@ -21,6 +20,14 @@ pub struct Test {
     expected_status: i32,
     expected_stdout: Option<String>,
     expected_stderr: Option<String>,
+}
+
+/// Where stdout goes in [`Test::run_into`].
+pub enum Stdout {
+    /// A pipe whose reader went away before anything was written (`| head -0`).
+    Closed,
+    /// `/dev/full`: every write fails.
+    Full,
 }
 
 pub struct Output {
@@ -109,8 +116,37 @@ impl Test {
         self
     }
 
-    pub fn run(self) -> Output {
-        let mut command = Command::cargo_bin("jdeploy").expect("the jdeploy binary");
+    /// Runs with stdout going to `stdout` rather than captured: a pipe whose reader
+    /// is gone, or a file that cannot be written. Checks the exit status; gives stderr.
+    pub fn run_into(self, stdout: Stdout) -> String {
+        let mut command = self.command();
+        let stderr = match stdout {
+            Stdout::Closed => {
+                let mut child = command
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("jdeploy runs");
+                drop(child.stdout.take());
+                child.wait_with_output().expect("jdeploy ends")
+            }
+            Stdout::Full => command
+                .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+                .output()
+                .expect("jdeploy runs"),
+        };
+        let stderr_text = String::from_utf8(stderr.stderr).unwrap();
+        assert_eq!(
+            stderr.status.code(),
+            Some(self.expected_status),
+            "exit status of jdeploy {:?}\n--- stderr\n{stderr_text}",
+            self.args
+        );
+        stderr_text
+    }
+
+    fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_jdeploy"));
         command
             .current_dir(self.dir.path())
             .args(&self.args)
@@ -122,7 +158,11 @@ impl Test {
         for (key, value) in &self.envs {
             command.env(key, value);
         }
-        let output = command.output().expect("jdeploy runs");
+        command
+    }
+
+    pub fn run(self) -> Output {
+        let output = self.command().output().expect("jdeploy runs");
         let stdout = String::from_utf8(output.stdout).unwrap();
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(

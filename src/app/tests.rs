@@ -1,0 +1,382 @@
+//! Every command through the application layer, against the in-memory engine: what
+//! the CLI and a server get back, without Docker.
+
+use std::sync::Mutex;
+
+use tempfile::TempDir;
+
+use super::*;
+use crate::engine::fake::FakeFleet;
+use crate::engine::ErrorKind;
+use crate::inventory::{Diagnostic, Selection};
+use crate::layout::{CURRENT_LINK, KEPT_FILE};
+use crate::render::Flags;
+use crate::rollout::{Lifecycle, Reporter, SilentReporter, Status, Usage};
+
+impl Backend for FakeFleet {
+    type Connector = FakeFleet;
+    fn connector(&self, _: crate::engine::ConnectOptions) -> FakeFleet {
+        self.clone()
+    }
+}
+
+const GROUPS: &str = "\
+images:
+  web: app:1
+units:
+  - host: 127.0.0.2
+    dockers: [web_core]
+    group: web
+    core: true
+  - host: 127.0.0.2
+    dockers: [web_a]
+    group: web
+  - host: 127.0.0.3
+    dockers: [web_b]
+    group: web
+";
+
+const RUN_SH: &str = "#!/bin/sh\n{{ env_set }}\necho {{ container }}\n";
+
+/// A groups.yaml in a scratch directory, and the application over `fake`.
+struct Setup {
+    _dir: TempDir,
+    app: App<FakeFleet>,
+    fake: FakeFleet,
+}
+
+fn setup(fake: FakeFleet) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("groups.yaml"), GROUPS).unwrap();
+    std::fs::write(dir.path().join("run.sh.j2"), RUN_SH).unwrap();
+    let context = Context {
+        file: dir.path().join("groups.yaml"),
+        load: Default::default(),
+        state: dir.path().join("history.db"),
+    };
+    Setup {
+        _dir: dir,
+        app: App::new(fake.clone(), context),
+        fake,
+    }
+}
+
+/// A frontend that answers every question the same way and keeps what it was told.
+#[derive(Default)]
+struct Scripted {
+    /// None: nobody is there to ask.
+    answer: Option<bool>,
+    asked: Mutex<Vec<String>>,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Frontend for Scripted {
+    fn reporter(&self, _: &str) -> Box<dyn Reporter> {
+        Box::new(SilentReporter)
+    }
+    fn diagnostic(&self, diagnostic: &Diagnostic) {
+        self.warnings.lock().unwrap().push(diagnostic.to_string());
+    }
+    fn warning(&self, message: &str) {
+        self.warnings.lock().unwrap().push(message.to_string());
+    }
+    fn can_answer(&self) -> bool {
+        self.answer.is_some()
+    }
+    fn confirm(&self, question: &Question<'_>) -> Result<bool, String> {
+        self.asked.lock().unwrap().push(format!("{question:?}"));
+        Ok(self.answer.unwrap_or(false))
+    }
+}
+
+fn deploy_request(mode: &str) -> DeployRequest {
+    DeployRequest {
+        group: "web".into(),
+        flags: Flags {
+            monitor: false,
+            mode: Some(mode.into()),
+        },
+        force: false,
+        yes: true,
+    }
+}
+
+fn create_request() -> CreateRequest {
+    CreateRequest {
+        group: "web".into(),
+        recreate: false,
+        force: false,
+    }
+}
+
+fn statuses(report: &RunReport) -> Vec<(&str, Status)> {
+    report
+        .outcomes
+        .iter()
+        .map(|outcome| (outcome.unit.container.as_str(), outcome.status))
+        .collect()
+}
+
+#[tokio::test]
+async fn create_then_deploy_puts_the_release_in_every_container() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    let frontend = Unattended;
+    let created = app.create(&create_request(), &frontend).await.unwrap();
+    assert!(created.ok(), "{created:?}");
+    assert!(created.outcomes.iter().all(|o| o.status == Status::Created));
+    let again = app.create(&create_request(), &frontend).await.unwrap();
+    assert!(again.outcomes.iter().all(|o| o.status == Status::Unchanged));
+
+    let deployed = app.deploy(&deploy_request("one"), &frontend).await.unwrap();
+    assert_eq!(
+        statuses(&deployed),
+        [
+            ("web_core", Status::Deployed),
+            ("web_a", Status::Deployed),
+            ("web_b", Status::Deployed)
+        ]
+    );
+    let run_sh = fake.file("127.0.0.3", "web_b", "/run.sh").unwrap();
+    assert!(run_sh.contains("RUNTIME_MODE=one") && run_sh.contains("echo web_b"));
+    let current = fake.container("127.0.0.3", "web_b").unwrap().files[CURRENT_LINK].clone();
+    assert!(matches!(current, crate::engine::fake::Node::Symlink(_)));
+    assert!(fake.file("127.0.0.2", "web_a", KEPT_FILE).is_some());
+
+    let unchanged = app.deploy(&deploy_request("one"), &frontend).await.unwrap();
+    assert!(unchanged
+        .outcomes
+        .iter()
+        .all(|o| o.status == Status::Unchanged));
+    let plan = app
+        .plan(
+            &PlanRequest {
+                group: "web".into(),
+                flags: Flags {
+                    monitor: false,
+                    mode: Some("two".into()),
+                },
+            },
+            &frontend,
+        )
+        .await
+        .unwrap();
+    assert!(plan.ok());
+    assert!(plan.rows.iter().all(|row| row.action == PlanAction::Change));
+    let diff = &plan.rows[0].changes.as_ref().unwrap().files[0].diff;
+    assert!(diff.contains("+export RUNTIME_MODE=two"), "{diff}");
+}
+
+#[tokio::test]
+async fn a_deploy_declined_at_the_question_changes_nothing() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    let writes_before = fake.writes().len();
+    let frontend = Scripted {
+        answer: Some(false),
+        ..Default::default()
+    };
+    let mut request = deploy_request("one");
+    request.yes = false;
+    let declined = app.deploy(&request, &frontend).await;
+    assert!(matches!(declined, Err(AppError::NotConfirmed(_))));
+    assert_eq!(fake.writes().len(), writes_before);
+    let asked = frontend.asked.lock().unwrap();
+    assert!(asked[0].starts_with("Deploy") && asked[0].contains("changing: 3"));
+}
+
+#[tokio::test]
+async fn nobody_to_ask_means_no_question() {
+    let Setup { app, _dir, .. } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    let frontend = Scripted::default();
+    let mut request = deploy_request("one");
+    request.yes = false;
+    let report = app.deploy(&request, &frontend).await.unwrap();
+    assert!(report.ok());
+    assert!(frontend.asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_host_fails_its_units_and_hides_no_other_result() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    // The fake's hosts are shared: from now on one refuses connections.
+    let _ = fake.clone().unreachable("127.0.0.3");
+    let report = app
+        .deploy(&deploy_request("one"), &Unattended)
+        .await
+        .unwrap();
+    assert!(!report.ok());
+    assert_eq!(
+        statuses(&report),
+        [
+            ("web_core", Status::Deployed),
+            ("web_a", Status::Deployed),
+            ("web_b", Status::Failed)
+        ]
+    );
+    assert_eq!(report.outcomes[2].error_kind, Some(ErrorKind::Unreachable));
+}
+
+#[tokio::test]
+async fn rollback_puts_back_the_files_of_the_release_before() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    app.deploy(&deploy_request("one"), &Unattended)
+        .await
+        .unwrap();
+    app.deploy(&deploy_request("two"), &Unattended)
+        .await
+        .unwrap();
+    let before = fake.file("127.0.0.2", "web_a", "/run.sh").unwrap();
+    assert!(before.contains("RUNTIME_MODE=two"));
+    let request = RollbackRequest {
+        group: "web".into(),
+        hosts: Vec::new(),
+        containers: Vec::new(),
+        to: RollbackTo::Steps(1),
+        yes: true,
+    };
+    let report = app.rollback(&request, &Unattended).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert!(report
+        .outcomes
+        .iter()
+        .all(|o| o.status == Status::RolledBack));
+    let after = fake.file("127.0.0.2", "web_a", "/run.sh").unwrap();
+    assert!(after.contains("RUNTIME_MODE=one"), "{after}");
+    // Once more goes past the first deploy: refused, nothing changed.
+    let writes = fake.writes().len();
+    let refused = app.rollback(&request, &Unattended).await;
+    assert!(matches!(refused, Err(AppError::Refused(_))), "{refused:?}");
+    assert_eq!(fake.writes().len(), writes);
+}
+
+#[tokio::test]
+async fn rm_of_the_whole_fleet_needs_yes_when_nobody_can_be_asked() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    let mut request = LifecycleRequest {
+        selection: Selection::default(),
+        action: Lifecycle::Remove { foreign: false },
+        stop_timeout: None,
+        yes: false,
+    };
+    let refused = app.lifecycle(&request, &Unattended).await;
+    assert!(matches!(refused, Err(AppError::Refused(_))));
+    assert!(fake.container("127.0.0.2", "web_a").is_some());
+    request.yes = true;
+    let removed = app.lifecycle(&request, &Unattended).await.unwrap();
+    assert_eq!(removed.group, "all");
+    assert!(removed.outcomes.iter().all(|o| o.status == Status::Removed));
+    assert!(fake.container("127.0.0.2", "web_a").is_none());
+}
+
+#[tokio::test]
+async fn status_tells_missing_containers_from_unreachable_hosts() {
+    let fake = FakeFleet::default()
+        .with_container("127.0.0.2", "web_core")
+        .unreachable("127.0.0.3");
+    let Setup { app, _dir, .. } = setup(fake);
+    let request = StatusRequest {
+        selection: Selection {
+            group: Some("web".into()),
+            ..Default::default()
+        },
+        usage: Usage::Processes,
+    };
+    let report = app.status(&request, &Unattended).await.unwrap();
+    let states: Vec<&str> = report.rows.iter().map(|row| row.state.as_str()).collect();
+    assert_eq!(states, ["running", "missing", "unknown"]);
+    assert_eq!(report.rows[2].error_kind, Some(ErrorKind::Unreachable));
+    assert!(!report.complete());
+}
+
+#[tokio::test]
+async fn runs_are_recorded_and_a_history_that_cannot_be_written_is_a_warning() {
+    let Setup { app, _dir, .. } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    let history = app
+        .history(&HistoryRequest::List {
+            group: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    let HistoryReport::Runs { runs, .. } = history else {
+        panic!("a list")
+    };
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].command, "create");
+
+    let mut context = app.context.clone();
+    context.state = "/proc/jdeploy/history.db".into();
+    let app = App::new(app.backend.clone(), context);
+    let frontend = Scripted::default();
+    let report = app.deploy(&deploy_request("one"), &frontend).await.unwrap();
+    assert!(report.ok());
+    let warnings = frontend.warnings.lock().unwrap();
+    assert!(warnings[0].starts_with("this run was not recorded"));
+}
+
+#[tokio::test]
+async fn bad_input_is_an_input_error_and_no_engine_is_called() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    let request = CreateRequest {
+        group: "nope".into(),
+        recreate: false,
+        force: false,
+    };
+    let err = app.create(&request, &Unattended).await.unwrap_err();
+    assert!(matches!(err, AppError::Input(_)), "{err}");
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn exec_and_logs_pass_output_on_and_report_each_container() {
+    let fake = FakeFleet::default()
+        .with_container("127.0.0.2", "web_core")
+        .with_container("127.0.0.2", "web_a")
+        .with_container("127.0.0.3", "web_b");
+    let Setup { app, _dir, .. } = setup(fake);
+    #[derive(Default)]
+    struct Captured(Mutex<Vec<String>>);
+    impl crate::rollout::ExecOutput for Captured {
+        fn begin(&self, units: &[crate::rollout::UnitKey]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} units", units.len()));
+        }
+        fn output(
+            &self,
+            unit: &crate::rollout::UnitKey,
+            _: crate::engine::OutputStream,
+            data: bytes::Bytes,
+        ) {
+            let text = String::from_utf8_lossy(&data);
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{unit}: {}", text.trim()));
+        }
+        fn finish(&self, _: &crate::rollout::ExecOutcome) {}
+    }
+    let output = Captured::default();
+    let request = ExecRequest {
+        selection: Selection {
+            group: Some("web".into()),
+            hosts: vec!["127.0.0.3".into()],
+            containers: Vec::new(),
+        },
+        command: vec!["true".into()],
+        timeout: None,
+    };
+    let report = app.exec(&request, &output, &Unattended).await.unwrap();
+    assert!(report.ok());
+    assert_eq!(report.target, "web");
+    assert_eq!(
+        *output.0.lock().unwrap(),
+        ["1 units", "web_b@127.0.0.3: hello from web_b"]
+    );
+}
