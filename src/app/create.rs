@@ -40,23 +40,15 @@ impl<B: Backend> App<B> {
         let outcomes = rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
         let elapsed = started.elapsed();
         let info = RunInfo {
-            command: "create",
-            group: &group.name,
             flags: serde_json::json!({
                 "recreate": request.recreate,
                 "force": request.force,
             }),
             deploy: None,
             started: started_at,
-            elapsed,
         };
-        self.record(frontend, info, &outcomes);
-        Ok(RunReport {
-            command: "create".into(),
-            group: group.name.clone(),
-            outcomes,
-            elapsed,
-            refused: false,
-        })
+        let report = RunReport::new("create", &group.name, outcomes, elapsed);
+        self.record(frontend, info, &report);
+        Ok(report)
     }
 }

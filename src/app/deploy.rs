@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 use super::load::{render_members, renderer};
 use super::plan::plan_rows;
 use super::record::RunInfo;
+use super::strategy::{gate, strategy};
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::copies::{read_tree, CopyTree};
 use crate::history::operator;
+use crate::inventory::gates::{RolloutPolicy, RolloutSettings};
 use crate::inventory::{Diagnostics, Group, Inventory};
 use crate::release::{copy_manifests, ReleaseFlags};
 use crate::render::Flags;
-use crate::rollout::{self, DeployUnit, Stamp, UnitKey};
+use crate::rollout::{self, DeployOptions, DeployUnit, Order, Stamp, Stopped, UnitKey};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeployRequest {
@@ -25,6 +27,9 @@ pub struct DeployRequest {
     pub force: bool,
     /// Do not ask first.
     pub yes: bool,
+    /// Over the group's `rollout` settings, key by key.
+    #[serde(default)]
+    pub rollout: RolloutSettings,
 }
 
 impl<B: Backend> App<B> {
@@ -37,7 +42,9 @@ impl<B: Backend> App<B> {
         let group = inventory.select_group(&request.group)?;
         // Everything is rendered and read before any engine is touched: bad input
         // changes nothing.
-        let units = deploy_units(&inventory, group, &request.flags)?;
+        let policy = group.rollout.overridden(&request.rollout);
+        check_policy(&policy)?;
+        let units = deploy_units(&inventory, group, &request.flags, &policy)?;
         let started_at = SystemTime::now();
         let started = Instant::now();
         let fleet = self.fleet(&inventory, group.container.stop_timeout);
@@ -68,19 +75,23 @@ impl<B: Backend> App<B> {
                 .map_or(0, |since| since.as_secs()),
         };
         let deploy = plan.deploy_id(request.force, &stamp);
+        let options = DeployOptions {
+            force: request.force,
+            keep: inventory.keep_releases,
+            stamp,
+            strategy: strategy(&policy, Order::CoreFirst, true),
+        };
         let reporter = frontend.reporter("deploy");
-        let outcomes = plan
-            .apply(
-                request.force,
-                inventory.keep_releases,
-                &stamp,
-                reporter.as_ref(),
-            )
+        let result = plan
+            .apply(&options, reporter.as_ref(), &|| frontend.interrupted())
             .await;
+        drop(reporter);
         let elapsed = started.elapsed();
+        let mut report = RunReport::new("deploy", &group.name, result.outcomes, elapsed);
+        report.interrupted = result.stopped == Some(Stopped::Interrupted);
+        report.rolled_back = result.rolled_back;
+        report.strategy = Some(policy);
         let info = RunInfo {
-            command: "deploy",
-            group: &group.name,
             flags: serde_json::json!({
                 "monitor": request.flags.monitor,
                 "mode": request.flags.mode,
@@ -88,16 +99,9 @@ impl<B: Backend> App<B> {
             }),
             deploy,
             started: started_at,
-            elapsed,
         };
-        self.record(frontend, info, &outcomes);
-        Ok(RunReport {
-            command: "deploy".into(),
-            group: group.name.clone(),
-            outcomes,
-            elapsed,
-            refused: false,
-        })
+        self.record(frontend, info, &report);
+        Ok(report)
     }
 }
 
@@ -124,6 +128,7 @@ pub(super) fn deploy_units(
     inventory: &Inventory,
     group: &Group,
     flags: &Flags,
+    policy: &RolloutPolicy,
 ) -> Result<Vec<DeployUnit>, Diagnostics> {
     let members: Vec<_> = inventory.members(&group.name).collect();
     let rendered = render_members(inventory, &renderer(inventory), group, &members, flags)?;
@@ -145,6 +150,7 @@ pub(super) fn deploy_units(
             },
             host: member.host().clone(),
             stop_timeout: group.container.stop_timeout,
+            gate: gate(group, policy),
             rendered,
             copies: Arc::clone(&copies),
             copy_manifests: Arc::clone(&manifests),
@@ -167,4 +173,16 @@ fn read_copies(inventory: &Inventory, group: &Group) -> Result<Vec<CopyTree>, Di
     } else {
         Err(Diagnostics(errors))
     }
+}
+
+/// Flags can give a gate no container could pass; groups.yaml is checked on loading.
+pub(super) fn check_policy(policy: &RolloutPolicy) -> Result<(), AppError> {
+    if policy.min_healthy > policy.deadline {
+        return Err(AppError::Refused(format!(
+            "min_healthy ({}) is longer than deadline ({}): no container could pass; nothing was changed",
+            humantime::format_duration(policy.min_healthy),
+            humantime::format_duration(policy.deadline)
+        )));
+    }
+    Ok(())
 }

@@ -18,6 +18,11 @@ pub trait Frontend: Send + Sync {
     /// Asks before changing containers; no unless answered yes. Err says why the
     /// question could not be asked.
     fn confirm(&self, question: &Question<'_>) -> Result<bool, String>;
+    /// The operator asked the command to stop: it starts nothing more, lets what runs
+    /// finish, and reports.
+    fn interrupted(&self) -> bool {
+        false
+    }
 }
 
 /// What the application asks before it acts.

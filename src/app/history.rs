@@ -24,7 +24,7 @@ pub enum HistoryReport {
         state: PathBuf,
         runs: Vec<Run>,
     },
-    Run(Run),
+    Run(Box<Run>),
 }
 
 impl<B: Backend> App<B> {
@@ -37,7 +37,7 @@ impl<B: Backend> App<B> {
                 state.display()
             ))),
             (HistoryRequest::Show { id }, Some(history)) => match history.show(*id)? {
-                Some(run) => Ok(HistoryReport::Run(run)),
+                Some(run) => Ok(HistoryReport::Run(Box::new(run))),
                 None => Err(AppError::Refused(format!(
                     "no run {id} in {}; `jdeploy history` lists them",
                     state.display()

@@ -5,9 +5,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::select::{fleet_units, label, longest_stop};
+use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::inventory::Selection;
-use crate::rollout::{self, Lifecycle, UnitKey};
+use crate::rollout::{self, Lifecycle, Order, Stopped, Strategy, UnitKey};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LifecycleRequest {
@@ -49,14 +50,38 @@ impl<B: Backend> App<B> {
         }
         let started = Instant::now();
         let fleet = self.fleet(&inventory, longest_stop(&units));
+        // One group's restarts move as its `rollout` says; across groups, every
+        // container's own gate applies, all at once after the core units.
+        let policy = match &request.selection.group {
+            Some(name) => inventory.group(name).map(|group| group.rollout.clone()),
+            None => None,
+        };
+        let strategy = match &policy {
+            Some(policy) => strategy(policy, Order::CoreFirst, false),
+            None => Strategy::plain(Order::CoreFirst),
+        };
         let reporter = frontend.reporter(request.action.name());
-        let outcomes = rollout::lifecycle(&fleet, &units, request.action, reporter.as_ref()).await;
-        Ok(RunReport {
-            command: request.action.name().into(),
-            group: label(&request.selection),
-            outcomes,
-            elapsed: started.elapsed(),
-            refused: false,
-        })
+        let execution = rollout::lifecycle(
+            &fleet,
+            &units,
+            request.action,
+            &strategy,
+            reporter.as_ref(),
+            &|| frontend.interrupted(),
+        )
+        .await;
+        drop(reporter);
+        let label = label(&request.selection);
+        let mut report = RunReport::new(
+            request.action.name(),
+            &label,
+            execution.outcomes,
+            started.elapsed(),
+        );
+        report.interrupted = execution.stopped == Some(Stopped::Interrupted);
+        if request.action == Lifecycle::Restart {
+            report.strategy = policy;
+        }
+        Ok(report)
     }
 }

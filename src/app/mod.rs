@@ -19,6 +19,7 @@ mod render;
 mod rollback;
 mod select;
 mod status;
+mod strategy;
 mod validate;
 
 pub use create::CreateRequest;
@@ -30,7 +31,7 @@ pub use groups::{GroupView, GroupsRequest, UnitView};
 pub use history::{HistoryReport, HistoryRequest};
 pub use lifecycle::LifecycleRequest;
 pub use logs::{LogsReport, LogsRequest};
-pub use plan::{PlanAction, PlanReport, PlanRequest, PlanRow};
+pub use plan::{PlanAction, PlanReport, PlanRequest, PlanRow, PlannedBatch};
 pub use render::RenderRequest;
 pub use rollback::{RollbackRequest, RollbackTo};
 pub use status::{StatusReport, StatusRequest, StatusRow};
@@ -42,6 +43,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::engine::{ConnectOptions, Connector, DockerConnector};
+use crate::inventory::gates::RolloutPolicy;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::rollout::{Fleet, Outcome};
 
@@ -110,12 +112,35 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// The request asked for what cannot be done, and nothing was changed.
     pub refused: bool,
+    /// It was asked to stop, and started nothing more.
+    pub interrupted: bool,
+    /// It failed past what it tolerates and put back what it had changed.
+    pub rolled_back: bool,
+    /// How it moved through the group: deploy, restart and rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<RolloutPolicy>,
 }
 
 impl RunReport {
+    /// What a command that acted reports, before any strategy is known.
+    pub fn new(command: &str, group: &str, outcomes: Vec<Outcome>, elapsed: Duration) -> Self {
+        Self {
+            command: command.to_string(),
+            group: group.to_string(),
+            outcomes,
+            elapsed,
+            refused: false,
+            interrupted: false,
+            rolled_back: false,
+            strategy: None,
+        }
+    }
+
     /// Every container did what was asked.
     pub fn ok(&self) -> bool {
         !self.refused
+            && !self.interrupted
+            && !self.rolled_back
             && !self
                 .outcomes
                 .iter()

@@ -3,22 +3,38 @@
 use serde::{Deserialize, Serialize};
 
 use super::deploy::deploy_units;
+use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend};
 use crate::engine::{Engine, ErrorKind};
+use crate::inventory::gates::{RolloutPolicy, RolloutSettings};
 use crate::plan::{ReleaseChanges, ReleaseStep};
 use crate::render::Flags;
-use crate::rollout::{self, DeployPlan, PlannedUnit, UnitKey};
+use crate::rollout::{self, waves, DeployPlan, Order, PlannedUnit, UnitKey};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanRequest {
     pub group: String,
     pub flags: Flags,
+    /// Over the group's `rollout` settings, as deploy would take them.
+    #[serde(default)]
+    pub rollout: RolloutSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanReport {
     pub group: String,
     pub rows: Vec<PlanRow>,
+    /// The order deploy would restart the containers that change in.
+    pub batches: Vec<PlannedBatch>,
+    pub strategy: RolloutPolicy,
+}
+
+/// Containers deploy would restart together.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedBatch {
+    /// `core`, `canary`, `batch 2/4`; `all` when one batch holds every container.
+    pub label: String,
+    pub units: Vec<UnitKey>,
 }
 
 impl PlanReport {
@@ -101,12 +117,27 @@ impl<B: Backend> App<B> {
     ) -> Result<PlanReport, AppError> {
         let inventory = self.inventory(frontend)?;
         let group = inventory.select_group(&request.group)?;
-        let units = deploy_units(&inventory, group, &request.flags)?;
+        let policy = group.rollout.overridden(&request.rollout);
+        super::deploy::check_policy(&policy)?;
+        let units = deploy_units(&inventory, group, &request.flags, &policy)?;
         let fleet = self.fleet(&inventory, group.container.stop_timeout);
         let plan = rollout::plan_deploy(&fleet, units).await;
+        let keys: Vec<&UnitKey> = plan.units.iter().map(|planned| &planned.unit.key).collect();
+        let acts: Vec<bool> = plan.units.iter().map(PlannedUnit::is_change).collect();
+        let strategy = strategy(&policy, Order::CoreFirst, true);
+        let batches = waves(&keys, &acts, &strategy)
+            .into_iter()
+            .filter(|wave| wave.units.iter().all(|&at| acts[at]))
+            .map(|wave| PlannedBatch {
+                label: wave.label.unwrap_or_else(|| "all".into()),
+                units: wave.units.iter().map(|&at| keys[at].clone()).collect(),
+            })
+            .collect();
         Ok(PlanReport {
             group: group.name.clone(),
             rows: plan_rows(&plan).await,
+            batches,
+            strategy: policy,
         })
     }
 }

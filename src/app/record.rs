@@ -3,34 +3,37 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::{App, Backend, Frontend};
+use super::{App, Backend, Frontend, RunReport};
 use crate::history::{operator, History, Run, UnitRecord};
-use crate::rollout::Outcome;
 
-/// What to record besides the outcomes.
-pub(super) struct RunInfo<'a> {
-    pub command: &'a str,
-    pub group: &'a str,
+/// What to record besides the report.
+pub(super) struct RunInfo {
     pub flags: serde_json::Value,
     pub deploy: Option<String>,
     pub started: SystemTime,
-    pub elapsed: Duration,
 }
 
 impl<B: Backend> App<B> {
-    pub(super) fn record(&self, frontend: &dyn Frontend, info: RunInfo, outcomes: &[Outcome]) {
+    pub(super) fn record(&self, frontend: &dyn Frontend, info: RunInfo, report: &RunReport) {
         let run = Run {
             id: 0,
             started_at: humantime::format_rfc3339_seconds(info.started).to_string(),
-            elapsed: round(info.elapsed),
+            elapsed: round(report.elapsed),
             by: operator(),
             command_line: command_line(),
-            command: info.command.to_string(),
-            group: info.group.to_string(),
+            command: report.command.clone(),
+            group: report.group.clone(),
             flags: info.flags,
             deploy: info.deploy,
-            ok: !outcomes.iter().any(|outcome| outcome.status.is_failure()),
-            units: outcomes
+            ok: report.ok(),
+            strategy: report
+                .strategy
+                .as_ref()
+                .map(|strategy| serde_json::to_value(strategy).expect("a strategy serializes")),
+            interrupted: report.interrupted,
+            rolled_back: report.rolled_back,
+            units: report
+                .outcomes
                 .iter()
                 .map(|outcome| UnitRecord {
                     container: outcome.unit.container.clone(),
@@ -40,6 +43,7 @@ impl<B: Backend> App<B> {
                     release: outcome.release.clone(),
                     detail: outcome.detail.clone(),
                     elapsed: round(outcome.elapsed),
+                    batch: outcome.batch.clone(),
                 })
                 .collect(),
         };

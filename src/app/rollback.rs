@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::record::RunInfo;
 use super::select::{fleet_units, longest_stop};
+use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend, Move, Question, RunReport};
 use crate::engine::{Engine, ErrorKind};
 use crate::inventory::Selection;
 use crate::release::{short, RollbackTarget};
-use crate::rollout::{self, Outcome, RollbackPlan, RollbackProblem, Status};
+use crate::rollout::{self, Order, Outcome, RollbackPlan, RollbackProblem, Status, Stopped};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RollbackRequest {
@@ -65,25 +66,17 @@ impl<B: Backend> App<B> {
             RollbackTo::Release(to) => serde_json::json!({ "to": to, "steps": null }),
             RollbackTo::Steps(steps) => serde_json::json!({ "to": null, "steps": steps }),
         };
-        let report = |outcomes, elapsed, refused| RunReport {
-            command: "rollback".into(),
-            group: group.name.clone(),
-            outcomes,
-            elapsed,
-            refused,
-        };
-        let info = |elapsed| RunInfo {
-            command: "rollback",
-            group: &group.name,
+        let info = || RunInfo {
             flags: flags.clone(),
             deploy: None,
             started: started_at,
-            elapsed,
         };
         if plan.units.iter().any(|planned| planned.target.is_err()) {
             let (outcomes, refused) = refusal(&plan);
-            self.record(frontend, info(started.elapsed()), &outcomes);
-            return Ok(report(outcomes, started.elapsed(), refused));
+            let mut report = RunReport::new("rollback", &group.name, outcomes, started.elapsed());
+            report.refused = refused;
+            self.record(frontend, info(), &report);
+            return Ok(report);
         }
         if !request.yes && frontend.can_answer() {
             let moves: Vec<Move> = plan
@@ -112,11 +105,25 @@ impl<B: Backend> App<B> {
         let mtime = started_at
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());
+        let policy = &group.rollout;
+        let strategy = strategy(policy, Order::CoreFirst, false);
         let reporter = frontend.reporter("rollback");
-        let outcomes = plan.apply(mtime, reporter.as_ref()).await;
-        let elapsed = started.elapsed();
-        self.record(frontend, info(elapsed), &outcomes);
-        Ok(report(outcomes, elapsed, false))
+        let execution = plan
+            .apply(mtime, &strategy, reporter.as_ref(), &|| {
+                frontend.interrupted()
+            })
+            .await;
+        drop(reporter);
+        let mut report = RunReport::new(
+            "rollback",
+            &group.name,
+            execution.outcomes,
+            started.elapsed(),
+        );
+        report.interrupted = execution.stopped == Some(Stopped::Interrupted);
+        report.strategy = Some(policy.clone());
+        self.record(frontend, info(), &report);
+        Ok(report)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Turning a selection (group or all, narrowed by host and container) into the
 //! containers to act on.
 
+use super::strategy::gate;
 use crate::inventory::{Diagnostics, Inventory, Selection, Target};
 use crate::rollout::{FleetUnit, UnitKey};
 
@@ -17,6 +18,7 @@ pub(super) fn fleet_units(
             key: unit_key(target),
             host: target.member.host().clone(),
             stop_timeout: stop_timeout.unwrap_or(target.settings.container.stop_timeout),
+            gate: gate(target.settings, &target.settings.rollout),
         })
         .collect())
 }

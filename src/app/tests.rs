@@ -23,6 +23,9 @@ impl Backend for FakeFleet {
 const GROUPS: &str = "\
 images:
   web: app:1
+defaults:
+  rollout:
+    min_healthy: 50ms
 units:
   - host: 127.0.0.2
     dockers: [web_core]
@@ -98,6 +101,7 @@ fn deploy_request(mode: &str) -> DeployRequest {
         },
         force: false,
         yes: true,
+        rollout: Default::default(),
     }
 }
 
@@ -155,6 +159,7 @@ async fn create_then_deploy_puts_the_release_in_every_container() {
                     monitor: false,
                     mode: Some("two".into()),
                 },
+                rollout: Default::default(),
             },
             &frontend,
         )
@@ -197,15 +202,31 @@ async fn nobody_to_ask_means_no_question() {
 }
 
 #[tokio::test]
-async fn an_unreachable_host_fails_its_units_and_hides_no_other_result() {
+async fn an_unreachable_host_stops_the_deploy_unless_it_is_tolerated() {
     let Setup { app, fake, _dir } = setup(FakeFleet::default());
     app.create(&create_request(), &Unattended).await.unwrap();
     // The fake's hosts are shared: from now on one refuses connections.
     let _ = fake.clone().unreachable("127.0.0.3");
+    let writes = fake.writes().len();
     let report = app
         .deploy(&deploy_request("one"), &Unattended)
         .await
         .unwrap();
+    assert!(!report.ok());
+    assert_eq!(
+        statuses(&report),
+        [
+            ("web_core", Status::Skipped),
+            ("web_a", Status::Skipped),
+            ("web_b", Status::Failed)
+        ]
+    );
+    assert_eq!(report.outcomes[2].error_kind, Some(ErrorKind::Unreachable));
+    assert_eq!(fake.writes().len(), writes, "nothing was touched");
+    // Tolerated, it hides no other result and changes everything it can reach.
+    let mut request = deploy_request("one");
+    request.rollout.max_failures = Some(crate::inventory::gates::Amount::Count(1));
+    let report = app.deploy(&request, &Unattended).await.unwrap();
     assert!(!report.ok());
     assert_eq!(
         statuses(&report),
@@ -215,7 +236,6 @@ async fn an_unreachable_host_fails_its_units_and_hides_no_other_result() {
             ("web_b", Status::Failed)
         ]
     );
-    assert_eq!(report.outcomes[2].error_kind, Some(ErrorKind::Unreachable));
 }
 
 #[tokio::test]
@@ -379,4 +399,258 @@ async fn exec_and_logs_pass_output_on_and_report_each_container() {
         *output.0.lock().unwrap(),
         ["1 units", "web_b@127.0.0.3: hello from web_b"]
     );
+}
+
+/// The group with three non-core containers, for rollouts in batches.
+const FOUR: &str = "\
+images:
+  web: app:1
+groups:
+  web:
+    rollout:
+      min_healthy: 50ms
+ROLLOUT
+units:
+  - host: 127.0.0.2
+    dockers: [web_core]
+    group: web
+    core: true
+  - host: 127.0.0.2
+    dockers: [web_a]
+    group: web
+  - host: 127.0.0.3
+    dockers: [web_b, web_c]
+    group: web
+";
+
+fn setup_four(fake: FakeFleet, rollout: &str) -> Setup {
+    let setup = setup(fake);
+    let yaml = FOUR.replace("ROLLOUT\n", rollout);
+    std::fs::write(&setup.app.context.file, yaml).unwrap();
+    setup
+}
+
+async fn created_and_deployed(setup: &Setup) {
+    setup
+        .app
+        .create(&create_request(), &Unattended)
+        .await
+        .unwrap();
+    let first = setup
+        .app
+        .deploy(&deploy_request("good"), &Unattended)
+        .await
+        .unwrap();
+    assert!(first.ok(), "{first:?}");
+}
+
+fn starts(fake: &FakeFleet) -> Vec<u32> {
+    [
+        ("127.0.0.2", "web_core"),
+        ("127.0.0.2", "web_a"),
+        ("127.0.0.3", "web_b"),
+        ("127.0.0.3", "web_c"),
+    ]
+    .iter()
+    .map(|(host, name)| fake.container(host, name).unwrap().starts)
+    .collect()
+}
+
+#[tokio::test]
+async fn a_failed_core_unit_rolls_back_and_touches_nothing_else() {
+    let fake = FakeFleet::default();
+    let setup = setup_four(fake.clone(), "      canary: 1\n      batch: 1\n");
+    created_and_deployed(&setup).await;
+    let before = starts(&fake);
+    // Every container crashes on the bad mode.
+    let _ = fake
+        .clone()
+        .crashing_when(|sh| sh.contains("RUNTIME_MODE=bad"), 3);
+    let report = setup
+        .app
+        .deploy(&deploy_request("bad"), &Unattended)
+        .await
+        .unwrap();
+    assert!(!report.ok() && report.rolled_back);
+    let core = &report.outcomes[0];
+    assert_eq!(core.status, Status::Failed, "{core:?}");
+    assert!(core.detail.starts_with("exited (3)"), "{}", core.detail);
+    assert!(core.detail.contains("; rolled back to "), "{}", core.detail);
+    assert_eq!(core.batch.as_deref(), Some("core"));
+    let skipped: Vec<Status> = report.outcomes[1..].iter().map(|o| o.status).collect();
+    assert_eq!(skipped, [Status::Skipped; 3]);
+    // The core unit restarted twice (deploy, then back); nothing else moved.
+    let after = starts(&fake);
+    assert_eq!(after[0], before[0] + 2);
+    assert_eq!(after[1..], before[1..]);
+    let run_sh = fake.file("127.0.0.2", "web_core", "/run.sh").unwrap();
+    assert!(run_sh.contains("RUNTIME_MODE=good"), "{run_sh}");
+}
+
+#[tokio::test]
+async fn canaries_and_batches_go_one_after_another_and_rollback_covers_them_all() {
+    let fake = FakeFleet::default();
+    let setup = setup_four(fake.clone(), "      canary: 1\n      batch: 1\n");
+    created_and_deployed(&setup).await;
+    let before = starts(&fake);
+    // Only the last container crashes: core, canary and batch 1 pass first.
+    let _ = fake.clone().crashing_when(
+        |sh| sh.contains("RUNTIME_MODE=bad") && sh.contains("echo web_c\n"),
+        3,
+    );
+    let report = setup
+        .app
+        .deploy(&deploy_request("bad"), &Unattended)
+        .await
+        .unwrap();
+    let got: Vec<(Option<&str>, Status)> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.batch.as_deref(), o.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("core"), Status::RolledBack),
+            (Some("canary"), Status::RolledBack),
+            (Some("batch 1/2"), Status::RolledBack),
+            (Some("batch 2/2"), Status::Failed),
+        ]
+    );
+    assert!(report.outcomes[0]
+        .detail
+        .contains("web_c@127.0.0.3 exited (3)"));
+    let after = starts(&fake);
+    assert!(after.iter().zip(&before).all(|(a, b)| *a == b + 2));
+    for (host, name) in [("127.0.0.2", "web_a"), ("127.0.0.3", "web_c")] {
+        let run_sh = fake.file(host, name, "/run.sh").unwrap();
+        assert!(run_sh.contains("RUNTIME_MODE=good"), "{name}: {run_sh}");
+    }
+    // The undone deploy does not count: one step back is the deploy before it.
+    let kept = fake.file("127.0.0.2", "web_a", KEPT_FILE).unwrap();
+    assert!(kept.contains("\"undone\": true"), "{kept}");
+}
+
+#[tokio::test]
+async fn halt_keeps_what_passed_and_continue_runs_every_batch() {
+    use Status::{Deployed as D, Failed as F, Skipped as S};
+    for (policy, tolerated, statuses) in [
+        ("halt", 0, [D, D, F, S]),
+        ("halt", 1, [D, D, F, F]),
+        ("continue", 0, [D, D, F, F]),
+    ] {
+        let fake = FakeFleet::default();
+        let rollout = format!(
+            "      batch: 1\n      on_failure: {policy}\n      max_failures: {tolerated}\n"
+        );
+        let setup = setup_four(fake.clone(), &rollout);
+        created_and_deployed(&setup).await;
+        // The core unit and the first batch pass; the next two fail.
+        let _ = fake.clone().crashing_when(
+            |sh| {
+                sh.contains("RUNTIME_MODE=bad")
+                    && (sh.contains("echo web_b\n") || sh.contains("echo web_c\n"))
+            },
+            3,
+        );
+        let report = setup
+            .app
+            .deploy(&deploy_request("bad"), &Unattended)
+            .await
+            .unwrap();
+        let got: Vec<Status> = report.outcomes.iter().map(|o| o.status).collect();
+        assert_eq!(got, statuses, "{policy} {tolerated}: {report:?}");
+        assert!(!report.ok() && !report.rolled_back, "{policy}");
+    }
+}
+
+#[tokio::test]
+async fn a_first_deploy_that_fails_has_nothing_to_go_back_to() {
+    let fake = FakeFleet::default().crashing_when(|sh| sh.contains("RUNTIME_MODE=bad"), 3);
+    let setup = setup_four(fake.clone(), "");
+    setup
+        .app
+        .create(&create_request(), &Unattended)
+        .await
+        .unwrap();
+    let report = setup
+        .app
+        .deploy(&deploy_request("bad"), &Unattended)
+        .await
+        .unwrap();
+    assert!(!report.ok());
+    let core = &report.outcomes[0];
+    assert_eq!(core.status, Status::Failed);
+    assert!(
+        core.detail
+            .contains("left as it is: no earlier release to go back to"),
+        "{}",
+        core.detail
+    );
+    assert_eq!(core.error_kind, Some(ErrorKind::Unhealthy));
+}
+
+#[tokio::test]
+async fn an_unhealthy_container_fails_its_gate_with_the_probe_output() {
+    let fake = FakeFleet::default();
+    let setup = setup_four(fake.clone(), "");
+    created_and_deployed(&setup).await;
+    let _ = fake
+        .clone()
+        .unhealthy_when(|sh| sh.contains("RUNTIME_MODE=sick"));
+    let report = setup
+        .app
+        .deploy(&deploy_request("sick"), &Unattended)
+        .await
+        .unwrap();
+    let core = &report.outcomes[0];
+    assert!(
+        core.detail.starts_with("unhealthy: not ready"),
+        "{}",
+        core.detail
+    );
+    assert!(report.rolled_back);
+}
+
+#[tokio::test]
+async fn interrupted_before_a_batch_starts_nothing_more() {
+    let fake = FakeFleet::default();
+    let setup = setup_four(fake.clone(), "      batch: 1\n");
+    created_and_deployed(&setup).await;
+    // Stops once the core unit and the first batch were asked about.
+    struct StopsAfter(std::sync::atomic::AtomicUsize);
+    impl Frontend for StopsAfter {
+        fn reporter(&self, _: &str) -> Box<dyn Reporter> {
+            Box::new(SilentReporter)
+        }
+        fn diagnostic(&self, _: &Diagnostic) {}
+        fn warning(&self, _: &str) {}
+        fn can_answer(&self) -> bool {
+            false
+        }
+        fn confirm(&self, _: &Question<'_>) -> Result<bool, String> {
+            Ok(false)
+        }
+        fn interrupted(&self) -> bool {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2
+        }
+    }
+    let frontend = StopsAfter(Default::default());
+    let report = setup
+        .app
+        .deploy(&deploy_request("two"), &frontend)
+        .await
+        .unwrap();
+    assert!(report.interrupted);
+    let got: Vec<Status> = report.outcomes.iter().map(|o| o.status).collect();
+    assert_eq!(
+        got,
+        [
+            Status::Deployed,
+            Status::Deployed,
+            Status::Skipped,
+            Status::Skipped
+        ]
+    );
+    assert_eq!(report.outcomes[3].detail, "not deployed: interrupted");
 }

@@ -1,8 +1,11 @@
 //! The command line, as clap parses it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::inventory::gates::{self, Amount, OnFailure};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -392,6 +395,43 @@ pub struct DeployArgs {
     /// Do not show the plan and ask on a terminal.
     #[arg(short, long)]
     pub yes: bool,
+
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
+}
+
+/// Over the group's `rollout` settings in groups.yaml, for this deploy.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Rollout (over groups.yaml's `rollout`)")]
+pub struct RolloutArgs {
+    /// First this many of the non-core containers, alone: a number or a share (25%).
+    #[arg(long, value_name = "N|P%", value_parser = gates::parse_amount)]
+    pub canary: Option<Amount>,
+
+    /// Then at most this many at once: a number or a share (25%).
+    #[arg(long, value_name = "N|P%", value_parser = gates::parse_amount)]
+    pub batch: Option<Amount>,
+
+    /// How long each container must stay up (and healthy) after its restart; 0 turns
+    /// the gate off.
+    #[arg(long, value_name = "DUR", value_parser = gates::parse_duration)]
+    pub min_healthy: Option<Duration>,
+
+    /// How long each container may take to pass its gate.
+    #[arg(long, value_name = "DUR", value_parser = gates::parse_duration)]
+    pub deadline: Option<Duration>,
+
+    /// What to do once more containers failed than tolerated.
+    #[arg(long, value_name = "POLICY", value_parser = parse_on_failure)]
+    pub on_failure: Option<OnFailure>,
+
+    /// Failed containers tolerated before --on-failure acts: a number or a share.
+    #[arg(long, value_name = "N|P%", value_parser = gates::parse_amount)]
+    pub max_failures: Option<Amount>,
+}
+
+fn parse_on_failure(text: &str) -> Result<OnFailure, String> {
+    OnFailure::parse(text).ok_or_else(|| format!("use one of: {}", OnFailure::NAMES.join(", ")))
 }
 
 #[derive(Debug, Args)]
@@ -402,6 +442,9 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub flags: DeployFlags,
+
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,10 @@
 //! stderr, and questions asked only where someone can answer.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::signal::unix::{signal, SignalKind};
 
 use super::settings::Settings;
 use crate::app::{Frontend, Question};
@@ -15,6 +19,9 @@ pub struct Terminal {
     json: bool,
     quiet: bool,
     color: bool,
+    verbose: bool,
+    /// Set by the first SIGINT or SIGTERM.
+    interrupted: Arc<AtomicBool>,
 }
 
 impl Terminal {
@@ -24,7 +31,40 @@ impl Terminal {
             json: settings.json,
             quiet: settings.quiet,
             color: settings.color,
+            verbose: settings.verbose > 0,
+            interrupted: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// For commands that change containers: the first Ctrl-C (or SIGTERM, as a CI
+    /// runner sends) lets what is in flight finish and starts nothing more; the second
+    /// stops at once, leaving every file whole.
+    pub fn watching_signals(settings: &Settings) -> Self {
+        let terminal = Self::new(settings);
+        let interrupted = Arc::clone(&terminal.interrupted);
+        let printer = settings.printer();
+        tokio::spawn(async move {
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            let mut signals = 0;
+            loop {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                signals += 1;
+                if signals > 1 {
+                    printer.error("stopped at once");
+                    std::process::exit(130);
+                }
+                interrupted.store(true, Ordering::SeqCst);
+                printer.warning(
+                    "stopping: nothing more is started; what runs finishes its gate (again to stop at once)",
+                );
+            }
+        });
+        terminal
     }
 }
 
@@ -36,8 +76,12 @@ impl Frontend for Terminal {
         } else if std::io::stderr().is_terminal() {
             Box::new(ProgressReporter::new(action, self.color))
         } else {
-            Box::new(LineReporter::new(action))
+            Box::new(LineReporter::new(action, self.verbose))
         }
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
     }
 
     fn diagnostic(&self, diagnostic: &Diagnostic) {

@@ -26,6 +26,8 @@ pub enum ExitStatus {
     Success = 0,
     Failure = 1,
     Error = 2,
+    /// Stopped by SIGINT or SIGTERM, as a shell reports it.
+    Interrupted = 130,
 }
 
 impl From<ExitStatus> for ExitCode {

@@ -3,7 +3,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::args::{Cli, ColorChoice, DeployFlags};
+use super::args::{Cli, ColorChoice, DeployFlags, RolloutArgs};
+use crate::inventory::gates::RolloutSettings;
 use crate::inventory::LoadOptions;
 use crate::render::Flags;
 use crate::report::Printer;
@@ -79,6 +80,19 @@ impl From<&DeployFlags> for Flags {
         Flags {
             monitor: flags.monitor,
             mode: flags.mode.clone(),
+        }
+    }
+}
+
+impl From<&RolloutArgs> for RolloutSettings {
+    fn from(args: &RolloutArgs) -> Self {
+        RolloutSettings {
+            canary: args.canary,
+            batch: args.batch,
+            min_healthy: args.min_healthy,
+            deadline: args.deadline,
+            on_failure: args.on_failure,
+            max_failures: args.max_failures,
         }
     }
 }

@@ -42,6 +42,9 @@ pub enum ErrorKind {
     Refused,
     /// The engine failed the call.
     Engine,
+    /// The container did not pass its gate after its restart: it exited, restarted,
+    /// reported unhealthy, or was not up in time.
+    Unhealthy,
 }
 
 impl ErrorKind {
@@ -53,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Refused => "refused",
             ErrorKind::Engine => "engine",
+            ErrorKind::Unhealthy => "unhealthy",
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct ContainerDetails {
     pub exit_code: Option<i64>,
     /// `healthy`, `unhealthy` or `starting`; none without a health check.
     pub health: Option<String>,
+    /// What the last health probe printed.
+    pub health_output: Option<String>,
     /// RFC 3339, as the engine reports it.
     pub started_at: Option<String>,
     pub finished_at: Option<String>,

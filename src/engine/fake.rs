@@ -31,6 +31,8 @@ struct Shared {
     most_in_flight: AtomicUsize,
 }
 
+type RunShTest = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 #[derive(Default)]
 struct State {
     /// Host name to its containers by name.
@@ -40,6 +42,10 @@ struct State {
     imageless: HashSet<String>,
     /// `op container` calls that fail.
     failing: HashSet<String>,
+    /// A container whose `/run.sh` this says yes to exits with the code once started.
+    crashing: Option<(RunShTest, i64)>,
+    /// A container whose `/run.sh` this says yes to reports itself unhealthy.
+    unhealthy: Option<RunShTest>,
     calls: Vec<String>,
 }
 
@@ -53,6 +59,8 @@ pub struct FakeContainer {
     pub files: BTreeMap<String, Node>,
     /// Starts and restarts so far.
     pub starts: u32,
+    pub exit_code: i64,
+    pub health: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +84,8 @@ impl FakeFleet {
             env: vec!["A=1".into()],
             files: BTreeMap::new(),
             starts: 1,
+            exit_code: 0,
+            health: None,
         };
         self.state()
             .hosts
@@ -98,6 +108,23 @@ impl FakeFleet {
     /// `call` ("restart core") fails from now on.
     pub fn failing(self, call: &str) -> Self {
         self.state().failing.insert(call.to_string());
+        self
+    }
+
+    /// Containers whose `/run.sh` `test` says yes to exit with `code` as soon as they
+    /// start.
+    pub fn crashing_when(
+        self,
+        test: impl Fn(&str) -> bool + Send + Sync + 'static,
+        code: i64,
+    ) -> Self {
+        self.state().crashing = Some((Arc::new(test), code));
+        self
+    }
+
+    /// Containers whose `/run.sh` `test` says yes to fail their health check.
+    pub fn unhealthy_when(self, test: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.state().unhealthy = Some(Arc::new(test));
         self
     }
 
@@ -163,6 +190,17 @@ impl FakeEngine {
         name: &str,
         act: impl FnOnce(&mut BTreeMap<String, FakeContainer>) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
+        self.call_with(op, name, |containers, _| act(containers))
+            .await
+    }
+
+    /// As [`FakeEngine::call`], with what containers do once started.
+    async fn call_with<T>(
+        &self,
+        op: &str,
+        name: &str,
+        act: impl FnOnce(&mut BTreeMap<String, FakeContainer>, &Behaviour) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
         let shared = &self.fleet.shared;
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -174,11 +212,46 @@ impl FakeEngine {
         if state.failing.contains(&call) {
             return Err(EngineError::Other(format!("{op} failed")));
         }
-        act(state.hosts.entry(self.host.clone()).or_default())
+        let behaviour = Behaviour {
+            crashing: state.crashing.clone(),
+            unhealthy: state.unhealthy.clone(),
+        };
+        act(
+            state.hosts.entry(self.host.clone()).or_default(),
+            &behaviour,
+        )
     }
 
     fn imageless(&self) -> bool {
         self.fleet.state().imageless.contains(&self.host)
+    }
+}
+
+/// What a container does once it starts, by what its `/run.sh` says.
+struct Behaviour {
+    crashing: Option<(RunShTest, i64)>,
+    unhealthy: Option<RunShTest>,
+}
+
+impl Behaviour {
+    fn start(&self, container: &mut FakeContainer) {
+        let run_sh = match container.files.get("/run.sh") {
+            Some(Node::File(data)) => String::from_utf8_lossy(data).into_owned(),
+            _ => String::new(),
+        };
+        container.starts += 1;
+        container.state = ContainerState::Running;
+        container.exit_code = 0;
+        container.health = self.unhealthy.as_ref().map(|_| "healthy".to_string());
+        if let Some((crashes, code)) = &self.crashing {
+            if crashes(&run_sh) {
+                container.state = ContainerState::Exited;
+                container.exit_code = *code;
+            }
+        }
+        if self.unhealthy.as_ref().is_some_and(|sick| sick(&run_sh)) {
+            container.health = Some("unhealthy".into());
+        }
     }
 }
 
@@ -232,6 +305,8 @@ impl Engine for FakeEngine {
                     .collect(),
                 files: BTreeMap::new(),
                 starts: 0,
+                exit_code: 0,
+                health: None,
             };
             containers.insert(name.to_string(), container);
             Ok(())
@@ -251,10 +326,8 @@ impl Engine for FakeEngine {
     }
 
     async fn start(&self, name: &str) -> Result<(), EngineError> {
-        self.call("start", name, |containers| {
-            let container = found(containers, name)?;
-            container.state = ContainerState::Running;
-            container.starts += 1;
+        self.call_with("start", name, |containers, behaviour| {
+            behaviour.start(found(containers, name)?);
             Ok(())
         })
         .await
@@ -271,10 +344,8 @@ impl Engine for FakeEngine {
     }
 
     async fn restart(&self, name: &str, _: u32) -> Result<(), EngineError> {
-        self.call("restart", name, |containers| {
-            let container = found(containers, name)?;
-            container.state = ContainerState::Running;
-            container.starts += 1;
+        self.call_with("restart", name, |containers, behaviour| {
+            behaviour.start(found(containers, name)?);
             Ok(())
         })
         .await
@@ -299,9 +370,11 @@ impl Engine for FakeEngine {
         self.call("inspect", name, |containers| {
             Ok(containers.get(name).map(|container| ContainerDetails {
                 state: container.state,
-                exit_code: Some(0),
-                health: None,
-                started_at: None,
+                exit_code: Some(container.exit_code),
+                health: container.health.clone(),
+                health_output: (container.health.as_deref() == Some("unhealthy"))
+                    .then(|| "not ready".to_string()),
+                started_at: Some(format!("2026-12-01T00:00:{:02}Z", container.starts % 60)),
                 finished_at: None,
                 restart_count: 0,
                 labels: container.labels.clone(),
@@ -368,9 +441,19 @@ impl Engine for FakeEngine {
         Ok(Some(0))
     }
 
-    async fn logs(&self, name: &str, _: LogQuery, _: OutputSink<'_>) -> Result<(), EngineError> {
-        self.call("logs", name, |containers| found(containers, name).map(drop))
-            .await
+    async fn logs(&self, name: &str, _: LogQuery, sink: OutputSink<'_>) -> Result<(), EngineError> {
+        let exit_code = self
+            .call("logs", name, |containers| {
+                found(containers, name).map(|container| container.exit_code)
+            })
+            .await?;
+        let line = format!("2026-12-01T00:00:01.000000000Z {name} started\n");
+        sink(OutputStream::Stdout, Bytes::from(line));
+        if exit_code != 0 {
+            let line = format!("2026-12-01T00:00:02.000000000Z {name} failed: code {exit_code}\n");
+            sink(OutputStream::Stderr, Bytes::from(line));
+        }
+        Ok(())
     }
 }
 

@@ -29,6 +29,13 @@ impl DockerEngine {
             }
         };
         let state = response.state.unwrap_or_default();
+        // The last probe's output says why a container is unhealthy.
+        let health_output = state
+            .health
+            .as_ref()
+            .and_then(|health| health.log.as_ref()?.last()?.output.clone())
+            .map(|output| output.trim().to_string())
+            .filter(|output| !output.is_empty());
         let health = state
             .health
             .and_then(|health| health.status)
@@ -41,6 +48,7 @@ impl DockerEngine {
                 .unwrap_or(ContainerState::Unknown),
             exit_code: state.exit_code,
             health,
+            health_output,
             started_at: state.started_at.filter(|time| !is_zero_time(time)),
             finished_at: state.finished_at.filter(|time| !is_zero_time(time)),
             restart_count: response.restart_count.unwrap_or(0),

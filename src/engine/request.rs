@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerCreateBody, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, HealthConfig, HostConfig, PortBinding, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 
+use crate::inventory::gates::HealthCheck;
 use crate::plan::DesiredContainer;
 
 pub fn create_body(desired: &DesiredContainer) -> ContainerCreateBody {
@@ -34,12 +36,26 @@ pub fn create_body(desired: &DesiredContainer) -> ContainerCreateBody {
         labels: Some(desired.all_labels().into_iter().collect()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         stop_timeout: Some(i64::from(spec.stop_timeout)),
+        healthcheck: spec.health.as_ref().map(health_config),
         host_config: Some(HostConfig {
             binds: (!spec.volumes.is_empty()).then(|| spec.volumes.clone()),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             restart_policy: Some(restart_policy(&spec.restart)),
             ..Default::default()
         }),
+        ..Default::default()
+    }
+}
+
+/// The check runs with the container's shell; Docker counts durations in nanoseconds.
+fn health_config(health: &HealthCheck) -> HealthConfig {
+    let nanos = |duration: std::time::Duration| i64::try_from(duration.as_nanos()).ok();
+    HealthConfig {
+        test: Some(vec!["CMD-SHELL".into(), health.cmd.clone()]),
+        interval: nanos(health.interval),
+        timeout: nanos(health.timeout),
+        retries: Some(i64::from(health.retries)),
+        start_period: nanos(health.start_period),
         ..Default::default()
     }
 }

@@ -28,6 +28,12 @@ pub struct Run {
     /// The deploy id, for deploys: shared by every release it put in place.
     pub deploy: Option<String>,
     pub ok: bool,
+    /// How a deploy, restart or rollback moved through the group.
+    pub strategy: Option<serde_json::Value>,
+    /// Asked to stop, it started nothing more.
+    pub interrupted: bool,
+    /// It failed past what it tolerates and put back what it had changed.
+    pub rolled_back: bool,
     pub units: Vec<UnitRecord>,
 }
 
@@ -42,6 +48,8 @@ pub struct UnitRecord {
     /// What was done, or why it failed.
     pub detail: String,
     pub elapsed: f64,
+    /// The wave it was in: `core`, `canary`, `batch 2/4`.
+    pub batch: Option<String>,
 }
 
 /// `user@machine`, as the operating system names them.

@@ -7,7 +7,20 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use super::{Run, UnitRecord};
 
 /// Bumped whenever the schema changes, so an older file is upgraded, not misread.
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
+
+/// Version 2: how a run moved through its group, whether it stopped or went back, and
+/// each container's batch.
+const UPGRADE_TO_2: &str = "
+ALTER TABLE runs ADD COLUMN strategy TEXT;
+ALTER TABLE runs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN rolled_back INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE units ADD COLUMN batch TEXT;
+";
+
+/// The first version's tables, as older files have them.
+#[cfg(test)]
+pub(super) const SCHEMA_V1_FOR_TESTS: &str = SCHEMA;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -88,8 +101,13 @@ impl History {
                 found: version,
             });
         }
-        if version < SCHEMA_VERSION {
+        if version < 1 {
             upgrade.execute_batch(SCHEMA).map_err(fail)?;
+        }
+        if version < 2 {
+            upgrade.execute_batch(UPGRADE_TO_2).map_err(fail)?;
+        }
+        if version < SCHEMA_VERSION {
             upgrade
                 .pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(fail)?;
@@ -125,8 +143,8 @@ impl History {
             .map_err(|err| sqlite_error(&self.path, err))?;
         let insert = || -> rusqlite::Result<i64> {
             transaction.execute(
-                "INSERT INTO runs (started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO runs (started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok, strategy, interrupted, rolled_back)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     run.started_at,
                     run.elapsed,
@@ -137,13 +155,16 @@ impl History {
                     run.flags.to_string(),
                     run.deploy,
                     run.ok,
+                    run.strategy.as_ref().map(ToString::to_string),
+                    run.interrupted,
+                    run.rolled_back,
                 ],
             )?;
             let id = transaction.last_insert_rowid();
             for (position, unit) in run.units.iter().enumerate() {
                 transaction.execute(
-                    "INSERT INTO units (run_id, position, container, host, core, status, release, detail, elapsed)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO units (run_id, position, container, host, core, status, release, detail, elapsed, batch)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         id,
                         position as i64,
@@ -154,6 +175,7 @@ impl History {
                         unit.release,
                         unit.detail,
                         unit.elapsed,
+                        unit.batch,
                     ],
                 )?;
             }
@@ -171,7 +193,7 @@ impl History {
         let mut statement = self
             .connection
             .prepare(
-                "SELECT id, started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok
+                "SELECT id, started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok, strategy, interrupted, rolled_back
                  FROM runs WHERE ?1 IS NULL OR grp = ?1 ORDER BY id DESC LIMIT ?2",
             )
             .map_err(|err| self.fail(err))?;
@@ -186,7 +208,7 @@ impl History {
         let run = self
             .connection
             .query_row(
-                "SELECT id, started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok
+                "SELECT id, started_at, elapsed, by_whom, command_line, command, grp, flags, deploy, ok, strategy, interrupted, rolled_back
                  FROM runs WHERE id = ?1",
                 params![id],
                 run_from_row,
@@ -199,7 +221,7 @@ impl History {
         let mut statement = self
             .connection
             .prepare(
-                "SELECT container, host, core, status, release, detail, elapsed
+                "SELECT container, host, core, status, release, detail, elapsed, batch
                  FROM units WHERE run_id = ?1 ORDER BY position",
             )
             .map_err(|err| self.fail(err))?;
@@ -213,6 +235,7 @@ impl History {
                     release: row.get(4)?,
                     detail: row.get(5)?,
                     elapsed: row.get(6)?,
+                    batch: row.get(7)?,
                 })
             })
             .map_err(|err| self.fail(err))?;
@@ -243,6 +266,11 @@ fn run_from_row(row: &rusqlite::Row) -> rusqlite::Result<Run> {
         flags: serde_json::from_str(&flags).unwrap_or(serde_json::Value::Null),
         deploy: row.get(8)?,
         ok: row.get(9)?,
+        strategy: row
+            .get::<_, Option<String>>(10)?
+            .and_then(|text| serde_json::from_str(&text).ok()),
+        interrupted: row.get(11)?,
+        rolled_back: row.get(12)?,
         units: Vec::new(),
     })
 }

@@ -25,6 +25,8 @@ pub struct ContainerSpec {
     pub restart: RestartPolicy,
     pub stop_timeout: u32,
     pub labels: BTreeMap<String, String>,
+    /// Docker's health check, if the group has one.
+    pub health: Option<super::gates::HealthCheck>,
 }
 
 /// `[IP:]HOST_PORT:CONTAINER_PORT[/PROTOCOL]`, as `docker run -p` takes it.

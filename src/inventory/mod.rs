@@ -6,6 +6,7 @@ mod deploy_files;
 mod diagnostic;
 pub mod endpoint;
 mod files;
+pub mod gates;
 mod hosts;
 mod model;
 mod raw;

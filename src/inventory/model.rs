@@ -61,6 +61,8 @@ pub struct Group {
     pub templates: Vec<TemplateFile>,
     pub copies: Vec<Copy>,
     pub vars: BTreeMap<String, serde_yaml::Value>,
+    /// How deploy, restart and rollback move through the group.
+    pub rollout: super::gates::RolloutPolicy,
     /// Where the group is first named, for messages about the group as a whole.
     #[serde(skip)]
     pub defined_at: Option<Location>,

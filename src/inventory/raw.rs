@@ -61,6 +61,31 @@ pub struct RawSettings {
     pub templates: Option<Vec<RawTemplateFile>>,
     pub copy: Option<Vec<RawCopy>>,
     pub vars: Option<BTreeMap<String, serde_yaml::Value>>,
+    pub health: Option<RawHealth>,
+    pub rollout: Option<RawRollout>,
+}
+
+/// A Docker health check; durations as `2s`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealth {
+    pub cmd: String,
+    pub interval: Option<Scalar>,
+    pub timeout: Option<Scalar>,
+    pub retries: Option<u32>,
+    pub start_period: Option<Scalar>,
+}
+
+/// How a deploy moves through the group; amounts as `3` or `25%`, durations as `3s`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollout {
+    pub canary: Option<Scalar>,
+    pub batch: Option<Scalar>,
+    pub min_healthy: Option<Scalar>,
+    pub deadline: Option<Scalar>,
+    pub on_failure: Option<String>,
+    pub max_failures: Option<Scalar>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ use super::container::{
     self, ContainerSpec, Mount, PortBinding, RestartPolicy, DEFAULT_COMMAND, DEFAULT_STOP_TIMEOUT,
 };
 use super::deploy_files::{parse_copies, parse_templates};
+use super::gates::{parse_health, parse_rollout, HealthCheck, RolloutSettings};
 use super::model::{resolve, Copy, Group, TemplateFile};
 use super::raw::{RawSettings, Scalar, StringOrList};
 use super::suggest::did_you_mean;
@@ -35,6 +36,8 @@ pub struct GroupSettings {
     pub templates: Option<Vec<TemplateFile>>,
     pub copies: Option<Vec<Copy>>,
     pub vars: BTreeMap<String, serde_yaml::Value>,
+    pub health: Option<HealthCheck>,
+    pub rollout: RolloutSettings,
 }
 
 impl GroupSettings {
@@ -65,6 +68,8 @@ impl GroupSettings {
             templates: pick(&over.templates, &self.templates),
             copies: pick(&over.copies, &self.copies),
             vars: merge(&self.vars, &over.vars),
+            health: pick(&over.health, &self.health),
+            rollout: self.rollout.layer(&over.rollout),
         }
     }
 
@@ -85,7 +90,9 @@ impl GroupSettings {
                 restart: self.restart.unwrap_or(RestartPolicy::UnlessStopped),
                 stop_timeout: self.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT),
                 labels: self.labels,
+                health: self.health,
             },
+            rollout: self.rollout.resolve(),
             run_template: self.run_template.unwrap_or_else(|| TemplateFile {
                 name: DEFAULT_RUN_TEMPLATE.to_string(),
                 path: resolve(base_dir, DEFAULT_RUN_TEMPLATE),
@@ -160,6 +167,13 @@ pub fn parse_settings(
     settings.copies = raw
         .copy
         .map(|copies| parse_copies(copies, &key("copy"), base_dir, checker));
+    settings.health = raw
+        .health
+        .and_then(|health| parse_health(health, &key("health"), checker));
+    settings.rollout = raw
+        .rollout
+        .map(|rollout| parse_rollout(rollout, &key("rollout"), checker))
+        .unwrap_or_default();
     settings
 }
 

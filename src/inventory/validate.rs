@@ -292,9 +292,34 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
             let mut group = settings.into_group(&name, base_dir);
             group.defined_at = defined_at;
             check_templates_outside_volumes(&group, checker);
+            check_gate_fits_deadline(&group, section, checker);
             group
         })
         .collect()
+}
+
+/// A container cannot stay up for longer than it is given.
+fn check_gate_fits_deadline(group: &Group, section: &GroupSettings, checker: &mut Checker) {
+    let policy = &group.rollout;
+    if policy.min_healthy <= policy.deadline {
+        return;
+    }
+    // Blame the section that set the longer time; the group's own if it set either.
+    let prefix = if section.rollout.min_healthy.is_some() || section.rollout.deadline.is_some() {
+        format!("groups.{}", group.name)
+    } else {
+        "defaults".to_string()
+    };
+    checker.error(
+        &format!("{prefix}.rollout.min_healthy"),
+        format!(
+            "group {}: min_healthy ({}) is longer than deadline ({}): no container could pass",
+            group.name,
+            humantime::format_duration(policy.min_healthy),
+            humantime::format_duration(policy.deadline)
+        ),
+        None,
+    );
 }
 
 /// Deploy stages rendered files under /.jdeploy and hard-links them into place, which

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::inventory::container::{Mount, PortBinding};
+use crate::inventory::gates::HealthCheck;
 use crate::inventory::{Group, Host, Inventory};
 use crate::labels;
 
@@ -24,6 +25,10 @@ pub struct DesiredSpec {
     pub labels: BTreeMap<String, String>,
     pub group: String,
     pub core: bool,
+    /// Left out when there is none, so containers made before health checks existed
+    /// keep their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthCheck>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +83,7 @@ pub fn desired_containers(
                 labels: container.labels.clone(),
                 group: group.name.clone(),
                 core: member.is_core(),
+                health: container.health.clone(),
             };
             DesiredContainer {
                 name: member.container.to_string(),

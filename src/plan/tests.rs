@@ -29,6 +29,7 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
         labels: BTreeMap::new(),
         group: "g".into(),
         core,
+        health: None,
     };
     DesiredContainer {
         name: name.into(),

@@ -25,7 +25,7 @@ pub fn history_table(runs: &[Run]) -> String {
             Cell::new(&run.by),
             Cell::new(&run.command),
             Cell::new(&run.group),
-            Cell::new(if run.ok { "ok" } else { "failed" }),
+            Cell::new(result(run)),
             Cell::new(format!("{:.1}s", run.elapsed)),
             Cell::new(run.deploy.as_deref().map(short).unwrap_or("-")),
             Cell::new(&run.command_line),
@@ -40,7 +40,7 @@ pub fn run_text(run: &Run) -> String {
         run.id,
         run.command,
         run.group,
-        if run.ok { "ok" } else { "failed" },
+        result(run),
         run.by,
         run.started_at,
         run.elapsed,
@@ -50,10 +50,14 @@ pub fn run_text(run: &Run) -> String {
     if let Some(deploy) = &run.deploy {
         out.push_str(&format!("deploy: {deploy}\n"));
     }
+    if let Some(strategy) = &run.strategy {
+        out.push_str(&format!("strategy: {strategy}\n"));
+    }
     let mut table = plain_table([
         "CONTAINER",
         "HOST",
         "CORE",
+        "BATCH",
         "RESULT",
         "RELEASE",
         "TIME",
@@ -64,6 +68,7 @@ pub fn run_text(run: &Run) -> String {
             Cell::new(&unit.container),
             Cell::new(&unit.host),
             Cell::new(if unit.core { "yes" } else { "" }),
+            Cell::new(unit.batch.as_deref().unwrap_or("")),
             Cell::new(&unit.status),
             Cell::new(unit.release.as_deref().unwrap_or("-")),
             Cell::new(format!("{:.1}s", unit.elapsed)),
@@ -73,4 +78,14 @@ pub fn run_text(run: &Run) -> String {
     out.push('\n');
     out.push_str(&table_text(&mut table));
     out
+}
+
+/// ok, failed, rolled back (failed, and put back), interrupted.
+fn result(run: &Run) -> &'static str {
+    match (run.ok, run.interrupted, run.rolled_back) {
+        (_, true, _) => "interrupted",
+        (_, _, true) => "rolled back",
+        (true, _, _) => "ok",
+        (false, _, _) => "failed",
+    }
 }

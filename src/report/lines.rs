@@ -5,16 +5,19 @@
 use std::io::Write;
 use std::time::SystemTime;
 
-use crate::rollout::{Outcome, Reporter, UnitKey};
+use crate::rollout::{duration_text, Outcome, Reporter, UnitKey};
 
 pub struct LineReporter {
     action: String,
+    /// Also how each container is doing within its step.
+    verbose: bool,
 }
 
 impl LineReporter {
-    pub fn new(action: &str) -> Self {
+    pub fn new(action: &str, verbose: bool) -> Self {
         Self {
             action: action.to_string(),
+            verbose,
         }
     }
 
@@ -45,16 +48,39 @@ impl Reporter for LineReporter {
         } else {
             format!(": {}", outcome.detail)
         };
+        let mut facts = Vec::new();
+        if let Some(batch) = &outcome.batch {
+            facts.push(batch.clone());
+        }
+        if let Some(gate) = &outcome.gate {
+            let verdict = if gate.passed { "passed" } else { "failed" };
+            facts.push(format!(
+                "gate {verdict} after {}",
+                duration_text(gate.after)
+            ));
+        }
+        let facts = if facts.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", facts.join(", "))
+        };
         self.line(&format!(
-            "{} {}{detail}",
+            "{} {}{facts}{detail}",
             Self::unit(&outcome.unit),
             outcome.status.as_str()
         ));
+        for line in outcome.gate.iter().flat_map(|gate| &gate.log_tail) {
+            self.line(&format!("{} log: {line}", Self::unit(&outcome.unit)));
+        }
+    }
+
+    fn progress(&self, unit: &UnitKey, text: &str) {
+        if self.verbose {
+            self.step(unit, text);
+        }
     }
 
     fn note(&self, message: &str) {
         self.line(&format!("note: {message}"));
     }
-
-    fn end(&self) {}
 }

@@ -7,32 +7,38 @@ use serde::Serialize;
 
 use super::{count, plain_table, table_text};
 use crate::app::RunReport;
+use crate::inventory::gates::RolloutPolicy;
 use crate::rollout::{Outcome, Status};
 
+/// One row a container; a BATCH column when the run went in batches.
 pub fn outcomes_table(outcomes: &[Outcome], color: bool) -> String {
-    let mut table = plain_table([
-        "GROUP",
-        "CONTAINER",
-        "HOST",
-        "CORE",
-        "RESULT",
-        "TIME",
-        "DETAIL",
-    ]);
+    let batches = outcomes.iter().any(|outcome| outcome.batch.is_some());
+    let mut header = vec!["GROUP", "CONTAINER", "HOST", "CORE"];
+    if batches {
+        header.push("BATCH");
+    }
+    header.extend(["RESULT", "TIME", "DETAIL"]);
+    let mut table = plain_table(header);
     for outcome in outcomes {
         let mut status = Cell::new(outcome.status.as_str());
         if color {
             status = status.fg(status_color(outcome.status));
         }
-        table.add_row([
+        let mut row = vec![
             Cell::new(&outcome.unit.group),
             Cell::new(&outcome.unit.container),
             Cell::new(&outcome.unit.host),
             Cell::new(if outcome.unit.core { "yes" } else { "" }),
+        ];
+        if batches {
+            row.push(Cell::new(outcome.batch.as_deref().unwrap_or("")));
+        }
+        row.extend([
             status,
             Cell::new(format!("{:.1}s", outcome.elapsed.as_secs_f64())),
             Cell::new(&outcome.detail),
         ]);
+        table.add_row(row);
     }
     if color {
         table.enforce_styling();
@@ -52,8 +58,15 @@ pub fn summary_line(report: &RunReport) -> String {
     } else {
         parts.join(", ")
     };
+    let mut how = String::new();
+    if report.interrupted {
+        how.push_str("; interrupted");
+    }
+    if report.rolled_back {
+        how.push_str("; what it changed was rolled back");
+    }
     format!(
-        "{} {}: {parts} in {:.1}s",
+        "{} {}: {parts} in {:.1}s{how}",
         report.command,
         report.group,
         report.elapsed.as_secs_f64()
@@ -75,6 +88,10 @@ pub struct OutcomesJson<'a> {
     pub group: &'a str,
     pub counts: BTreeMap<&'static str, usize>,
     pub elapsed: f64,
+    pub interrupted: bool,
+    pub rolled_back: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<&'a RolloutPolicy>,
     pub units: &'a [Outcome],
 }
 
@@ -86,6 +103,9 @@ impl<'a> OutcomesJson<'a> {
             group: &report.group,
             counts: status_counts(&report.outcomes),
             elapsed: (report.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            interrupted: report.interrupted,
+            rolled_back: report.rolled_back,
+            strategy: report.strategy.as_ref(),
             units: &report.outcomes,
         }
     }
@@ -98,4 +118,23 @@ fn status_color(status: Status) -> Color {
         Status::Unchanged => Color::Grey,
         _ => Color::Green,
     }
+}
+
+/// The last log lines of every container that failed its gate, for `-v`.
+pub fn failure_logs(outcomes: &[Outcome]) -> String {
+    let mut text = String::new();
+    for outcome in outcomes {
+        let Some(gate) = outcome
+            .gate
+            .as_ref()
+            .filter(|gate| !gate.log_tail.is_empty())
+        else {
+            continue;
+        };
+        text.push_str(&format!("{}: its last log lines:\n", outcome.unit));
+        for line in &gate.log_tail {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    text
 }

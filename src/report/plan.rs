@@ -3,9 +3,11 @@
 use console::Style;
 use serde::Serialize;
 
-use crate::app::{PlanAction, PlanRow};
+use crate::app::{PlanAction, PlanReport, PlanRow, PlannedBatch};
+use crate::inventory::gates::RolloutPolicy;
 use crate::plan::ReleaseChanges;
 use crate::release::short;
+use crate::rollout::duration_text;
 
 pub fn plan_text(rows: &[PlanRow], color: bool) -> String {
     let style = |style: Style| style.force_styling(color);
@@ -137,4 +139,38 @@ pub struct PlanJson<'a> {
     pub command: &'static str,
     pub group: &'a str,
     pub units: &'a [PlanRow],
+    pub batches: &'a [PlannedBatch],
+    pub strategy: &'a RolloutPolicy,
+}
+
+/// The order deploy would go in, and what each container must pass:
+/// `rollout: core web_core@h; canary web_a@h; batch 1/2 ...; each up 3s within 60s`.
+pub fn batches_text(report: &PlanReport) -> String {
+    let policy = &report.strategy;
+    let mut text = String::from("rollout:");
+    if report.batches.is_empty() {
+        text.push_str(" nothing to restart");
+    }
+    for batch in &report.batches {
+        let units: Vec<String> = batch.units.iter().map(ToString::to_string).collect();
+        text.push_str(&format!("\n  {}: {}", batch.label, units.join(", ")));
+    }
+    let gate = if policy.min_healthy.is_zero() {
+        "no gate (min_healthy 0), but a health check must pass".to_string()
+    } else {
+        format!(
+            "each up {} (and healthy, with a health check) within {}",
+            duration_text(policy.min_healthy),
+            duration_text(policy.deadline)
+        )
+    };
+    text.push_str(&format!(
+        "\n  gate: {gate}; on failure: {} after {} failed",
+        policy.on_failure.as_str(),
+        match policy.max_failures {
+            crate::inventory::gates::Amount::Count(n) => (n + 1).to_string(),
+            share => format!("more than {share}"),
+        }
+    ));
+    text
 }

@@ -39,8 +39,10 @@ impl ProgressReporter {
 }
 
 impl Reporter for ProgressReporter {
+    /// Called again for a second stretch of work (a rollback after a failed deploy):
+    /// its units get bars of their own.
     fn begin(&self, units: &[UnitKey]) {
-        self.overall.set_length(units.len() as u64);
+        self.overall.inc_length(units.len() as u64);
         let prefix = |unit: &UnitKey| {
             let core = if unit.core { " (core)" } else { "" };
             format!("{unit}{core}")
@@ -106,7 +108,13 @@ impl Reporter for ProgressReporter {
         self.overall.set_message(note.to_string());
     }
 
-    fn end(&self) {
+    fn progress(&self, unit: &UnitKey, text: &str) {
+        self.step(unit, text);
+    }
+}
+
+impl Drop for ProgressReporter {
+    fn drop(&mut self) {
         self.overall.finish_with_message("done");
         let _ = self.bars.clear();
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use futures::future::join_all;
 
-use super::executor::{execute, Order};
+use super::executor::{execute, Order, Strategy};
 use super::fleet::{distinct_hosts, Fleet};
 use super::outcome::{Outcome, Status, UnitKey};
 use super::reporter::Reporter;
@@ -54,12 +54,14 @@ pub async fn create<E: Engine>(
         .into_iter()
         .map(|action| (key(&action.desired), action))
         .collect();
-    execute(
+    let execution = execute(
         &actions,
         |(key, _)| key,
-        Order::AllAtOnce,
+        |_| true,
+        &Strategy::plain(Order::AllAtOnce),
         "created",
         reporter,
+        &|| false,
         |(key, action)| async move {
             match listing(&action.desired.host) {
                 Some(Ok(_)) => apply(fleet, key, action, reporter).await,
@@ -72,7 +74,8 @@ pub async fn create<E: Engine>(
             }
         },
     )
-    .await
+    .await;
+    execution.outcomes
 }
 
 async fn apply<E: Engine>(

@@ -5,17 +5,20 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
-use super::executor::{execute, Order};
+use super::executor::{execute, Stopped, Strategy};
 use super::fleet::Fleet;
+use super::gate::Gate;
 use super::outcome::{FleetUnit, Outcome, Status, UnitError, UnitKey};
 use super::releases::{in_place, manifest, put_in_place, release_file, InPlace};
 use super::reporter::Reporter;
+use super::undo::undo;
 use crate::bundle::{activation_archive, reinstate_archive, Bundle};
 use crate::copies::CopyTree;
-use crate::engine::{Engine, EngineError};
+use crate::engine::{Engine, EngineError, ErrorKind};
+use crate::inventory::gates::OnFailure;
 use crate::inventory::Host;
 use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
-use crate::release::{short, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
+use crate::release::{short, Kept, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
 use crate::render::RenderedContainer;
 
 /// One container to deploy into, with what it should run.
@@ -24,6 +27,7 @@ pub struct DeployUnit {
     pub key: UnitKey,
     pub host: Host,
     pub stop_timeout: u32,
+    pub gate: Gate,
     pub rendered: RenderedContainer,
     /// Read once, shared by every container of the group, with their manifests.
     pub copies: Arc<[CopyTree]>,
@@ -51,6 +55,39 @@ impl PlannedUnit {
     pub fn is_change(&self) -> bool {
         matches!(&self.plan, Ok(plan) if plan.step != ReleaseStep::Unchanged)
     }
+}
+
+impl DeployUnit {
+    /// The container to act on, as every changing command sees one.
+    pub fn fleet_unit(&self) -> FleetUnit {
+        FleetUnit {
+            key: self.key.clone(),
+            host: self.host.clone(),
+            stop_timeout: self.stop_timeout,
+            gate: self.gate,
+        }
+    }
+}
+
+/// How a deploy is carried out.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// Put the release in place and restart even where it is in place already.
+    pub force: bool,
+    /// Releases each container keeps.
+    pub keep: u32,
+    pub stamp: Stamp,
+    pub strategy: Strategy,
+}
+
+/// What a deploy did: one outcome per container, and whether it stopped early and
+/// went back.
+#[derive(Debug, Clone)]
+pub struct DeployResult {
+    pub outcomes: Vec<Outcome>,
+    pub stopped: Option<Stopped>,
+    /// The containers it changed were put back on the releases they had.
+    pub rolled_back: bool,
 }
 
 /// Who deploys, and when: stamped on every release the deploy puts in place.
@@ -168,45 +205,85 @@ impl<E: Engine> DeployPlan<'_, E> {
         )
     }
 
-    /// Deploys every changed unit (every unit with `force`), core units first; each
-    /// keeps the newest `keep` releases.
+    /// Deploys every changed unit (every unit with `force`) as the strategy orders,
+    /// each gated; each keeps the newest `keep` releases. Once more units failed than
+    /// the strategy tolerates, it starts no more and, with `on_failure: rollback`, puts
+    /// every container it changed back on the release it had.
     pub async fn apply(
         self,
-        force: bool,
-        keep: u32,
-        stamp: &Stamp,
+        options: &DeployOptions,
         reporter: &dyn Reporter,
-    ) -> Vec<Outcome> {
-        let deploy = self.deploy_id(force, stamp).unwrap_or_default();
+        interrupted: &dyn Fn() -> bool,
+    ) -> DeployResult {
+        let deploy = self
+            .deploy_id(options.force, &options.stamp)
+            .unwrap_or_default();
         let fleet = self.fleet;
-        execute(
+        let force = options.force;
+        let execution = execute(
             &self.units,
             |planned| &planned.unit.key,
-            Order::CoreFirst,
+            // A core unit that cannot be asked still holds back its group.
+            |planned| match &planned.plan {
+                Ok(_) => force || planned.is_change(),
+                Err(_) => planned.unit.key.core,
+            },
+            &options.strategy,
             "deployed",
             reporter,
-            |planned| {
-                let entry = |release: &str| KeptRelease {
-                    release: release.to_string(),
-                    deploy: deploy.clone(),
-                    deployed_at: stamp.at.clone(),
-                    by: stamp.by.clone(),
-                    undone: false,
-                };
-                async move { apply_one(fleet, planned, force, keep, stamp, entry, reporter).await }
-            },
+            interrupted,
+            |planned| apply_one(fleet, planned, options, &deploy, reporter),
         )
-        .await
+        .await;
+        let rollback = options.strategy.on_failure == OnFailure::Rollback && execution.exceeded();
+        if !rollback {
+            return DeployResult {
+                outcomes: execution.outcomes,
+                stopped: execution.stopped,
+                rolled_back: false,
+            };
+        }
+        let outcomes = undo(
+            fleet,
+            &self.units,
+            execution.outcomes,
+            options,
+            &deploy,
+            reporter,
+        )
+        .await;
+        DeployResult {
+            outcomes,
+            stopped: execution.stopped,
+            rolled_back: true,
+        }
     }
+}
+
+/// The kept list once `release` is in place, and the releases to prune.
+pub(super) fn kept_after(
+    plan: &UnitPlan,
+    options: &DeployOptions,
+    deploy: &str,
+) -> (Kept, Vec<String>) {
+    let entry = KeptRelease {
+        release: plan.manifest.release.clone(),
+        deploy: deploy.to_string(),
+        deployed_at: options.stamp.at.clone(),
+        by: options.stamp.by.clone(),
+        undone: false,
+    };
+    let in_place = &plan.in_place.timeline;
+    in_place
+        .kept
+        .deployed(entry, options.keep as usize, in_place.current.as_deref())
 }
 
 async fn apply_one<E: Engine>(
     fleet: &Fleet<E>,
     planned: &PlannedUnit,
-    force: bool,
-    keep: u32,
-    stamp: &Stamp,
-    entry: impl Fn(&str) -> KeptRelease,
+    options: &DeployOptions,
+    deploy: &str,
     reporter: &dyn Reporter,
 ) -> Outcome {
     let unit = &planned.unit;
@@ -215,7 +292,7 @@ async fn apply_one<E: Engine>(
         Err(why) => return Outcome::error(unit.key.clone(), why),
     };
     let release = plan.manifest.release.as_str();
-    if plan.step == ReleaseStep::Unchanged && !force {
+    if plan.step == ReleaseStep::Unchanged && !options.force {
         let mut outcome = Outcome::new(
             unit.key.clone(),
             Status::Unchanged,
@@ -228,47 +305,46 @@ async fn apply_one<E: Engine>(
         return outcome;
     }
     let in_place = &plan.in_place.timeline;
-    let (kept, pruned) =
-        in_place
-            .kept
-            .deployed(entry(release), keep as usize, in_place.current.as_deref());
+    let (kept, pruned) = kept_after(plan, options, deploy);
+    let mtime = options.stamp.mtime;
     // A release the container keeps is linked back into place, not written again: a
     // rewrite cut short would leave its kept copy damaged.
     let files = if in_place.kept.find(release).is_some() {
-        reinstate_archive(&plan.manifest, stamp.mtime)
+        reinstate_archive(&plan.manifest, mtime)
     } else {
         Bundle::new(
             unit.rendered.clone(),
             Arc::clone(&unit.copies),
             plan.manifest.clone(),
-            stamp.mtime,
+            mtime,
         )
         .archive()
     };
-    let placing = FleetUnit {
-        key: unit.key.clone(),
-        host: unit.host.clone(),
-        stop_timeout: unit.stop_timeout,
-    };
-    let activation = activation_archive(release, &kept, &pruned, stamp.mtime);
-    let result = put_in_place(fleet, &placing, Some(files), activation, reporter).await;
-    match result {
-        Ok(()) => {
+    let activation = activation_archive(release, &kept, &pruned, mtime);
+    let result = put_in_place(fleet, &unit.fleet_unit(), Some(files), activation, reporter).await;
+    let mut outcome = match &result {
+        Ok(Some(gate)) if !gate.passed => Outcome::failed(
+            unit.key.clone(),
+            ErrorKind::Unhealthy,
+            gate.reason.clone().unwrap_or_default(),
+        ),
+        Ok(_) => {
             let detail = match &plan.step {
                 ReleaseStep::Change { from: Some(from) } => {
                     format!("release {} (was {})", short(release), short(from))
                 }
                 _ => format!("release {}", short(release)),
             };
-            let mut outcome = Outcome::new(unit.key.clone(), Status::Deployed, detail);
-            outcome.release = Some(release.to_string());
-            outcome
+            Outcome::new(unit.key.clone(), Status::Deployed, detail)
         }
         Err(EngineError::NoSuchContainer { .. }) => {
             Outcome::error(unit.key.clone(), &UnitError::missing(&unit.key))
         }
-        Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
-    }
+        Err(err) => Outcome::engine_failed(unit.key.clone(), err),
+    };
+    outcome.release = Some(release.to_string());
+    outcome.gate = result.ok().flatten();
+    outcome
 }
 
 impl<E> DeployPlan<'_, E> {

@@ -1,7 +1,10 @@
 //! `start`, `stop`, `restart` and `rm` on existing containers, all hosts at once.
 
-use super::executor::{execute, Order};
+use std::time::Instant;
+
+use super::executor::{execute, Execution, Order, Strategy};
 use super::fleet::Fleet;
+use super::gate::pass;
 use super::outcome::{FleetUnit, Outcome, Status, UnitError};
 use super::reporter::Reporter;
 use crate::engine::{Engine, EngineError, ErrorKind};
@@ -40,7 +43,7 @@ impl Lifecycle {
     }
 
     /// Coming up, core units go first; going down, they go last.
-    fn order(self) -> Order {
+    pub fn order(self) -> Order {
         match self {
             Lifecycle::Start | Lifecycle::Restart => Order::CoreFirst,
             Lifecycle::Stop | Lifecycle::Remove { .. } => Order::CoreLast,
@@ -48,18 +51,28 @@ impl Lifecycle {
     }
 }
 
+/// Acts on every unit. `strategy` orders restarts (batches, failures tolerated); the
+/// others go core first or last, all at once. `interrupted` is asked before each wave.
 pub async fn lifecycle<E: Engine>(
     fleet: &Fleet<E>,
     units: &[FleetUnit],
     action: Lifecycle,
+    strategy: &Strategy,
     reporter: &dyn Reporter,
-) -> Vec<Outcome> {
+    interrupted: &dyn Fn() -> bool,
+) -> Execution {
+    let strategy = match action {
+        Lifecycle::Restart => *strategy,
+        other => Strategy::plain(other.order()),
+    };
     execute(
         units,
         |unit| &unit.key,
-        action.order(),
+        |_| true,
+        &strategy,
         action.past(),
         reporter,
+        interrupted,
         |unit| act(fleet, unit, action, reporter),
     )
     .await
@@ -126,6 +139,15 @@ async fn act<E: Engine>(
         })
         .await;
     match result {
+        Ok(()) if action == Lifecycle::Restart && !unit.gate.is_open() => {
+            let gate = pass(fleet, unit, unit.gate, Instant::now(), reporter).await;
+            let mut outcome = match &gate.reason {
+                None => done(status, ""),
+                Some(reason) => Outcome::failed(unit.key.clone(), ErrorKind::Unhealthy, reason),
+            };
+            outcome.gate = Some(gate);
+            outcome
+        }
         Ok(()) => done(status, ""),
         Err(EngineError::NoSuchContainer { .. }) => {
             Outcome::error(unit.key.clone(), &UnitError::missing(&unit.key))

@@ -7,6 +7,7 @@ mod deploy;
 mod exec;
 mod executor;
 mod fleet;
+mod gate;
 mod lifecycle;
 mod lines;
 mod logs;
@@ -15,12 +16,16 @@ mod releases;
 mod reporter;
 mod rollback;
 mod status;
+mod undo;
 
 pub use create::create;
-pub use deploy::{plan_deploy, DeployPlan, DeployUnit, PlannedUnit, Stamp, UnitPlan};
+pub use deploy::{
+    plan_deploy, DeployOptions, DeployPlan, DeployResult, DeployUnit, PlannedUnit, Stamp, UnitPlan,
+};
 pub use exec::{exec, ExecOutcome, ExecOutput};
-pub use executor::{execute, waves, Order, Wave};
+pub use executor::{execute, waves, Execution, Order, Stopped, Strategy, Wave};
 pub use fleet::Fleet;
+pub use gate::{duration_text, Gate, GateResult};
 pub use lifecycle::{lifecycle, Lifecycle};
 pub use lines::LineBuffer;
 pub use logs::{logs, LogLine, LogOutput};

@@ -37,6 +37,8 @@ pub struct FleetUnit {
     pub key: UnitKey,
     pub host: crate::inventory::Host,
     pub stop_timeout: u32,
+    /// What it must pass after a restart.
+    pub gate: super::gate::Gate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,6 +97,12 @@ pub struct Outcome {
     /// The release deploy put in place.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
+    /// The wave it was in: `core`, `canary`, `batch 2/4`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// How it did at its gate after its restart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<super::gate::GateResult>,
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
 }
@@ -111,6 +119,8 @@ impl Outcome {
             detail: detail.into(),
             error_kind: None,
             release: None,
+            batch: None,
+            gate: None,
             elapsed: Duration::ZERO,
         }
     }

@@ -3,7 +3,10 @@
 
 use bytes::Bytes;
 
+use std::time::Instant;
+
 use super::fleet::Fleet;
+use super::gate::{pass, GateResult};
 use super::outcome::FleetUnit;
 use super::reporter::Reporter;
 use crate::engine::{ContainerDetails, Engine, EngineError};
@@ -121,16 +124,18 @@ async fn read_json<E: Engine, T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Puts a release in place in one container: its files, if they move, then a restart,
-/// and only then the record that the container runs it.
+/// Puts a release in place in one container: its files, if they move, then a restart
+/// and its gate, and only once the container passed the gate the record that it runs
+/// the release. A gate failed is no error: the result says so, and nothing is recorded.
 pub async fn put_in_place<E: Engine>(
     fleet: &Fleet<E>,
     unit: &FleetUnit,
     files: Option<Bytes>,
     activation: Bytes,
     reporter: &dyn Reporter,
-) -> Result<(), EngineError> {
+) -> Result<Option<GateResult>, EngineError> {
     let name = unit.key.container.as_str();
+    let mut gate = None;
     if let Some(files) = files {
         reporter.step(&unit.key, "uploading");
         fleet
@@ -145,10 +150,17 @@ pub async fn put_in_place<E: Engine>(
                 engine.restart(name, timeout).await
             })
             .await?;
+        let result = pass(fleet, unit, unit.gate, Instant::now(), reporter).await;
+        let passed = result.passed;
+        gate = (!unit.gate.is_open()).then_some(result);
+        if !passed {
+            return Ok(gate);
+        }
     }
     fleet
         .call(&unit.host, |engine| async move {
             engine.upload(name, activation).await
         })
-        .await
+        .await?;
+    Ok(gate)
 }

@@ -1,4 +1,5 @@
 //! How a rollout tells what it is doing; the CLI shows it as bars, lines or nothing.
+//! A reporter lives as long as the command: dropping it ends what it shows.
 
 use super::outcome::{Outcome, UnitKey};
 
@@ -8,10 +9,13 @@ pub trait Reporter: Send + Sync {
     /// `unit` moved on to `step` ("uploading", "restarting", ...).
     fn step(&self, unit: &UnitKey, step: &str);
     fn finish(&self, outcome: &Outcome);
-    /// Something about the rollout as a whole, such as a phase starting.
+    /// Something about the rollout as a whole, such as a batch starting.
     fn note(&self, message: &str);
-    /// Every unit has finished.
-    fn end(&self);
+    /// How `unit` is doing within its step ("up 2s/3s"): often, so only worth showing
+    /// where it replaces what was there.
+    fn progress(&self, unit: &UnitKey, text: &str) {
+        let _ = (unit, text);
+    }
 }
 
 /// Reports nothing; for `--json` output and for tests.
@@ -22,5 +26,4 @@ impl Reporter for SilentReporter {
     fn step(&self, _: &UnitKey, _: &str) {}
     fn finish(&self, _: &Outcome) {}
     fn note(&self, _: &str) {}
-    fn end(&self) {}
 }

@@ -4,7 +4,7 @@
 
 use futures::future::join_all;
 
-use super::executor::{execute, Order};
+use super::executor::{execute, Execution, Strategy};
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, Outcome, Status, UnitError};
 use super::releases::{in_place, manifest, put_in_place, InPlace};
@@ -164,14 +164,23 @@ fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackP
 }
 
 impl<E: Engine> RollbackPlan<'_, E> {
-    pub async fn apply(self, mtime: u64, reporter: &dyn Reporter) -> Vec<Outcome> {
+    /// Puts every container back as `strategy` orders, each gated after its restart.
+    pub async fn apply(
+        self,
+        mtime: u64,
+        strategy: &Strategy,
+        reporter: &dyn Reporter,
+        interrupted: &dyn Fn() -> bool,
+    ) -> Execution {
         let fleet = self.fleet;
         execute(
             &self.units,
             |planned| &planned.unit.key,
-            Order::CoreFirst,
+            |_| true,
+            strategy,
             "rolled back",
             reporter,
+            interrupted,
             |planned| reinstate(fleet, planned, mtime, reporter),
         )
         .await
@@ -204,21 +213,30 @@ async fn reinstate<E: Engine>(
     let activation = activation_archive(target, &destination.kept, &[], mtime);
     let result = put_in_place(fleet, unit, links, activation, reporter).await;
     match result {
-        Ok(()) if unchanged => done(
+        Ok(_) if unchanged => done(
             Status::Unchanged,
             format!("already on release {}", short(target)),
             Some(target),
         ),
-        Ok(()) => {
+        Ok(Some(gate)) if !gate.passed => {
+            let reason = gate.reason.clone().unwrap_or_default();
+            let mut outcome = Outcome::failed(unit.key.clone(), ErrorKind::Unhealthy, reason);
+            outcome.release = Some(target.to_string());
+            outcome.gate = Some(gate);
+            outcome
+        }
+        Ok(gate) => {
             let was = planned
                 .current
                 .as_deref()
                 .map_or_else(String::new, |current| format!(" (was {})", short(current)));
-            done(
+            let mut outcome = done(
                 Status::RolledBack,
                 format!("release {}{was}", short(target)),
                 Some(target),
-            )
+            );
+            outcome.gate = gate;
+            outcome
         }
         Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::engine::fake::FakeFleet;
+use crate::inventory::gates::Amount;
 use crate::plan::tests::{desired, host};
 use crate::plan::Recreate;
 use crate::release::ReleaseFlags;
@@ -20,6 +21,7 @@ fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
         },
         host: host(host_name),
         stop_timeout: 1,
+        gate: Gate::default(),
         rendered: RenderedContainer {
             group: "g".into(),
             host: host_name.into(),
@@ -54,7 +56,13 @@ async fn deploy(
         by: "ops@box".into(),
         mtime: 0,
     };
-    plan.apply(false, 3, &stamp, reporter).await
+    let options = DeployOptions {
+        force: false,
+        keep: 3,
+        stamp,
+        strategy: Strategy::plain(Order::CoreFirst),
+    };
+    plan.apply(&options, reporter, &|| false).await.outcomes
 }
 
 fn statuses(outcomes: &[Outcome]) -> HashMap<String, Status> {
@@ -187,6 +195,7 @@ fn fleet_unit(name: &str, host_name: &str, core: bool) -> FleetUnit {
         key: deploy.key,
         host: deploy.host,
         stop_timeout: 1,
+        gate: Gate::default(),
     }
 }
 
@@ -197,7 +206,11 @@ fn fleet_units_of(units: &[FleetUnit]) -> FakeFleet {
 }
 
 async fn act(fake: &FakeFleet, units: &[FleetUnit], action: Lifecycle) -> Vec<Outcome> {
-    lifecycle(&Fleet::new(fake.clone(), 8), units, action, &SilentReporter).await
+    let strategy = Strategy::plain(action.order());
+    let fleet = Fleet::new(fake.clone(), 8);
+    lifecycle(&fleet, units, action, &strategy, &SilentReporter, &|| false)
+        .await
+        .outcomes
 }
 
 #[tokio::test]
@@ -278,31 +291,145 @@ async fn a_failed_core_unit_holds_back_only_its_own_group() {
     assert_eq!(by_name["app_ab"], Status::Skipped);
 }
 
-#[test]
-fn waves_put_core_units_first_or_last_and_leave_out_empty_ones() {
-    let key = |name: &str, core: bool| UnitKey {
+fn keys(core: usize, rest: usize) -> Vec<UnitKey> {
+    let key = |name: String, core: bool| UnitKey {
         group: "g".into(),
-        container: name.into(),
+        container: name,
         host: "h".into(),
         core,
     };
-    let keys = [key("a", false), key("c", true), key("b", false)];
+    (0..core)
+        .map(|n| key(format!("c{n}"), true))
+        .chain((0..rest).map(|n| key(format!("u{n}"), false)))
+        .collect()
+}
+
+/// The waves as labels and unit names, for keys made by [`keys`].
+fn shape(keys: &[UnitKey], acts: &[bool], strategy: &Strategy) -> Vec<(String, Vec<String>)> {
     let refs: Vec<&UnitKey> = keys.iter().collect();
-    let first = waves(&refs, Order::CoreFirst);
-    let units: Vec<&[usize]> = first.iter().map(|wave| wave.units.as_slice()).collect();
-    assert_eq!(units, [&[1][..], &[0, 2][..]]);
-    assert!(first[0].holds_back && !first[1].holds_back);
-    assert_eq!(first[0].note.as_deref(), Some("core units first: c@h"));
-    let last = waves(&refs, Order::CoreLast);
-    let units: Vec<&[usize]> = last.iter().map(|wave| wave.units.as_slice()).collect();
-    assert_eq!(units, [&[0, 2][..], &[1][..]]);
-    assert!(!last.iter().any(|wave| wave.holds_back));
-    let all = waves(&refs, Order::AllAtOnce);
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0].units, [0, 1, 2]);
+    waves(&refs, acts, strategy)
+        .into_iter()
+        .map(|wave| {
+            let label = wave.label.unwrap_or_else(|| "-".into());
+            let names = wave
+                .units
+                .iter()
+                .map(|&at| keys[at].container.clone())
+                .collect();
+            (label, names)
+        })
+        .collect()
+}
+
+fn names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
+}
+
+fn with(canary: Amount, batch: Option<Amount>) -> Strategy {
+    Strategy {
+        canary,
+        batch,
+        ..Strategy::plain(Order::CoreFirst)
+    }
+}
+
+#[test]
+fn waves_put_core_units_first_or_last_and_leave_out_empty_ones() {
+    let keys = keys(1, 2);
+    let all = vec![true; 3];
+    let first = shape(&keys, &all, &Strategy::plain(Order::CoreFirst));
+    assert_eq!(
+        first,
+        [
+            ("core".into(), names(&["c0"])),
+            ("-".into(), names(&["u0", "u1"]))
+        ]
+    );
+    let refs: Vec<&UnitKey> = keys.iter().collect();
+    let core_first = waves(&refs, &all, &Strategy::plain(Order::CoreFirst));
+    assert!(core_first[0].holds_back && !core_first[1].holds_back);
+    assert_eq!(
+        core_first[0].note.as_deref(),
+        Some("core units first: c0@h")
+    );
+    let last = shape(&keys, &all, &Strategy::plain(Order::CoreLast));
+    assert_eq!(
+        last,
+        [
+            ("-".into(), names(&["u0", "u1"])),
+            ("core".into(), names(&["c0"]))
+        ]
+    );
+    let together = shape(&keys, &all, &Strategy::plain(Order::AllAtOnce));
+    assert_eq!(together, [("-".into(), names(&["c0", "u0", "u1"]))]);
     // Without core units there is one wave and nothing to announce.
-    let plain: Vec<&UnitKey> = vec![&keys[0], &keys[2]];
-    let only = waves(&plain, Order::CoreFirst);
-    assert_eq!(only.len(), 1);
-    assert_eq!(only[0].note, None);
+    let plain = shape(&keys[1..], &all[1..], &Strategy::plain(Order::CoreFirst));
+    assert_eq!(plain, [("-".into(), names(&["u0", "u1"]))]);
+}
+
+#[test]
+fn canaries_then_batches_of_the_units_that_change() {
+    let keys = keys(1, 5);
+    let all = vec![true; 6];
+    let got = shape(&keys, &all, &with(Amount::Count(1), Some(Amount::Count(2))));
+    assert_eq!(
+        got,
+        [
+            ("core".into(), names(&["c0"])),
+            ("canary".into(), names(&["u0"])),
+            ("batch 1/2".into(), names(&["u1", "u2"])),
+            ("batch 2/2".into(), names(&["u3", "u4"])),
+        ]
+    );
+    // Shares are of the units that are not core, rounded up: 25% of 5 is 2.
+    let shares = shape(
+        &keys,
+        &all,
+        &with(Amount::Percent(20), Some(Amount::Percent(25))),
+    );
+    assert_eq!(
+        shares
+            .iter()
+            .map(|(label, units)| (label.as_str(), units.len()))
+            .collect::<Vec<_>>(),
+        [
+            ("core", 1),
+            ("canary", 1),
+            ("batch 1/2", 2),
+            ("batch 2/2", 2)
+        ]
+    );
+    // 100% is one batch; a canary larger than the group takes it all.
+    let whole = shape(
+        &keys,
+        &all,
+        &with(Amount::Count(0), Some(Amount::Percent(100))),
+    );
+    assert_eq!(
+        whole[1],
+        ("-".into(), names(&["u0", "u1", "u2", "u3", "u4"]))
+    );
+    let greedy = shape(&keys, &all, &with(Amount::Count(9), None));
+    assert_eq!(
+        greedy[1],
+        ("canary".into(), names(&["u0", "u1", "u2", "u3", "u4"]))
+    );
+    assert_eq!(greedy.len(), 2);
+    // Units with nothing to change go first, outside every batch.
+    let mut some = all.clone();
+    some[2] = false;
+    let partial = shape(
+        &keys,
+        &some,
+        &with(Amount::Count(1), Some(Amount::Count(3))),
+    );
+    assert_eq!(
+        partial,
+        [
+            ("-".into(), names(&["u1"])),
+            ("core".into(), names(&["c0"])),
+            ("canary".into(), names(&["u0"])),
+            ("batch 1/1".into(), names(&["u2", "u3", "u4"])),
+        ]
+    );
 }

@@ -23,6 +23,8 @@ pub fn groups_yaml(group: &str, stage: &str) -> String {
         .image(group, "jdeploy-demo:latest")
         .defaults("stop_timeout: 1")
         .defaults(&format!("env:\n  STAGE: {stage}"))
+        // The unreachable unit fails every deploy and restart; the others go ahead.
+        .defaults("rollout:\n  max_failures: 1")
         .unit("127.0.0.2", &[&format!("{group}_core")], group)
         .core()
         .unit("127.0.0.2", &[&format!("{group}_a")], group)

@@ -13,9 +13,10 @@ pub async fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<Ex
         flags: (&args.flags).into(),
         force: args.force,
         yes: args.yes,
+        rollout: (&args.rollout).into(),
     };
     let report = app(settings)
-        .deploy(&request, &Terminal::new(settings))
+        .deploy(&request, &Terminal::watching_signals(settings))
         .await?;
     Ok(finish(settings, &report))
 }

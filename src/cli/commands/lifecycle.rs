@@ -22,7 +22,7 @@ pub async fn lifecycle(
         yes,
     };
     let report = app(settings)
-        .lifecycle(&request, &Terminal::new(settings))
+        .lifecycle(&request, &Terminal::watching_signals(settings))
         .await?;
     Ok(finish(settings, &report))
 }

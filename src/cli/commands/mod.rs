@@ -36,7 +36,7 @@ use super::settings::Settings;
 use super::ExitStatus;
 use crate::app::{App, Context, Docker, RunReport};
 use crate::inventory::Selection;
-use crate::report::{outcomes_table, summary_line, OutcomesJson, Printer};
+use crate::report::{failure_logs, outcomes_table, summary_line, OutcomesJson, Printer};
 
 /// The application over each host's Docker engine.
 fn app(settings: &Settings) -> App<Docker> {
@@ -87,6 +87,8 @@ fn finish(settings: &Settings, report: &RunReport) -> ExitStatus {
     let printer = settings.printer();
     let status = if report.refused {
         ExitStatus::Error
+    } else if report.interrupted {
+        ExitStatus::Interrupted
     } else {
         status_of(report.ok())
     };
@@ -107,6 +109,10 @@ fn finish(settings: &Settings, report: &RunReport) -> ExitStatus {
         }
         Ok(())
     } else {
+        let logs = failure_logs(&report.outcomes);
+        if settings.verbose > 0 && !logs.is_empty() {
+            eprint!("{logs}");
+        }
         printer
             .out(&outcomes_table(&report.outcomes, settings.color))
             .and_then(|()| printer.out(&summary_line(report)))

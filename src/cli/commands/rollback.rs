@@ -20,7 +20,7 @@ pub async fn rollback(args: &RollbackArgs, settings: &Settings) -> anyhow::Resul
         yes: args.yes,
     };
     let report = app(settings)
-        .rollback(&request, &Terminal::new(settings))
+        .rollback(&request, &Terminal::watching_signals(settings))
         .await?;
     Ok(finish(settings, &report))
 }

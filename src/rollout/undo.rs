@@ -1,0 +1,152 @@
+//! After a deploy failed past what it tolerates: every container it changed goes back to
+//! the release it had, from its own kept copy, core units first, each gated again. A
+//! container on its first release has nothing to go back to and is left as it is.
+
+use futures::future::join_all;
+
+use super::deploy::{kept_after, DeployOptions, PlannedUnit};
+use super::fleet::Fleet;
+use super::gate::GateResult;
+use super::outcome::{Outcome, Status};
+use super::releases::{manifest, put_in_place};
+use super::reporter::Reporter;
+use crate::bundle::{activation_archive, reinstate_archive};
+use crate::engine::{Engine, ErrorKind};
+use crate::release::{short, Manifest};
+
+pub(super) async fn undo<E: Engine>(
+    fleet: &Fleet<E>,
+    units: &[PlannedUnit],
+    mut outcomes: Vec<Outcome>,
+    options: &DeployOptions,
+    deploy: &str,
+    reporter: &dyn Reporter,
+) -> Vec<Outcome> {
+    let cause = outcomes
+        .iter()
+        .find(|outcome| outcome.status == Status::Failed)
+        .map(|outcome| format!("{} {}", outcome.unit, outcome.detail))
+        .unwrap_or_default();
+    // What this deploy touched: deployed, or failed once its files were on the way.
+    let touched: Vec<usize> = (0..units.len())
+        .filter(|&at| {
+            let outcome = &outcomes[at];
+            outcome.status == Status::Deployed
+                || (outcome.status == Status::Failed && outcome.release.is_some())
+        })
+        .collect();
+    if touched.is_empty() {
+        return outcomes;
+    }
+    let keys: Vec<_> = touched
+        .iter()
+        .map(|&at| units[at].unit.key.clone())
+        .collect();
+    reporter.note(&format!(
+        "rolling back {} container(s): {cause}",
+        touched.len()
+    ));
+    reporter.begin(&keys);
+    let (core, rest): (Vec<usize>, Vec<usize>) =
+        touched.iter().partition(|&&at| units[at].unit.key.core);
+    for phase in [core, rest] {
+        let done = join_all(phase.iter().map(|&at| {
+            let outcome = &outcomes[at];
+            back(
+                fleet, &units[at], outcome, options, deploy, &cause, reporter,
+            )
+        }))
+        .await;
+        for (at, outcome) in phase.into_iter().zip(done) {
+            reporter.finish(&outcome);
+            outcomes[at] = outcome;
+        }
+    }
+    outcomes
+}
+
+/// Puts one container back; its outcome says what it was and what became of it.
+async fn back<E: Engine>(
+    fleet: &Fleet<E>,
+    planned: &PlannedUnit,
+    deployed: &Outcome,
+    options: &DeployOptions,
+    deploy: &str,
+    cause: &str,
+    reporter: &dyn Reporter,
+) -> Outcome {
+    let mut outcome = deployed.clone();
+    let failed = deployed.status == Status::Failed;
+    let Ok(plan) = &planned.plan else {
+        return outcome;
+    };
+    let previous = plan
+        .in_place
+        .timeline
+        .current
+        .as_deref()
+        .filter(|previous| *previous != plan.manifest.release);
+    let Some(previous) = previous else {
+        outcome.detail = format!(
+            "{}; left as it is: no earlier release to go back to",
+            deployed.detail
+        );
+        return outcome;
+    };
+    let unit = planned.unit.fleet_unit();
+    let name = unit.key.container.as_str();
+    let went_back = async {
+        let manifest = manifest(fleet, &unit.host, name, previous)
+            .await
+            .map_err(|err| err.to_string())?
+            .filter(|found: &Manifest| found.release == previous)
+            .ok_or_else(|| format!("release {} is no longer in the container", short(previous)))?;
+        let (mut kept, pruned) = kept_after(plan, options, deploy);
+        for entry in &mut kept.releases {
+            entry.undone |= entry.deploy == deploy;
+        }
+        let mtime = options.stamp.mtime;
+        let files = reinstate_archive(&manifest, mtime);
+        let activation = activation_archive(previous, &kept, &pruned, mtime);
+        reporter.step(&unit.key, "rolling back");
+        put_in_place(fleet, &unit, Some(files), activation, reporter)
+            .await
+            .map_err(|err| err.to_string())
+    };
+    let back_to = short(previous);
+    match went_back.await {
+        Ok(gate) if gate.as_ref().is_none_or(|gate| gate.passed) => {
+            outcome.release = Some(previous.to_string());
+            if failed {
+                outcome.detail = format!("{}; rolled back to {back_to}", deployed.detail);
+            } else {
+                outcome.status = Status::RolledBack;
+                outcome.error_kind = None;
+                outcome.detail = format!("back on {back_to}: {cause}");
+            }
+            outcome.gate = gate.or(outcome.gate);
+        }
+        Ok(gate) => {
+            let why = gate
+                .as_ref()
+                .and_then(|gate: &GateResult| gate.reason.clone())
+                .unwrap_or_default();
+            outcome.status = Status::Failed;
+            outcome.error_kind = Some(ErrorKind::Unhealthy);
+            outcome.detail = format!(
+                "{}; rolled back to {back_to}, which failed its gate too: {why}",
+                deployed.detail
+            );
+            outcome.gate = gate;
+        }
+        Err(err) => {
+            outcome.status = Status::Failed;
+            outcome.error_kind = outcome.error_kind.or(Some(ErrorKind::Engine));
+            outcome.detail = format!(
+                "{}; could not roll back to {back_to}: {err}",
+                deployed.detail
+            );
+        }
+    }
+    outcome
+}
