@@ -289,3 +289,25 @@ fn bad_inventories_exit_2_with_exact_messages() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_deeply_nested_inventory_is_refused_where_it_crosses_the_limit() {
+    let depth = 100_000;
+    for (yaml, expected) in [
+        (
+            format!("units: {}{}\n", "[".repeat(depth), "]".repeat(depth)),
+            "error: groups.yaml:1:71: units[0][0]...: nested deeper than 64 levels\n",
+        ),
+        (
+            format!("units:\n  {}x\n", "- ".repeat(depth)),
+            "error: groups.yaml:2:129: units[0][0]...: nested deeper than 64 levels\n",
+        ),
+    ] {
+        Test::new()
+            .groups(&yaml)
+            .args(["validate"])
+            .status(2)
+            .stderr(expected)
+            .run();
+    }
+}
