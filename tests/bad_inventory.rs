@@ -294,3 +294,25 @@ bad_inventory!(
     "hosts:\n  10.0.0.9:\n    tls:\n      cert_path: certs\nunits:\n  - host: tcp://10.0.0.9:2375\n    dockers: [web_1]\n    group: [product]\n",
     "error: groups.yaml:3:5: hosts.10.0.0.9.tls: CA certificate for tcp://10.0.0.9:2375 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client certificate for tcp://10.0.0.9:2375 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.10.0.0.9.tls: client key for tcp://10.0.0.9:2375 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
 );
+
+#[test]
+fn a_deeply_nested_inventory_is_refused_where_it_crosses_the_limit() {
+    let depth = 100_000;
+    for (yaml, expected) in [
+        (
+            format!("units: {}{}\n", "[".repeat(depth), "]".repeat(depth)),
+            "error: groups.yaml:1:71: units[0][0]...: nested deeper than 64 levels\n",
+        ),
+        (
+            format!("units:\n  {}x\n", "- ".repeat(depth)),
+            "error: groups.yaml:2:129: units[0][0]...: nested deeper than 64 levels\n",
+        ),
+    ] {
+        Test::new()
+            .groups(&yaml)
+            .args(["validate"])
+            .status(2)
+            .stderr(expected)
+            .run();
+    }
+}

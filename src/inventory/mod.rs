@@ -3,6 +3,7 @@
 mod checker;
 pub mod container;
 mod deploy_files;
+mod depth;
 mod diagnostic;
 pub mod endpoint;
 mod files;

@@ -7,6 +7,10 @@ use saphyr_parser::{Event, Parser, Span};
 
 use super::diagnostic::{Diagnostic, Location};
 
+/// Bytes of key paths recorded per byte of the document at most: far more than any real
+/// groups.yaml needs.
+const PATH_BYTES_PER_BYTE: usize = 64;
+
 /// Maps a key path (`units[2].dockers[0]`, the notation serde_yaml uses in its own errors) to
 /// where its value starts. Collections point at their key, scalars at the value itself.
 #[derive(Debug, Default, Clone)]
@@ -32,7 +36,14 @@ impl SourceMap {
     pub fn parse(text: &str) -> Self {
         let mut map = SourceMap::default();
         let mut stack: Vec<Frame> = Vec::new();
+        // Each path repeats its parents' keys, so a long key above many values would make the
+        // map quadratic in the document; past this budget the rest goes unmapped.
+        let budget = text.len().saturating_mul(PATH_BYTES_PER_BYTE);
+        let mut path_bytes = 0;
         for event in Parser::new_from_str(text) {
+            if path_bytes > budget {
+                break;
+            }
             let Ok((event, span)) = event else { break };
             match event {
                 Event::Scalar(value, ..) => {
@@ -42,10 +53,10 @@ impl SourceMap {
                             continue;
                         }
                     }
-                    map.record_node(&mut stack, span, false);
+                    path_bytes += map.record_node(&mut stack, span, false).len();
                 }
                 Event::Alias(_) => {
-                    map.record_node(&mut stack, span, false);
+                    path_bytes += map.record_node(&mut stack, span, false).len();
                 }
                 Event::MappingStart(..) | Event::SequenceStart(..) => {
                     if let Some(Frame::Mapping {
@@ -56,6 +67,7 @@ impl SourceMap {
                         break;
                     }
                     let path = map.record_node(&mut stack, span, true);
+                    path_bytes += path.len();
                     stack.push(if matches!(event, Event::MappingStart(..)) {
                         Frame::Mapping {
                             path,
@@ -171,6 +183,15 @@ units:
     fn sequence_items_point_at_the_item() {
         let map = SourceMap::parse(DOC);
         assert_eq!(map.get("units[0]"), at(4, 5));
+    }
+
+    #[test]
+    fn a_long_key_above_many_values_is_mapped_in_part() {
+        let key = "k".repeat(1000);
+        let items = vec!["1"; 1000].join(", ");
+        let map = SourceMap::parse(&format!("vars:\n  ? {key}\n  : [{items}]\n"));
+        assert_eq!(map.get(&format!("vars.{key}[0]")), at(3, 6));
+        assert_eq!(map.get(&format!("vars.{key}[999]")), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::checker::Checker;
 use super::container::check_container_name;
+use super::depth::{too_deep, MAX_DEPTH};
 use super::diagnostic::{Diagnostic, Diagnostics, Location};
 use super::hosts::{resolve_hosts, ResolvedHost};
 use super::model::{Connection, Group, Host, Inventory, Unit, DEFAULT_KEEP_RELEASES};
@@ -35,6 +36,11 @@ pub fn parse_inventory(
             "the file is empty",
         )
         .help("list at least `units:`; see the README for the format")]));
+    }
+    if let Some((key, at)) = too_deep(text) {
+        let message = format!("nested deeper than {MAX_DEPTH} levels");
+        let diagnostic = Diagnostic::error(file, message).at(Some(at)).key(key);
+        return Err(Diagnostics(vec![diagnostic]));
     }
     let raw: RawInventory = serde_yaml::from_str(text).map_err(|err| {
         let is_syntax = serde_yaml::from_str::<serde_yaml::Value>(text).is_err();
