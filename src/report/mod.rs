@@ -69,3 +69,6 @@ fn table_text(table: &mut Table) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests;
