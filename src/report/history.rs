@@ -70,7 +70,7 @@ pub fn run_text(run: &Run) -> String {
             Cell::new(if unit.core { "yes" } else { "" }),
             Cell::new(unit.batch.as_deref().unwrap_or("")),
             Cell::new(&unit.status),
-            Cell::new(unit.release.as_deref().unwrap_or("-")),
+            Cell::new(unit.release.as_deref().map(short).unwrap_or("-")),
             Cell::new(format!("{:.1}s", unit.elapsed)),
             Cell::new(&unit.detail),
         ]);

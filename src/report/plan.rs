@@ -156,7 +156,7 @@ pub fn batches_text(report: &PlanReport) -> String {
         text.push_str(&format!("\n  {}: {}", batch.label, units.join(", ")));
     }
     let gate = if policy.min_healthy.is_zero() {
-        "no gate (min_healthy 0), but a health check must pass".to_string()
+        "none but a health check, if the container has one".to_string()
     } else {
         format!(
             "each up {} (and healthy, with a health check) within {}",
@@ -165,12 +165,9 @@ pub fn batches_text(report: &PlanReport) -> String {
         )
     };
     text.push_str(&format!(
-        "\n  gate: {gate}; on failure: {} after {} failed",
-        policy.on_failure.as_str(),
-        match policy.max_failures {
-            crate::inventory::gates::Amount::Count(n) => (n + 1).to_string(),
-            share => format!("more than {share}"),
-        }
+        "\n  gate: {gate}\n  if more than {} fail: {}",
+        policy.max_failures,
+        policy.on_failure.as_str()
     ));
     text
 }

@@ -8,13 +8,15 @@ use bytes::Bytes;
 
 use super::*;
 use crate::app::{
-    ExecReport, GroupView, PlanAction, PlanRow, RunReport, StatusReport, StatusRow, UnitView,
+    ExecReport, GroupView, PlanAction, PlanReport, PlanRow, PlannedBatch, RunReport, StatusReport,
+    StatusRow, UnitView,
 };
 use crate::engine::{EngineError, ErrorKind, OutputStream};
 use crate::history::{Run, UnitRecord};
+use crate::inventory::gates::{Amount, RolloutPolicy};
 use crate::plan::{FileChange, ReleaseChanges};
 use crate::release::{sha256, short};
-use crate::rollout::{ExecOutcome, ExecOutput, Outcome, Status, UnitKey};
+use crate::rollout::{ExecOutcome, ExecOutput, GateResult, Outcome, Status, UnitKey};
 
 /// `[name....]`, `width` characters wide: a stand-in as wide as what it replaces, so
 /// the columns after it stay where they are.
@@ -120,13 +122,83 @@ fn deploy_report() -> RunReport {
         Status::Skipped,
         format!("not deployed: core unit {core} failed"),
     );
-    RunReport {
-        command: "deploy".into(),
-        group: "product".into(),
-        outcomes: vec![failed, deployed, unchanged, skipped],
-        elapsed: ms(3_125),
-        refused: false,
-    }
+    RunReport::new(
+        "deploy",
+        "product",
+        vec![failed, deployed, unchanged, skipped],
+        ms(3_125),
+    )
+}
+
+/// A deploy in batches whose second batch failed its gate and was rolled back.
+fn rolled_back_report() -> RunReport {
+    let [unit_1, unit_2, core, unit_3] = fleet();
+    let back = |unit: UnitKey, batch: &str| {
+        let mut outcome = Outcome::new(
+            unit,
+            Status::RolledBack,
+            format!(
+                "back on {}: jl_3_1@127.0.0.3 exited (3) 0.4s after restart",
+                short(&release("old"))
+            ),
+        );
+        outcome.batch = Some(batch.into());
+        outcome.release = Some(release("old"));
+        outcome.elapsed = ms(3_400);
+        outcome
+    };
+    let mut failed = Outcome::failed(
+        unit_3,
+        ErrorKind::Unhealthy,
+        format!(
+            "exited (3) 0.4s after restart; rolled back to {}",
+            short(&release("old"))
+        ),
+    );
+    failed.batch = Some("batch 1/2".into());
+    failed.release = Some(release("old"));
+    failed.elapsed = ms(1_900);
+    failed.gate = Some(GateResult {
+        passed: false,
+        after: ms(400),
+        reason: Some("exited (3) 0.4s after restart".into()),
+        log_tail: vec!["starting jl_3_1".into(), "bad mode: giving up".into()],
+    });
+    let skipped = {
+        let mut outcome = Outcome::new(
+            unit_2,
+            Status::Skipped,
+            "not deployed: 1 failed, more than the 0 tolerated",
+        );
+        outcome.batch = Some("batch 2/2".into());
+        outcome
+    };
+    let mut report = RunReport::new(
+        "deploy",
+        "product",
+        vec![back(core, "core"), back(unit_1, "canary"), failed, skipped],
+        ms(7_250),
+    );
+    report.rolled_back = true;
+    report.strategy = Some(RolloutPolicy {
+        canary: Amount::Count(1),
+        batch: Some(Amount::Percent(50)),
+        ..RolloutPolicy::default()
+    });
+    report
+}
+
+#[test]
+fn rolled_back_deploy_table_json_and_logs() {
+    let report = rolled_back_report();
+    let text = format!(
+        "{}\n{}\n{}",
+        outcomes_table(&report.outcomes, false),
+        summary_line(&report),
+        failure_logs(&report.outcomes)
+    );
+    assert_output("rolled_back_table", &text);
+    assert_output("rolled_back_json", &json(&OutcomesJson::new(&report)));
 }
 
 #[test]
@@ -251,13 +323,49 @@ fn plan_text_and_summary() {
 #[test]
 fn plan_json() {
     let rows = plan_rows();
+    let batches = plan_batches();
+    let strategy = RolloutPolicy::default();
     let plan = PlanJson {
         ok: false,
         command: "plan",
         group: "product",
         units: &rows,
+        batches: &batches,
+        strategy: &strategy,
     };
     assert_output("plan_json", &json(&plan));
+}
+
+fn plan_batches() -> Vec<PlannedBatch> {
+    let [unit_1, unit_2, core, unit_3] = fleet();
+    vec![
+        PlannedBatch {
+            label: "core".into(),
+            units: vec![core],
+        },
+        PlannedBatch {
+            label: "canary".into(),
+            units: vec![unit_1],
+        },
+        PlannedBatch {
+            label: "batch 1/1".into(),
+            units: vec![unit_2, unit_3],
+        },
+    ]
+}
+
+#[test]
+fn plan_batches_text() {
+    let report = PlanReport {
+        group: "product".into(),
+        rows: plan_rows(),
+        batches: plan_batches(),
+        strategy: RolloutPolicy {
+            canary: Amount::Count(1),
+            ..RolloutPolicy::default()
+        },
+    };
+    assert_output("plan_batches", &batches_text(&report));
 }
 
 fn status_report() -> StatusReport {
@@ -412,6 +520,7 @@ fn runs() -> Vec<Run> {
             release: outcome.release.clone(),
             detail: outcome.detail.clone(),
             elapsed: outcome.elapsed.as_secs_f64(),
+            batch: outcome.batch.clone(),
         })
         .collect();
     let run = |id, command: &str, group: &str, ok| Run {
@@ -425,6 +534,9 @@ fn runs() -> Vec<Run> {
         flags: serde_json::json!({}),
         deploy: None,
         ok,
+        strategy: None,
+        interrupted: false,
+        rolled_back: false,
         units: Vec::new(),
     };
     let deploy = Run {
