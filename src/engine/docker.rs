@@ -180,6 +180,10 @@ impl Engine for DockerEngine {
     ) -> Result<(), EngineError> {
         self.stream_logs(name, query, sink).await
     }
+
+    async fn exit_codes_since(&self, name: &str, since: &str) -> Result<Vec<i64>, EngineError> {
+        self.died_since(name, since).await
+    }
 }
 
 /// Turns bollard's errors into the few cases an operator tells apart.

@@ -135,7 +135,16 @@ impl FakeFleet {
 
     /// The calls that change something, leaving out reads.
     pub fn writes(&self) -> Vec<String> {
-        let reads = ["inspect", "stat", "read", "list", "processes", "stats"];
+        let reads = [
+            "inspect",
+            "stat",
+            "read",
+            "list",
+            "processes",
+            "stats",
+            "events",
+            "logs",
+        ];
         self.calls()
             .into_iter()
             .filter(|call| !reads.contains(&call.split(' ').next().unwrap_or("")))
@@ -439,6 +448,17 @@ impl Engine for FakeEngine {
         let output = format!("hello from {id}\n");
         sink(OutputStream::Stdout, Bytes::from(output));
         Ok(Some(0))
+    }
+
+    async fn exit_codes_since(&self, name: &str, _: &str) -> Result<Vec<i64>, EngineError> {
+        self.call("events", name, |containers| {
+            let container = found(containers, name)?;
+            Ok((container.exit_code != 0)
+                .then_some(container.exit_code)
+                .into_iter()
+                .collect())
+        })
+        .await
     }
 
     async fn logs(&self, name: &str, _: LogQuery, sink: OutputSink<'_>) -> Result<(), EngineError> {

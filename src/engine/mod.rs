@@ -3,6 +3,7 @@
 mod connect;
 mod docker;
 mod error;
+mod events;
 mod facts;
 #[cfg(test)]
 pub mod fake;
@@ -108,6 +109,13 @@ pub trait Engine: Send + Sync + 'static {
         query: LogQuery,
         sink: OutputSink<'_>,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The exit codes the container died with since `since` (RFC 3339, the engine's
+    /// clock), oldest first: Docker's restart policy may have started it again already.
+    fn exit_codes_since(
+        &self,
+        name: &str,
+        since: &str,
+    ) -> impl Future<Output = Result<Vec<i64>, EngineError>> + Send;
 }
 
 /// Opens engines; connecting is separate so unreachable hosts fail once, not per container.

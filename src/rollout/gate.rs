@@ -110,10 +110,12 @@ async fn watch<E: Engine>(
             .ok_or_else(|| "removed after its restart".to_string())?;
         let since = restarted.elapsed();
         let first = first.get_or_insert_with(|| details.clone());
-        let restarted_again =
-            details.started_at != first.started_at || details.restart_count != first.restart_count;
+        // Docker resets the restart count on a restart it is asked for: any count, or
+        // another start time, means its restart policy brought the container back.
+        let restarted_again = details.restart_count > 0 || details.started_at != first.started_at;
         if details.state != ContainerState::Running || restarted_again {
-            return Err(exited(&details, since));
+            let code = exit_code(fleet, unit, first, &details).await;
+            return Err(exited(&details, code, since));
         }
         let checked = details.health.is_some();
         let healthy = match details.health.as_deref() {
@@ -162,13 +164,57 @@ async fn watch<E: Engine>(
     }
 }
 
-/// `exited (3) 0.4s after restart`, or `restarting (3) ...` when Docker is at it again.
-fn exited(details: &ContainerDetails, since: Duration) -> String {
-    let state = match details.state {
-        ContainerState::Running | ContainerState::Restarting => "restarted",
-        other => other.name(),
+/// The code the container first exited with after its restart: from the engine's
+/// events, since a container Docker started again reports its new run.
+async fn exit_code<E: Engine>(
+    fleet: &Fleet<E>,
+    unit: &FleetUnit,
+    first: &ContainerDetails,
+    now: &ContainerDetails,
+) -> i64 {
+    let name = unit.key.container.as_str();
+    let stopped = matches!(now.state, ContainerState::Exited | ContainerState::Dead);
+    if let (true, Some(code)) = (stopped, now.exit_code) {
+        return code;
+    }
+    // From a little before the first start seen, in the engine's clock: that start may
+    // already be Docker's. The newest death is the crash; an older one may be the stop
+    // of the restart itself.
+    let since = first
+        .started_at
+        .as_deref()
+        .and_then(|started| humantime::parse_rfc3339_weak(started).ok())
+        .map(|started| started - Duration::from_secs(2))
+        .map(|since| humantime::format_rfc3339_nanos(since).to_string());
+    let Some(since) = since else {
+        return now.exit_code.unwrap_or(0);
     };
-    let code = details.exit_code.unwrap_or(0);
+    let since = since.as_str();
+    let codes = fleet
+        .call(&unit.host, |engine| async move {
+            engine.exit_codes_since(name, since).await
+        })
+        .await;
+    match codes.as_deref() {
+        Ok([.., last]) => *last,
+        _ => now.exit_code.unwrap_or(0),
+    }
+}
+
+/// `exited (3) 0.4s after restart`; `exited (3) ..., restarted by Docker` when its
+/// restart policy brought it back.
+fn exited(details: &ContainerDetails, code: i64, since: Duration) -> String {
+    if matches!(
+        details.state,
+        ContainerState::Running | ContainerState::Restarting
+    ) {
+        // The times in view are of the run Docker started since; the verdict's is the
+        // closest known.
+        return format!(
+            "exited ({code}) {} after restart, restarted by Docker",
+            duration_text(since)
+        );
+    }
     let lasted = match (&details.started_at, &details.finished_at) {
         (Some(started), Some(finished)) => humantime::parse_rfc3339_weak(finished)
             .ok()
@@ -178,14 +224,11 @@ fn exited(details: &ContainerDetails, since: Duration) -> String {
         _ => None,
     };
     let after = lasted.unwrap_or(since);
-    if state == "restarted" {
-        format!(
-            "restarted after exiting ({code}) {} after restart",
-            duration_text(after)
-        )
-    } else {
-        format!("{state} ({code}) {} after restart", duration_text(after))
-    }
+    format!(
+        "{} ({code}) {} after restart",
+        details.state.name(),
+        duration_text(after)
+    )
 }
 
 /// The container's last log lines, timestamps cut off; none if they cannot be read.

@@ -124,7 +124,10 @@ async fn back<E: Engine>(
                 outcome.error_kind = None;
                 outcome.detail = format!("back on {back_to}: {cause}");
             }
-            outcome.gate = gate.or(outcome.gate);
+            // A failed container keeps the gate it failed: that is what to act on.
+            if !failed {
+                outcome.gate = gate.or(outcome.gate);
+            }
         }
         Ok(gate) => {
             let why = gate

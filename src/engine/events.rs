@@ -1,0 +1,54 @@
+//! What happened to a container, from the engine's event log.
+
+use std::collections::HashMap;
+use std::time::{Duration, UNIX_EPOCH};
+
+use bollard::query_parameters::EventsOptionsBuilder;
+use futures::StreamExt;
+
+use super::docker::DockerEngine;
+use super::error::EngineError;
+
+/// Past events arrive at once; the stream then waits for new ones, which are not needed.
+const REPLAY: Duration = Duration::from_millis(500);
+
+impl DockerEngine {
+    pub(super) async fn died_since(
+        &self,
+        name: &str,
+        since: &str,
+    ) -> Result<Vec<i64>, EngineError> {
+        let since = humantime::parse_rfc3339_weak(since)
+            .ok()
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+            .map(|at| format!("{}.{:09}", at.as_secs(), at.subsec_nanos()))
+            .ok_or_else(|| EngineError::Other(format!("`{since}` is not a time")))?;
+        let filters = HashMap::from([
+            ("type", vec!["container"]),
+            ("container", vec![name]),
+            ("event", vec!["die"]),
+        ]);
+        let options = EventsOptionsBuilder::default()
+            .since(&since)
+            .filters(&filters)
+            .build();
+        let mut events = self.client.events(Some(options));
+        let mut codes = Vec::new();
+        let replay = async {
+            while let Some(event) = events.next().await {
+                let event = event.map_err(|err| self.fail(err, name))?;
+                let code = event
+                    .actor
+                    .and_then(|actor| actor.attributes)
+                    .and_then(|attributes| attributes.get("exitCode")?.parse::<i64>().ok());
+                codes.extend(code);
+            }
+            Ok::<(), EngineError>(())
+        };
+        // Past the replay the stream only waits for new events: time out is the end.
+        if let Ok(result) = tokio::time::timeout(REPLAY, replay).await {
+            result?;
+        }
+        Ok(codes)
+    }
+}
