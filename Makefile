@@ -51,6 +51,8 @@ demo: deps build engines
 	$(JDEPLOY) deploy --group test --mode ci
 	$(JDEPLOY) status
 	$(JDEPLOY) plan --group product --mode ci
+	@echo "A mode that breaks the app: caught by the gates, the group goes back on its own (exit 1)."
+	-$(JDEPLOY) deploy --group product --mode broken --yes
 	$(JDEPLOY) history --limit 5
 	$(JDEPLOY) exec --group product -- sed -n 2p /run.sh
 	@scripts/demo-show.sh

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod copies;
 pub mod engine;
 pub mod history;
+pub mod images;
 pub mod inventory;
 pub mod labels;
 pub mod layout;

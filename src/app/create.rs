@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::record::RunInfo;
 use super::{App, AppError, Backend, Frontend, RunReport};
+use crate::inventory::Selection;
 use crate::plan::{desired_containers, Recreate};
 use crate::rollout;
 
@@ -16,6 +17,9 @@ pub struct CreateRequest {
     pub recreate: bool,
     /// Replace every container, jdeploy's or not.
     pub force: bool,
+    /// First send the group's image from this machine's engine to hosts that lack it.
+    #[serde(default)]
+    pub push_images: bool,
 }
 
 impl<B: Backend> App<B> {
@@ -28,6 +32,21 @@ impl<B: Backend> App<B> {
         let group = inventory.select_group(&request.group)?;
         let image = inventory.require_image(group)?;
         let desired = desired_containers(&inventory, group, image);
+        if request.push_images {
+            let selection = Selection {
+                group: Some(group.name.clone()),
+                ..Default::default()
+            };
+            let pushed = self
+                .push_group_image(&inventory, &selection, image, frontend)
+                .await?;
+            for outcome in pushed.iter().filter(|outcome| outcome.status.is_failure()) {
+                frontend.warning(&format!(
+                    "{image} could not be sent to {}: {}",
+                    outcome.unit.host, outcome.detail
+                ));
+            }
+        }
         let started_at = SystemTime::now();
         let started = Instant::now();
         let fleet = self.fleet(&inventory, group.container.stop_timeout);

@@ -10,6 +10,7 @@ mod exec;
 mod frontend;
 mod groups;
 mod history;
+mod images;
 mod lifecycle;
 mod load;
 mod logs;
@@ -29,6 +30,7 @@ pub use exec::{ExecReport, ExecRequest};
 pub use frontend::{Frontend, Move, Question, Unattended};
 pub use groups::{GroupView, GroupsRequest, UnitView};
 pub use history::{HistoryReport, HistoryRequest};
+pub use images::{ImageLsRequest, ImagePushRequest, ImageRow};
 pub use lifecycle::LifecycleRequest;
 pub use logs::{LogsReport, LogsRequest};
 pub use plan::{PlanAction, PlanReport, PlanRequest, PlanRow, PlannedBatch};
@@ -42,7 +44,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{ConnectOptions, Connector, DockerConnector};
+use std::future::Future;
+
+use crate::engine::{
+    connect_local, ConnectOptions, Connector, DockerConnector, DockerEngine, EngineError,
+};
 use crate::inventory::gates::RolloutPolicy;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::rollout::{Fleet, Outcome};
@@ -54,6 +60,8 @@ const REQUEST_TIMEOUT_SECS: u64 = 120;
 pub trait Backend: Send + Sync + 'static {
     type Connector: Connector;
     fn connector(&self, options: ConnectOptions) -> Self::Connector;
+    /// This machine's own engine, where images to push come from.
+    fn local_engine(&self) -> impl Future<Output = Result<EngineOf<Self>, EngineError>> + Send;
 }
 
 /// Each host's Docker Engine API.
@@ -64,6 +72,10 @@ impl Backend for Docker {
     type Connector = DockerConnector;
     fn connector(&self, options: ConnectOptions) -> DockerConnector {
         DockerConnector(options)
+    }
+
+    async fn local_engine(&self) -> Result<DockerEngine, EngineError> {
+        connect_local().await
     }
 }
 

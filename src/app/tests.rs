@@ -18,6 +18,12 @@ impl Backend for FakeFleet {
     fn connector(&self, _: crate::engine::ConnectOptions) -> FakeFleet {
         self.clone()
     }
+
+    async fn local_engine(
+        &self,
+    ) -> Result<crate::engine::fake::FakeEngine, crate::engine::EngineError> {
+        crate::engine::Connector::connect(self, &crate::plan::tests::host("local")).await
+    }
 }
 
 const GROUPS: &str = "\
@@ -110,6 +116,7 @@ fn create_request() -> CreateRequest {
         group: "web".into(),
         recreate: false,
         force: false,
+        push_images: false,
     }
 }
 
@@ -346,6 +353,7 @@ async fn bad_input_is_an_input_error_and_no_engine_is_called() {
         group: "nope".into(),
         recreate: false,
         force: false,
+        push_images: false,
     };
     let err = app.create(&request, &Unattended).await.unwrap_err();
     assert!(matches!(err, AppError::Input(_)), "{err}");
@@ -653,4 +661,143 @@ async fn interrupted_before_a_batch_starts_nothing_more() {
         ]
     );
     assert_eq!(report.outcomes[3].detail, "not deployed: interrupted");
+}
+
+#[tokio::test]
+async fn restart_is_gated_and_stops_at_the_first_batch_that_fails() {
+    let fake = FakeFleet::default();
+    let setup = setup_four(fake.clone(), "      batch: 1\n");
+    created_and_deployed(&setup).await;
+    // From now on web_a crashes whenever it starts.
+    let _ = fake
+        .clone()
+        .crashing_when(|sh| sh.contains("echo web_a\n"), 7);
+    let request = LifecycleRequest {
+        selection: Selection {
+            group: Some("web".into()),
+            ..Default::default()
+        },
+        action: Lifecycle::Restart,
+        stop_timeout: None,
+        yes: false,
+    };
+    let report = setup.app.lifecycle(&request, &Unattended).await.unwrap();
+    let got: Vec<Status> = report.outcomes.iter().map(|o| o.status).collect();
+    // on_failure: rollback stops a restart as halt does.
+    assert_eq!(
+        got,
+        [
+            Status::Restarted,
+            Status::Failed,
+            Status::Skipped,
+            Status::Skipped
+        ]
+    );
+    assert!(
+        report.outcomes[1].detail.starts_with("exited (7)"),
+        "{}",
+        report.outcomes[1].detail
+    );
+    assert_eq!(report.outcomes[1].error_kind, Some(ErrorKind::Unhealthy));
+    assert!(report.strategy.is_some());
+}
+
+fn push_request(hosts: &[&str]) -> ImagePushRequest {
+    ImagePushRequest {
+        images: vec!["app:1".into()],
+        selection: Selection {
+            group: Some("web".into()),
+            hosts: hosts.iter().map(|host| host.to_string()).collect(),
+            containers: Vec::new(),
+        },
+        from_file: None,
+    }
+}
+
+#[tokio::test]
+async fn an_image_goes_only_to_the_hosts_that_lack_it() {
+    let fake = FakeFleet::default()
+        .with_image("local", "app:1", "sha256:aaa")
+        .with_image("127.0.0.3", "app:1", "sha256:aaa");
+    let Setup { app, fake, _dir } = setup(fake);
+    let report = app
+        .image_push(&push_request(&[]), &Unattended)
+        .await
+        .unwrap();
+    let got: Vec<(&str, Status)> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.unit.host.as_str(), o.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("127.0.0.2", Status::Pushed),
+            ("127.0.0.3", Status::Unchanged)
+        ]
+    );
+    assert!(report.outcomes[0].bytes.unwrap() > 0);
+    assert_eq!(
+        fake.image_on("127.0.0.2", "app:1").as_deref(),
+        Some("sha256:aaa")
+    );
+    // Again: one question per host, nothing sent.
+    let again = app
+        .image_push(&push_request(&[]), &Unattended)
+        .await
+        .unwrap();
+    assert!(again.outcomes.iter().all(|o| o.status == Status::Unchanged));
+    let loads = fake
+        .calls()
+        .iter()
+        .filter(|call| call.starts_with("load"))
+        .count();
+    assert_eq!(loads, 1, "only the first push sent anything");
+}
+
+#[tokio::test]
+async fn a_host_that_cannot_be_reached_fails_alone_and_drift_is_marked() {
+    let fake = FakeFleet::default()
+        .with_image("local", "app:1", "sha256:aaa")
+        .unreachable("127.0.0.3");
+    let Setup { app, fake, _dir } = setup(fake);
+    let report = app
+        .image_push(&push_request(&[]), &Unattended)
+        .await
+        .unwrap();
+    assert_eq!(report.outcomes[0].status, Status::Pushed);
+    assert_eq!(report.outcomes[1].status, Status::Failed);
+    assert_eq!(report.outcomes[1].error_kind, Some(ErrorKind::Unreachable));
+    assert!(!report.ok());
+
+    let fake = fake.with_image("127.0.0.2", "app:1", "sha256:bbb");
+    let _ = fake;
+    let rows = app
+        .image_ls(
+            &ImageLsRequest {
+                selection: Selection::default(),
+            },
+            &Unattended,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].id.as_deref(), Some("sha256:bbb"));
+    assert_eq!(rows[1].error_kind, Some(ErrorKind::Unreachable));
+}
+
+#[tokio::test]
+async fn an_image_this_machine_lacks_is_refused_before_any_host_is_asked() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    let err = app
+        .image_push(&push_request(&[]), &Unattended)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("image app:1 is not in this machine's engine"),
+        "{err}"
+    );
+    // Only this machine's engine was asked.
+    assert_eq!(fake.calls(), ["image app:1"]);
 }

@@ -164,6 +164,13 @@ pub enum Command {
     )]
     Rm(RmArgs),
 
+    /// Send images to the hosts that lack them, without a registry; list who holds what.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  jdeploy image push jdeploy-demo:latest --group product\n  jdeploy image push --from-file app.tar --all\n  jdeploy image ls --all"
+    )]
+    Image(ImageCommand),
+
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jdeploy completions bash > /etc/bash_completion.d/jdeploy\n  jdeploy completions zsh > \"${fpath[1]}/_jdeploy\"\n  jdeploy completions fish > ~/.config/fish/completions/jdeploy.fish"
@@ -377,6 +384,40 @@ pub struct CreateArgs {
     /// Replace every container of the group, changed or not.
     #[arg(long, conflicts_with = "recreate")]
     pub force: bool,
+
+    /// First send the group's image from this machine's engine to the hosts that lack it.
+    #[arg(long)]
+    pub push_images: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Send images to every selected host that lacks them, all hosts at once, read once
+    /// from this machine's engine (DOCKER_HOST, else the default socket) or a `docker
+    /// save` archive.
+    Push(ImagePushArgs),
+    /// Which hosts hold which of the groups' images, by id; ids that differ are marked.
+    Ls(ImageLsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImagePushArgs {
+    /// Images as tagged (`app:1.2`); with --from-file, all of the archive's when none.
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// A `docker save` archive to send, instead of this machine's engine's images.
+    #[arg(long, value_name = "TAR")]
+    pub from_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageLsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]

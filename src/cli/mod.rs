@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-use args::Command;
+use args::{Command, ImageCommand};
 use settings::Settings;
 
 use crate::app::AppError;
@@ -97,6 +97,8 @@ async fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatu
             };
             commands::lifecycle(&args.target, args.timeout, action, args.yes, settings).await
         }
+        Command::Image(ImageCommand::Push(args)) => commands::image_push(args, settings).await,
+        Command::Image(ImageCommand::Ls(args)) => commands::image_ls(args, settings).await,
         Command::Completions(args) => commands::completions(args),
         Command::Man(args) => commands::man(args),
     }

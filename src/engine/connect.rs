@@ -56,6 +56,24 @@ pub async fn connect(host: &Host, options: ConnectOptions) -> Result<DockerEngin
     ))))
 }
 
+/// This machine's own engine: `DOCKER_HOST`, else the default socket.
+pub async fn connect_local() -> Result<DockerEngine, EngineError> {
+    let endpoint =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let unreachable = |cause: String| EngineError::Unreachable {
+        endpoint: endpoint.clone(),
+        cause,
+    };
+    let client = Docker::connect_with_defaults().map_err(|err| unreachable(cause(&err)))?;
+    let negotiated = tokio::time::timeout(Duration::from_secs(10), client.negotiate_version())
+        .await
+        .map_err(|_| unreachable("no answer within 10s".into()))?
+        .map_err(|err| unreachable(cause(&err)))?;
+    Ok(DockerEngine::new(
+        negotiated.with_timeout(Duration::from_secs(3600)),
+    ))
+}
+
 fn client_for(endpoint: &Endpoint, timeout: u64) -> Result<Docker, bollard::errors::Error> {
     match endpoint {
         Endpoint::Unix { path } => {

@@ -184,6 +184,18 @@ impl Engine for DockerEngine {
     async fn exit_codes_since(&self, name: &str, since: &str) -> Result<Vec<i64>, EngineError> {
         self.died_since(name, since).await
     }
+
+    async fn image_id(&self, name: &str) -> Result<Option<String>, EngineError> {
+        self.image_id_of(name).await
+    }
+
+    fn export_image(&self, name: &str) -> super::ByteStream {
+        self.export(name)
+    }
+
+    async fn load_image(&self, archive: super::ByteStream) -> Result<(), EngineError> {
+        self.load(archive).await
+    }
 }
 
 /// Turns bollard's errors into the few cases an operator tells apart.

@@ -8,7 +8,7 @@ pub enum EngineError {
     Unreachable { endpoint: String, cause: String },
     #[error("the engine at {endpoint} did not answer within {seconds}s")]
     ConnectTimeout { endpoint: String, seconds: u32 },
-    #[error("image {image} is not on this host; load it there first (docker load or docker pull)")]
+    #[error("image {image} is not on this host; `jdeploy image push {image}` sends it there")]
     NoSuchImage { image: String },
     #[error(
         "container {name} does not exist on this host; run `jdeploy create` for its group first"

@@ -40,6 +40,8 @@ struct State {
     unreachable: HashSet<String>,
     /// Hosts that lack every image.
     imageless: HashSet<String>,
+    /// Host name to image name to id; `local` is this machine's own engine.
+    images: BTreeMap<String, BTreeMap<String, String>>,
     /// `op container` calls that fail.
     failing: HashSet<String>,
     /// A container whose `/run.sh` this says yes to exits with the code once started.
@@ -98,6 +100,20 @@ impl FakeFleet {
     pub fn unreachable(self, host: &str) -> Self {
         self.state().unreachable.insert(host.to_string());
         self
+    }
+
+    /// `host` holds the image `name` with `id`.
+    pub fn with_image(self, host: &str, name: &str, id: &str) -> Self {
+        self.state()
+            .images
+            .entry(host.to_string())
+            .or_default()
+            .insert(name.to_string(), id.to_string());
+        self
+    }
+
+    pub fn image_on(&self, host: &str, name: &str) -> Option<String> {
+        self.state().images.get(host)?.get(name).cloned()
     }
 
     pub fn without_images(self, host: &str) -> Self {
@@ -450,6 +466,55 @@ impl Engine for FakeEngine {
         Ok(Some(0))
     }
 
+    async fn image_id(&self, name: &str) -> Result<Option<String>, EngineError> {
+        self.call("image", name, |_| Ok(())).await?;
+        Ok(self.fleet.image_on(&self.host, name))
+    }
+
+    fn export_image(&self, name: &str) -> super::ByteStream {
+        let id = self.fleet.image_on(&self.host, name).unwrap_or_default();
+        let digest = id.trim_start_matches("sha256:").to_string();
+        let manifest =
+            format!(r#"[{{"Config":"blobs/sha256/{digest}","RepoTags":["{name}"],"Layers":[]}}]"#);
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, data) in [
+            (format!("blobs/sha256/{digest}"), b"{}".to_vec()),
+            ("manifest.json".to_string(), manifest.into_bytes()),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, path, data.as_slice())
+                .expect("an archive in memory");
+        }
+        let archive = builder.into_inner().expect("an archive in memory");
+        let chunks: Vec<std::io::Result<Bytes>> = archive
+            .chunks(100)
+            .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
+            .collect();
+        Box::pin(futures::stream::iter(chunks))
+    }
+
+    async fn load_image(&self, mut archive: super::ByteStream) -> Result<(), EngineError> {
+        use futures::StreamExt;
+        let mut data = Vec::new();
+        while let Some(chunk) = archive.next().await {
+            let chunk = chunk.map_err(|err| EngineError::Other(err.to_string()))?;
+            data.extend_from_slice(&chunk);
+        }
+        let loaded = loaded_images(&data)
+            .ok_or_else(|| EngineError::Other("the archive is not an image archive".into()))?;
+        self.call("load", "-", |_| Ok(())).await?;
+        let mut state = self.fleet.state();
+        let images = state.images.entry(self.host.clone()).or_default();
+        for (name, id) in loaded {
+            images.insert(name, id);
+        }
+        Ok(())
+    }
+
     async fn exit_codes_since(&self, name: &str, _: &str) -> Result<Vec<i64>, EngineError> {
         self.call("events", name, |containers| {
             let container = found(containers, name)?;
@@ -475,6 +540,30 @@ impl Engine for FakeEngine {
         }
         Ok(())
     }
+}
+
+/// Tag to id of every image a `docker save` archive in memory holds.
+fn loaded_images(data: &[u8]) -> Option<Vec<(String, String)>> {
+    let mut archive = tar::Archive::new(data);
+    for entry in archive.entries().ok()? {
+        let mut entry = entry.ok()?;
+        if entry.path().ok()?.to_str()? != "manifest.json" {
+            continue;
+        }
+        let mut text = String::new();
+        entry.read_to_string(&mut text).ok()?;
+        let manifest: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let mut loaded = Vec::new();
+        for image in manifest.as_array()? {
+            let config = image["Config"].as_str()?;
+            let id = format!("sha256:{}", config.rsplit('/').next()?);
+            for tag in image["RepoTags"].as_array()? {
+                loaded.push((tag.as_str()?.to_string(), id.clone()));
+            }
+        }
+        return Some(loaded);
+    }
+    None
 }
 
 /// Unpacks `archive` at `/` as an engine does: a symlink or file replaces what stood at

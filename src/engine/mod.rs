@@ -7,14 +7,16 @@ mod events;
 mod facts;
 #[cfg(test)]
 pub mod fake;
+mod images;
 mod observe;
 mod request;
 mod streams;
 
-pub use connect::{connect, ConnectOptions, DockerConnector};
+pub use connect::{connect, connect_local, ConnectOptions, DockerConnector};
 pub use docker::DockerEngine;
 pub use error::{EngineError, ErrorKind};
 pub use facts::{ContainerDetails, LogQuery, OutputSink, OutputStream, ProcessUsage, StatsSample};
+pub use images::ByteStream;
 pub use request::create_body;
 
 use std::future::Future;
@@ -108,6 +110,19 @@ pub trait Engine: Send + Sync + 'static {
         name: &str,
         query: LogQuery,
         sink: OutputSink<'_>,
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// The id (`sha256:...`) of the image `name` names, or none if the engine has no such
+    /// image.
+    fn image_id(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, EngineError>> + Send;
+    /// The image `name` as `docker save` writes it, streamed.
+    fn export_image(&self, name: &str) -> ByteStream;
+    /// Loads a `docker save` archive as it streams in; returns once the engine took it.
+    fn load_image(
+        &self,
+        archive: ByteStream,
     ) -> impl Future<Output = Result<(), EngineError>> + Send;
     /// The exit codes the container died with since `since` (RFC 3339, the engine's
     /// clock), oldest first: Docker's restart policy may have started it again already.

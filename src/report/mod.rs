@@ -3,6 +3,7 @@
 mod exec;
 mod groups_table;
 mod history;
+mod images;
 mod lines;
 mod logs;
 mod outcomes;
@@ -15,6 +16,7 @@ mod status;
 pub use exec::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
 pub use groups_table::groups_table;
 pub use history::{history_table, run_text};
+pub use images::{image_table, push_table};
 pub use lines::LineReporter;
 pub use logs::LogPrinter;
 pub use outcomes::{failure_logs, outcomes_table, summary_line, OutcomesJson};

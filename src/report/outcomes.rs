@@ -111,7 +111,7 @@ impl<'a> OutcomesJson<'a> {
     }
 }
 
-fn status_color(status: Status) -> Color {
+pub(super) fn status_color(status: Status) -> Color {
     match status {
         Status::Failed => Color::Red,
         Status::Skipped | Status::Differs => Color::Yellow,

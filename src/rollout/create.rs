@@ -182,10 +182,11 @@ fn differs(changes: &[String], foreign: bool) -> String {
 
 fn failure(err: EngineError, desired: &DesiredContainer) -> String {
     match err {
-        EngineError::NoSuchImage { .. } => EngineError::NoSuchImage {
-            image: desired.spec.image.clone(),
-        }
-        .to_string(),
+        EngineError::NoSuchImage { .. } => format!(
+            "image {image} is not on this host; `jdeploy image push {image} --group {group}` sends it there (or `create --push-images`)",
+            image = desired.spec.image,
+            group = desired.spec.group,
+        ),
         other => other.to_string(),
     }
 }

@@ -55,6 +55,8 @@ pub enum Status {
     Restarted,
     Removed,
     RolledBack,
+    /// An image sent to a host that lacked it.
+    Pushed,
     Failed,
     /// Not attempted, because something it depends on failed.
     Skipped,
@@ -72,6 +74,7 @@ impl Status {
             Status::Stopped => "stopped",
             Status::Restarted => "restarted",
             Status::Removed => "removed",
+            Status::Pushed => "pushed",
             Status::RolledBack => "rolled_back",
             Status::Failed => "failed",
             Status::Skipped => "skipped",
@@ -103,6 +106,9 @@ pub struct Outcome {
     /// How it did at its gate after its restart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<super::gate::GateResult>,
+    /// Bytes sent to it (an image push).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
 }
@@ -121,6 +127,7 @@ impl Outcome {
             release: None,
             batch: None,
             gate: None,
+            bytes: None,
             elapsed: Duration::ZERO,
         }
     }

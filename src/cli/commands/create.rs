@@ -12,6 +12,7 @@ pub async fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<Ex
         group: args.group.clone(),
         recreate: args.recreate,
         force: args.force,
+        push_images: args.push_images,
     };
     let report = app(settings)
         .create(&request, &Terminal::new(settings))
