@@ -71,9 +71,10 @@ lint: toolchain
 unit:
 	$(CARGO) test --locked
 
-## bench: 40 containers on 4 local engines: jdeploy against the direct API floor and a docker CLI loop.
+## bench: 40 containers on 4 local engines against the direct API floor and a docker CLI loop; a 50 MB image push against docker save | docker load.
 bench: deps
 	$(CARGO) bench --locked --bench fleet
+	$(CARGO) bench --locked --bench images
 
 ## snapshots: re-record rendered /run.sh snapshots after an intended template change.
 snapshots:

@@ -316,3 +316,36 @@ fn a_deeply_nested_inventory_is_refused_where_it_crosses_the_limit() {
             .run();
     }
 }
+
+const ROLLOUT_UNIT: &str =
+    "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
+
+bad_inventory!(
+    rollout_batch_of_no_containers,
+    &format!("groups:\n  product:\n    rollout:\n      batch: 0\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:4:14: groups.product.rollout.batch: a batch of no containers would never finish\n  help: leave `batch` out to deploy every container at once\n",
+);
+
+bad_inventory!(
+    rollout_unknown_failure_policy,
+    &format!("defaults:\n  rollout:\n    on_failure: rollbak\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:3:17: defaults.rollout.on_failure: `rollbak` is not a failure policy\n  help: did you mean `rollback`?\n",
+);
+
+bad_inventory!(
+    rollout_duration_without_a_unit,
+    &format!("defaults:\n  rollout:\n    min_healthy: 3\n    max_failures: 120%\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:4:19: defaults.rollout.max_failures: `120%` is more than 100%\nerror: groups.yaml:3:18: defaults.rollout.min_healthy: `3` is not a duration; write it with a unit, such as 3s, 500ms or 2m\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    rollout_gate_longer_than_its_deadline,
+    &format!("defaults:\n  rollout:\n    min_healthy: 2m\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:3:18: defaults.rollout.min_healthy: group product: min_healthy (2m) is longer than deadline (1m): no container could pass\n",
+);
+
+bad_inventory!(
+    health_without_a_command,
+    &format!("defaults:\n  health:\n    cmd: ''\n    retries: 0\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:3:10: defaults.health.cmd: the health check command is empty\n  help: a shell command whose exit status 0 means healthy, such as `test -f /tmp/ready`\nerror: groups.yaml:4:14: defaults.health.retries: retries must be at least 1\nerror: 2 errors; nothing was changed\n",
+);

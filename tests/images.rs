@@ -239,3 +239,17 @@ fn statuses_of(json: &str) -> Vec<String> {
         .map(|(_, status)| status)
         .collect()
 }
+
+#[test]
+fn create_push_images_sends_the_image_first() {
+    ensure_engines(&[2, 3, 4, SOURCE]);
+    let group = unique_group("imgcreate");
+    let _cleanup = Cleanup::new(&group, &TARGETS);
+    let image = Image::build(&group);
+    let yaml = inventory(&group, &image.name, None);
+    let created = jdeploy(&yaml, &["create", "--group", &group, "--push-images"], 0);
+    assert!(created.stdout.contains("3 created"), "{}", created.stdout);
+    for engine in TARGETS {
+        assert_eq!(image.id_on(engine), image.id_on(SOURCE));
+    }
+}

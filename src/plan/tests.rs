@@ -109,6 +109,29 @@ fn a_changed_container_says_what_changed() {
 }
 
 #[test]
+fn a_health_check_is_configuration_and_its_absence_changes_no_hash() {
+    let old = desired("a", false);
+    // Containers made before health checks existed keep their hash.
+    assert!(!old.spec.to_json().contains("health"));
+    let found = observed_from(&old, ContainerState::Running);
+    let mut new = old.clone();
+    new.spec.health = Some(crate::inventory::gates::HealthCheck {
+        cmd: "test -f /tmp/ready".into(),
+        interval: std::time::Duration::from_secs(2),
+        timeout: std::time::Duration::from_secs(2),
+        retries: 3,
+        start_period: std::time::Duration::ZERO,
+    });
+    new.config_hash = new.spec.hash();
+    assert_ne!(new.config_hash, old.config_hash);
+    let CreateStep::Differs { changes, .. } = plan_one(new, Some(found), Recreate::Never) else {
+        panic!("a changed health check differs")
+    };
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(changes[0].starts_with("health"), "{changes:?}");
+}
+
+#[test]
 fn force_replaces_even_unchanged_containers() {
     let want = desired("a", true);
     let found = observed_from(&want, ContainerState::Running);
