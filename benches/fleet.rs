@@ -2,6 +2,9 @@
 //! jdeploy, by the same Docker API calls made directly (the floor) and by the `docker`
 //! CLI, all in one run; prints medians and ratios against the floor.
 
+mod common;
+
+use common::{median, row};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -443,19 +446,6 @@ fn cli_deploy(run_sh: &Path, code: &Path) -> Duration {
         docker_cli(engine, &["restart", "-t", "1", &name]);
     }
     started.elapsed()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn row(label: &str, time: Duration, floor: Duration, target: &str) {
-    let ratio = time.as_secs_f64() / floor.as_secs_f64();
-    println!(
-        "  {label:<22} {:>7.3} s  {ratio:>6.2}x floor  {target}",
-        time.as_secs_f64()
-    );
 }
 
 fn main() {

@@ -3,6 +3,9 @@
 //! floor) and one engine after another, in one run; the push with nothing to send; and
 //! jdeploy's peak memory.
 
+mod common;
+
+use common::{median, row};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -146,19 +149,6 @@ fn sequential() -> Duration {
         assert!(save_load(engine).wait().unwrap().success());
     }
     started.elapsed()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn row(label: &str, time: Duration, floor: Duration, target: &str) {
-    let ratio = time.as_secs_f64() / floor.as_secs_f64();
-    println!(
-        "  {label:<22} {:>7.3} s  {ratio:>6.2}x floor  {target}",
-        time.as_secs_f64()
-    );
 }
 
 fn main() {
