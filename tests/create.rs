@@ -93,11 +93,13 @@ fn create_is_idempotent_and_replaces_only_when_told() {
         "{}",
         changed.stdout
     );
+    // Environment values may be secrets: named, never shown.
     assert!(
-        changed.stdout.contains("env.STAGE: one -> two"),
+        changed.stdout.contains("env.STAGE: changed"),
         "{}",
         changed.stdout
     );
+    assert!(!changed.stdout.contains("two"), "{}", changed.stdout);
     assert!(changed.stdout.contains("--recreate"), "{}", changed.stdout);
     assert_eq!(ids(&group), original);
 

@@ -185,3 +185,35 @@ fn a_closed_stdout_ends_output_quietly_and_keeps_the_failure() {
         .run_into(Stdout::Closed);
     assert!(stderr.contains(UNREACHABLE), "{stderr}");
 }
+
+#[test]
+fn control_characters_from_a_container_are_shown_not_obeyed() {
+    let group = unique_group("exec");
+    let _cleanup = deployed(&group);
+    let core = format!("{group}_core");
+    let printing = [
+        "exec",
+        "--group",
+        &group,
+        "--host",
+        "127.0.0.2",
+        "-c",
+        &core,
+        "--",
+        "printf",
+        "a\\033[2Jb\\rc\\n",
+    ];
+    let shown = jdeploy(&group, &printing, 0);
+    assert!(
+        shown.stdout.contains("| a\\x1b[2Jb\\rc\n"),
+        "{:?}",
+        shown.stdout
+    );
+    assert!(!shown.stdout.contains('\x1b'), "{:?}", shown.stdout);
+    // JSON keeps the bytes exact.
+    let mut json_args = printing.to_vec();
+    json_args.insert(0, "--json");
+    let json = jdeploy(&group, &json_args, 0);
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(document["units"][0]["stdout"], "a\x1b[2Jb\rc\n");
+}

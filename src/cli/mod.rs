@@ -156,7 +156,9 @@ fn init_tracing(settings: &Settings) {
         (false, _) => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("JDEPLOY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("jdeploy={level}")));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("jdeploy={level}")))
+        // The Engine client logs request bodies, environments included, when debugging.
+        .add_directive("bollard=info".parse().expect("a valid directive"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)

@@ -1,5 +1,6 @@
 //! The SQLite file behind [`History`].
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -76,11 +77,28 @@ pub struct History {
 impl History {
     /// Opens the file, creating it and its directory if need be.
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
+        // Who ran what, where, is nobody else's business: the file is its owner's only.
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Directory {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| HistoryError::Directory {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+        }
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| HistoryError::Directory {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         }
         let fail = |source| sqlite_error(path, source);
         let mut connection = Connection::open(path).map_err(fail)?;

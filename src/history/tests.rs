@@ -86,3 +86,15 @@ fn a_first_version_file_is_upgraded_in_place_and_keeps_its_runs() {
     assert_eq!(shown.units[0].batch.as_deref(), Some("core"));
     assert_eq!(shown.strategy.unwrap()["on_failure"], "rollback");
 }
+
+#[test]
+fn the_database_and_its_folder_are_their_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/history.db");
+    History::open(&path).unwrap();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+}

@@ -120,17 +120,27 @@ fn diff_field(field: &str, had: &Value, want: &Value, changes: &mut Vec<String>)
     if had == want {
         return;
     }
+    // Environment values may be secrets: they are named, never shown, as in `plan`.
+    let secret = field == "env";
+    let shown = |value: &Value| {
+        if secret {
+            String::new()
+        } else {
+            format!(" {}", show(value))
+        }
+    };
     match (had, want) {
         (Value::Object(had), Value::Object(want)) => {
             let keys: std::collections::BTreeSet<&String> = had.keys().chain(want.keys()).collect();
             for key in keys {
                 match (had.get(key), want.get(key)) {
                     (Some(a), Some(b)) if a == b => {}
+                    (Some(_), Some(_)) if secret => changes.push(format!("{field}.{key}: changed")),
                     (Some(a), Some(b)) => {
                         changes.push(format!("{field}.{key}: {} -> {}", show(a), show(b)))
                     }
-                    (Some(a), None) => changes.push(format!("{field}.{key}: {} removed", show(a))),
-                    (None, Some(b)) => changes.push(format!("{field}.{key}: added {}", show(b))),
+                    (Some(a), None) => changes.push(format!("{field}.{key}:{} removed", shown(a))),
+                    (None, Some(b)) => changes.push(format!("{field}.{key}: added{}", shown(b))),
                     (None, None) => {}
                 }
             }

@@ -90,9 +90,10 @@ fn a_changed_container_says_what_changed() {
     new.spec.env.insert("TZ".into(), "CET".into());
     new.spec.env.insert("DEBUG".into(), "1".into());
     new.config_hash = new.spec.hash();
+    // Environment values may be secrets: named, never shown.
     let changes = vec![
-        "env.DEBUG: added 1".to_string(),
-        "env.TZ: UTC -> CET".to_string(),
+        "env.DEBUG: added".to_string(),
+        "env.TZ: changed".to_string(),
         "image: app:1 -> app:2".to_string(),
     ];
     assert_eq!(

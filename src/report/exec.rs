@@ -133,7 +133,7 @@ pub fn exec_table(outcomes: &[ExecOutcome], color: bool) -> String {
             Cell::new(&outcome.unit.host),
             exit,
             Cell::new(format!("{:.1}s", outcome.elapsed.as_secs_f64())),
-            Cell::new(outcome.error.as_deref().unwrap_or("")),
+            Cell::new(super::visible(outcome.error.as_deref().unwrap_or(""))),
         ]);
     }
     if color {

@@ -72,7 +72,7 @@ pub fn run_text(run: &Run) -> String {
             Cell::new(&unit.status),
             Cell::new(unit.release.as_deref().map(short).unwrap_or("-")),
             Cell::new(format!("{:.1}s", unit.elapsed)),
-            Cell::new(&unit.detail),
+            Cell::new(super::visible(&unit.detail)),
         ]);
     }
     out.push('\n');

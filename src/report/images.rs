@@ -20,7 +20,7 @@ pub fn push_table(outcomes: &[Outcome], color: bool) -> String {
             status,
             Cell::new(outcome.bytes.map(megabytes).unwrap_or_else(|| "-".into())),
             Cell::new(format!("{:.1}s", outcome.elapsed.as_secs_f64())),
-            Cell::new(&outcome.detail),
+            Cell::new(super::visible(&outcome.detail)),
         ]);
     }
     if color {

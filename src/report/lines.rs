@@ -21,7 +21,9 @@ impl LineReporter {
         }
     }
 
+    /// One CI line; what came from a container cannot start another.
     fn line(&self, text: &str) {
+        let text = super::visible(text);
         let now = humantime::format_rfc3339_seconds(SystemTime::now());
         // A closed stderr must not stop a rollout halfway.
         let _ = writeln!(std::io::stderr().lock(), "{now} {} {text}", self.action);

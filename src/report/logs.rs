@@ -115,7 +115,11 @@ impl LogOutput for LogPrinter {
         let note = Style::new()
             .dim()
             .force_styling(self.color)
-            .apply_to(format!("{}{message}", self.prefixes.of(unit)));
+            .apply_to(format!(
+                "{}{}",
+                self.prefixes.of(unit),
+                super::visible(message)
+            ));
         write_to(OutputStream::Stderr, format!("{note}\n").as_bytes());
     }
 
@@ -128,7 +132,7 @@ impl LogOutput for LogPrinter {
             .apply_to("error:");
         write_to(
             OutputStream::Stderr,
-            format!("{label} {unit}: {err}\n").as_bytes(),
+            format!("{label} {unit}: {}\n", super::visible(&err.to_string())).as_bytes(),
         );
     }
 }

@@ -12,6 +12,7 @@ mod prefixed;
 mod printer;
 mod progress;
 mod status;
+mod visible;
 
 pub use exec::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
 pub use groups_table::groups_table;
@@ -25,6 +26,7 @@ pub use prefixed::stdout_closed;
 pub use printer::Printer;
 pub use progress::ProgressReporter;
 pub use status::{status_summary, status_table, StatusJson};
+pub use visible::{visible, visible_bytes};
 
 use comfy_table::presets::NOTHING;
 use comfy_table::{ContentArrangement, Table};

@@ -36,7 +36,7 @@ pub fn outcomes_table(outcomes: &[Outcome], color: bool) -> String {
         row.extend([
             status,
             Cell::new(format!("{:.1}s", outcome.elapsed.as_secs_f64())),
-            Cell::new(&outcome.detail),
+            Cell::new(super::visible(&outcome.detail)),
         ]);
         table.add_row(row);
     }
@@ -133,7 +133,7 @@ pub fn failure_logs(outcomes: &[Outcome]) -> String {
         };
         text.push_str(&format!("{}: its last log lines:\n", outcome.unit));
         for line in &gate.log_tail {
-            text.push_str(&format!("  {line}\n"));
+            text.push_str(&format!("  {}\n", super::visible(line)));
         }
     }
     text

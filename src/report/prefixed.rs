@@ -60,11 +60,13 @@ impl Prefixes {
             .map_or("", String::as_str)
     }
 
-    /// One prefixed line, on stdout or stderr as it came.
+    /// One prefixed line, on stdout or stderr as it came, its control characters
+    /// made visible.
     pub fn write_line(&self, unit: &UnitKey, stream: OutputStream, line: &[u8]) {
-        let mut text = Vec::with_capacity(line.len() + 40);
+        let shown = super::visible::visible_bytes(line);
+        let mut text = Vec::with_capacity(shown.len() + 40);
         text.extend_from_slice(self.of(unit).as_bytes());
-        text.extend_from_slice(line);
+        text.extend_from_slice(shown.as_bytes());
         text.push(b'\n');
         write_to(stream, &text);
     }

@@ -56,6 +56,7 @@ impl Printer {
     }
 
     pub fn warning(&self, text: &str) {
+        let text = super::visible(text);
         if !self.quiet {
             eprintln!(
                 "{} {text}",
@@ -66,6 +67,7 @@ impl Printer {
     }
 
     pub fn error(&self, text: &str) {
+        let text = super::visible(text);
         eprintln!(
             "{} {text}",
             self.style(Style::new().red().bold()).apply_to("error:")

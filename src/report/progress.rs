@@ -94,7 +94,7 @@ impl Reporter for ProgressReporter {
             let detail = if outcome.detail.is_empty() {
                 String::new()
             } else {
-                format!(": {}", outcome.detail)
+                format!(": {}", super::visible(&outcome.detail))
             };
             bar.finish_with_message(format!("{status}{detail}"));
         }

@@ -59,7 +59,7 @@ pub fn status_table(rows: &[StatusRow], color: bool) -> String {
             Cell::new(row.restart_count.map_or_else(dash, |n| n.to_string())),
             Cell::new(config),
             Cell::new(short(row.release.as_deref())),
-            Cell::new(row.note.as_deref().unwrap_or("")),
+            Cell::new(super::visible(row.note.as_deref().unwrap_or(""))),
         ]);
     }
     if color {
