@@ -138,3 +138,37 @@ fn a_certificate_from_another_ca_is_refused() {
         output.stdout
     );
 }
+
+#[test]
+fn only_the_configured_ca_is_trusted_not_the_systems() {
+    let certs = ensure_tls_engine();
+    let group = unique_group("sysca");
+    let scratch = tempfile::tempdir().unwrap();
+    let other = scratch.path().join("other");
+    let generated =
+        Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-certs.sh"))
+            .arg(&other)
+            .output()
+            .unwrap();
+    assert!(generated.status.success());
+    // The system trusts the engine's CA (as rustls-native-certs reads SSL_CERT_FILE);
+    // groups.yaml names another one, and that one alone counts.
+    let hosts = format!(
+        "hosts:\n  https://127.0.0.9:2376:\n    tls: {{ ca: {}, cert: {}, key: {} }}\n",
+        other.join("ca.pem").display(),
+        certs.join("cert.pem").display(),
+        certs.join("key.pem").display()
+    );
+    let output = fleet(&group, "https://127.0.0.9:2376", &hosts)
+        .env("SSL_CERT_FILE", &certs.join("ca.pem").display().to_string())
+        .args(["create", "--group", &group])
+        .status(1)
+        .run();
+    assert!(
+        output
+            .stdout
+            .contains("cannot reach the engine at https://127.0.0.9:2376"),
+        "{}",
+        output.stdout
+    );
+}

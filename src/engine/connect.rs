@@ -2,7 +2,15 @@
 
 use std::time::Duration;
 
-use bollard::{Docker, API_DEFAULT_VERSION};
+use std::sync::Arc;
+
+use bollard::{BollardRequest, Docker, API_DEFAULT_VERSION};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::docker::DockerEngine;
 use super::error::EngineError;
@@ -93,16 +101,53 @@ fn client_for(endpoint: &Endpoint, timeout: u64) -> Result<Docker, bollard::erro
     }
 }
 
-/// The engine's certificate is always checked; the inventory refuses `verify: false`.
+/// The engine's certificate is always checked, against the configured CA only, as
+/// `docker --tlsverify` does: a certificate the system's authorities would vouch for is
+/// not enough. The inventory refuses `verify: false`.
 fn connect_tls(address: &str, tls: &Tls, timeout: u64) -> Result<Docker, bollard::errors::Error> {
-    Docker::connect_with_ssl(
-        address,
-        &tls.key,
-        &tls.cert,
-        &tls.ca,
+    let config = tls_config(tls).map_err(|message| bollard::errors::Error::IOError {
+        err: std::io::Error::other(message),
+    })?;
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    let https = HttpsConnector::from((http, config));
+    let client = Arc::new(Client::builder(TokioExecutor::new()).build(https));
+    Docker::connect_with_custom_transport(
+        move |request: BollardRequest| {
+            let client = Arc::clone(&client);
+            async move {
+                client
+                    .request(request)
+                    .await
+                    .map_err(bollard::errors::Error::from)
+            }
+        },
+        Some(format!("https://{address}")),
         timeout,
         API_DEFAULT_VERSION,
     )
+}
+
+/// Trusts the configured CA and nothing else, and presents the client certificate.
+fn tls_config(tls: &Tls) -> Result<rustls::ClientConfig, String> {
+    let read = |path: &std::path::Path, what: &str| {
+        CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|err| format!("cannot read the {what} {}: {err}", path.display()))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in read(&tls.ca, "CA certificate")? {
+        roots
+            .add(ca)
+            .map_err(|err| format!("the CA certificate {} is unusable: {err}", tls.ca.display()))?;
+    }
+    let certs = read(&tls.cert, "client certificate")?;
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .map_err(|err| format!("cannot read the client key {}: {err}", tls.key.display()))?;
+    rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(certs, key)
+        .map_err(|err| format!("the client certificate and key do not go together: {err}"))
 }
 
 /// The innermost cause, which names what went wrong ("Connection refused"), rather
