@@ -228,8 +228,8 @@ fn prepare(dir: &Path) -> Vec<Work> {
                 name: desired.name.clone(),
                 core: member.is_core(),
                 body: create_body(&desired),
-                archive: bundle.archive(),
-                activation: activation_archive(bundle.release(), &kept, &[], 0),
+                archive: bundle.archive().unwrap(),
+                activation: activation_archive(bundle.release(), &kept, &[], 0).unwrap(),
             }
         })
         .collect()

@@ -55,11 +55,15 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
     let new = format!("#!/bin/sh\n# new\n{}", "echo new\n".repeat(300));
     upload(
         &name,
-        &Bundle::first(rendered(&old), Vec::new().into(), "image", 0).archive(),
+        &Bundle::first(rendered(&old), Vec::new().into(), "image", 0)
+            .archive()
+            .unwrap(),
     );
     assert_eq!(read_file_stopped(&name), old);
 
-    let archive = Bundle::first(rendered(&new), Vec::new().into(), "image", 0).archive();
+    let archive = Bundle::first(rendered(&new), Vec::new().into(), "image", 0)
+        .archive()
+        .unwrap();
     let mut seen_new = false;
     for cut in (0..archive.len())
         .step_by(512)
@@ -76,7 +80,9 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
             // Once linked, the new file stays; go back to the old one for the next cut.
             upload(
                 &name,
-                &Bundle::first(rendered(&old), Vec::new().into(), "image", 0).archive(),
+                &Bundle::first(rendered(&old), Vec::new().into(), "image", 0)
+                    .archive()
+                    .unwrap(),
             );
         }
     }

@@ -801,3 +801,56 @@ async fn an_image_this_machine_lacks_is_refused_before_any_host_is_asked() {
     // Only this machine's engine was asked.
     assert_eq!(fake.calls(), ["image app:1"]);
 }
+
+#[tokio::test]
+async fn a_forged_manifest_is_refused_before_any_container_is_touched() {
+    use crate::layout::{release_dir, MANIFEST_IN_RELEASE};
+    use crate::release::{Kept, Manifest};
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    app.deploy(&deploy_request("one"), &Unattended)
+        .await
+        .unwrap();
+    app.deploy(&deploy_request("two"), &Unattended)
+        .await
+        .unwrap();
+    // The container rewrites its first release's manifest, hash and all.
+    let (host, name) = ("127.0.0.2", "web_a");
+    let kept_text = fake.file(host, name, KEPT_FILE).unwrap();
+    let kept: Kept = serde_json::from_str(&kept_text).unwrap();
+    let first = kept.releases[0].release.clone();
+    let manifest_path = format!("{}/{MANIFEST_IN_RELEASE}", release_dir(&first));
+    let mut manifest: Manifest =
+        serde_json::from_str(&fake.file(host, name, &manifest_path).unwrap()).unwrap();
+    manifest.files[0].dest = "/../../etc/cron.d/x".into();
+    manifest.release = String::new();
+    manifest.release = manifest.content_hash();
+    let forged = manifest.release.clone();
+    fake.put_file(
+        host,
+        name,
+        &format!("{}/{MANIFEST_IN_RELEASE}", release_dir(&forged)),
+        &serde_json::to_string(&manifest).unwrap(),
+    );
+    fake.put_file(host, name, KEPT_FILE, &kept_text.replace(&first, &forged));
+    let writes = fake.writes().len();
+    let request = RollbackRequest {
+        group: "web".into(),
+        hosts: Vec::new(),
+        containers: Vec::new(),
+        to: RollbackTo::Steps(1),
+        yes: true,
+    };
+    let report = app.rollback(&request, &Unattended).await.unwrap();
+    assert!(!report.ok() && !report.refused);
+    let forged_unit = &report.outcomes[1];
+    assert_eq!(forged_unit.error_kind, Some(ErrorKind::Refused));
+    assert!(
+        forged_unit
+            .detail
+            .contains("names a path jdeploy never writes"),
+        "{}",
+        forged_unit.detail
+    );
+    assert_eq!(fake.writes().len(), writes, "nothing was touched");
+}

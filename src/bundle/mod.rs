@@ -75,7 +75,7 @@ impl Bundle {
 
     /// The tar archive to unpack at `/`: the release's files under its directory, then
     /// linked into place.
-    pub fn archive(&self) -> Bytes {
+    pub fn archive(&self) -> Result<Bytes, ArchiveError> {
         let mut archive = Archive::new(self.mtime);
         let staging = relative(&release_dir(self.release()));
         // Replaces what pruning a release of the same id left at its path.
@@ -103,22 +103,27 @@ impl Bundle {
         archive.file(&join(&staging, MANIFEST_IN_RELEASE), 0o644, &manifest);
         place(&mut archive, &self.manifest);
         archive.symlink(&relative(PENDING_LINK), &current_target(self.release()));
-        archive.finish().into()
+        archive.finish()
     }
 }
 
 /// The archive that puts a kept release back in place from the container's own copy of
 /// it: links only, no file data.
-pub fn reinstate_archive(manifest: &Manifest, mtime: u64) -> Bytes {
+pub fn reinstate_archive(manifest: &Manifest, mtime: u64) -> Result<Bytes, ArchiveError> {
     let mut archive = Archive::new(mtime);
     place(&mut archive, manifest);
     archive.symlink(&relative(PENDING_LINK), &current_target(&manifest.release));
-    archive.finish().into()
+    archive.finish()
 }
 
 /// The archive that records `release` as the one in place, once its container restarted
 /// on it: the kept list, the current link, and the releases to prune.
-pub fn activation_archive(release: &str, kept: &Kept, pruned: &[String], mtime: u64) -> Bytes {
+pub fn activation_archive(
+    release: &str,
+    kept: &Kept,
+    pruned: &[String],
+    mtime: u64,
+) -> Result<Bytes, ArchiveError> {
     let mut archive = Archive::new(mtime);
     let kept_json = serde_json::to_vec_pretty(kept).expect("a kept list serializes");
     let staged = join(&relative(&release_dir(release)), KEPT_IN_RELEASE);
@@ -130,7 +135,7 @@ pub fn activation_archive(release: &str, kept: &Kept, pruned: &[String], mtime: 
         // A non-directory entry replaces a directory, contents and all.
         archive.symlink(&relative(&release_dir(release)), "pruned");
     }
-    archive.finish().into()
+    archive.finish()
 }
 
 /// Links every file of the release into place from where the release keeps it.
@@ -180,10 +185,18 @@ fn join(dir: &str, path: &str) -> String {
 }
 
 /// A tar archive in memory; owned by root, as files written by the engine would be.
+/// Why an archive could not be made: a path tar will not write (`..`, absolute), which
+/// only a manifest a container forged can hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot make its archive: {0}")]
+pub struct ArchiveError(String);
+
 struct Archive {
     builder: tar::Builder<Vec<u8>>,
     /// Seconds since the epoch, stamped on every entry; not part of the release id.
     mtime: u64,
+    /// The first entry that could not be written; the archive is refused whole.
+    error: Option<String>,
 }
 
 impl Archive {
@@ -191,6 +204,13 @@ impl Archive {
         Self {
             builder: tar::Builder::new(Vec::new()),
             mtime,
+            error: None,
+        }
+    }
+
+    fn keep(&mut self, path: &str, written: std::io::Result<()>) {
+        if let (Err(err), None) = (written, &self.error) {
+            self.error = Some(format!("{path}: {err}"));
         }
     }
 
@@ -217,29 +237,30 @@ impl Archive {
 
     fn symlink(&mut self, path: &str, target: &str) {
         let mut header = self.header(EntryType::Symlink, 0o777, 0);
-        self.builder
-            .append_link(&mut header, path, target)
-            .expect("writing to memory cannot fail");
+        let written = self.builder.append_link(&mut header, path, target);
+        self.keep(path, written);
     }
 
     /// Docker applies a link entry's mode to the file it links, so it repeats the file's.
     fn hard_link(&mut self, path: &str, target: &str, mode: u32) {
         let mut header = self.header(EntryType::Link, mode, 0);
-        self.builder
-            .append_link(&mut header, path, target)
-            .expect("writing to memory cannot fail");
+        let written = self.builder.append_link(&mut header, path, target);
+        self.keep(path, written);
     }
 
     fn append(&mut self, header: &mut Header, path: &str, data: &[u8]) {
-        self.builder
-            .append_data(header, path, data)
-            .expect("writing to memory cannot fail");
+        let written = self.builder.append_data(header, path, data);
+        self.keep(path, written);
     }
 
-    fn finish(self) -> Vec<u8> {
+    fn finish(self) -> Result<Bytes, ArchiveError> {
+        if let Some(error) = self.error {
+            return Err(ArchiveError(error));
+        }
         self.builder
             .into_inner()
-            .expect("writing to memory cannot fail")
+            .map(Bytes::from)
+            .map_err(|err| ArchiveError(err.to_string()))
     }
 }
 

@@ -55,7 +55,7 @@ fn code(clean: bool) -> CopyTree {
 
 /// (path, kind, link target, mode, content) of every entry, in order.
 fn entries(bundle: &Bundle) -> Vec<(String, char, String, u32, String)> {
-    archive_entries(&bundle.archive())
+    archive_entries(&bundle.archive().unwrap())
 }
 
 fn archive_entries(bytes: &[u8]) -> Vec<(String, char, String, u32, String)> {
@@ -145,12 +145,9 @@ fn activation_names_the_release_records_what_is_kept_and_prunes() {
         releases: vec![entry(&release)],
     };
     let old = "cd".repeat(32);
-    let shown: Vec<(String, char, String)> = archive_entries(&activation_archive(
-        &release,
-        &kept,
-        std::slice::from_ref(&old),
-        1,
-    ))
+    let shown: Vec<(String, char, String)> = archive_entries(
+        &activation_archive(&release, &kept, std::slice::from_ref(&old), 1).unwrap(),
+    )
     .into_iter()
     .map(|(path, kind, target, ..)| (path, kind, target))
     .collect();
@@ -186,7 +183,7 @@ fn activation_names_the_release_records_what_is_kept_and_prunes() {
 #[test]
 fn reinstating_sends_links_only() {
     let bundle = build(&rendered("#!/bin/sh\n"), &[code(true)], 1);
-    let links = archive_entries(&reinstate_archive(&bundle.manifest, 1));
+    let links = archive_entries(&reinstate_archive(&bundle.manifest, 1).unwrap());
     assert!(links.iter().all(|(.., content)| content.is_empty()));
     assert!(!links.iter().any(|e| e.0 == ".jdeploy/current"));
     let dir = format!(".jdeploy/releases/{}", bundle.release());
@@ -212,7 +209,7 @@ fn a_copy_into_the_root_writes_relative_paths() {
     let mut root = code(false);
     root.dest = "/".into();
     let bundle = build(&rendered("x"), &[root], 1);
-    let placed: Vec<String> = archive_entries(&reinstate_archive(&bundle.manifest, 1))
+    let placed: Vec<String> = archive_entries(&reinstate_archive(&bundle.manifest, 1).unwrap())
         .into_iter()
         .map(|e| e.0)
         .take(3)
@@ -229,4 +226,16 @@ fn the_current_link_names_its_release() {
     );
     assert_eq!(release_of_target("/.jdeploy/releases/ab12/"), Some("ab12"));
     assert_eq!(release_of_target("elsewhere/not-a-release"), None);
+}
+
+#[test]
+fn a_path_tar_will_not_write_is_an_error_not_a_panic() {
+    let bundle = build(&rendered("#!/bin/sh\n"), &[], 1);
+    let mut forged = bundle.manifest.clone();
+    forged.files[0].dest = "/../../etc/cron.d/x".into();
+    let err = reinstate_archive(&forged, 1).unwrap_err();
+    assert!(
+        err.to_string().starts_with("cannot make its archive"),
+        "{err}"
+    );
 }

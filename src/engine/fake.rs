@@ -175,6 +175,19 @@ impl FakeFleet {
         self.state().hosts.get(host)?.get(name).cloned()
     }
 
+    /// Writes a file into a container, as a process inside it could.
+    pub fn put_file(&self, host: &str, name: &str, path: &str, content: &str) {
+        let mut state = self.state();
+        let container = state
+            .hosts
+            .get_mut(host)
+            .and_then(|containers| containers.get_mut(name))
+            .expect("the container exists");
+        container
+            .files
+            .insert(path.to_string(), Node::File(content.as_bytes().to_vec()));
+    }
+
     /// The content of a regular file in a container.
     pub fn file(&self, host: &str, name: &str, path: &str) -> Option<String> {
         match self.container(host, name)?.files.get(path)? {

@@ -152,3 +152,35 @@ pub fn copy_manifests(trees: &[CopyTree]) -> Vec<ManifestCopy> {
 pub fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
+
+impl Manifest {
+    /// The first path jdeploy would never have written: not a plain absolute path, `/`
+    /// itself, under `/.jdeploy`, or an entry that climbs out of its copy. Only a manifest
+    /// a container forged names one.
+    pub fn unsafe_path(&self) -> Option<&str> {
+        let destinations = self
+            .files
+            .iter()
+            .map(|file| file.dest.as_str())
+            .chain(self.copies.iter().map(|copy| copy.dest.as_str()));
+        for dest in destinations {
+            let plain = dest
+                .strip_prefix('/')
+                .is_some_and(|rest| !rest.is_empty() && plain_parts(rest));
+            if !plain || crate::layout::is_reserved(dest) {
+                return Some(dest);
+            }
+        }
+        self.copies
+            .iter()
+            .flat_map(|copy| &copy.entries)
+            .map(|entry| entry.path.as_str())
+            .find(|path| path.starts_with('/') || !plain_parts(path))
+    }
+}
+
+/// Every `/`-separated part is a name: no empty part, no `.` or `..`.
+fn plain_parts(path: &str) -> bool {
+    path.split('/')
+        .all(|part| !part.is_empty() && part != "." && part != "..")
+}

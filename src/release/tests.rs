@@ -212,3 +212,47 @@ fn the_release_id_is_the_hash_of_its_manifest() {
     }
     assert_eq!(short(&one.release).len(), 12);
 }
+
+#[test]
+fn a_manifest_naming_a_path_jdeploy_never_writes_is_caught() {
+    use super::manifest::{ManifestCopy, ManifestEntry, ManifestFile};
+    let file = |dest: &str| ManifestFile {
+        dest: dest.into(),
+        mode: 0o644,
+        sha256: "00".into(),
+    };
+    let mut manifest = Manifest {
+        release: String::new(),
+        group: "g".into(),
+        container: "c".into(),
+        files: vec![file("/run.sh")],
+        copies: vec![ManifestCopy {
+            dest: "/srv/app".into(),
+            clean: false,
+            entries: vec![ManifestEntry {
+                path: "lib/a.sh".into(),
+                kind: EntryKind::File,
+                mode: Some(0o644),
+                target: None,
+                sha256: Some("00".into()),
+            }],
+        }],
+        image: "sha256:i".into(),
+        env: Vec::new(),
+        flags: ReleaseFlags::default(),
+    };
+    assert_eq!(manifest.unsafe_path(), None);
+    for forged in [
+        "/../../etc/cron.d/x",
+        "/",
+        "etc/passwd",
+        "//.jdeploy/releases.json",
+        "/a/./b",
+    ] {
+        manifest.files[0].dest = forged.into();
+        assert_eq!(manifest.unsafe_path(), Some(forged), "{forged}");
+    }
+    manifest.files[0].dest = "/run.sh".into();
+    manifest.copies[0].entries[0].path = "../../root/.ssh/authorized_keys".into();
+    assert!(manifest.unsafe_path().is_some());
+}

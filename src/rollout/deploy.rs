@@ -320,7 +320,13 @@ async fn apply_one<E: Engine>(
         )
         .archive()
     };
-    let activation = activation_archive(release, &kept, &pruned, mtime);
+    let archives = files.and_then(|files| {
+        activation_archive(release, &kept, &pruned, mtime).map(|activation| (files, activation))
+    });
+    let (files, activation) = match archives {
+        Ok(archives) => archives,
+        Err(err) => return Outcome::failed(unit.key.clone(), ErrorKind::Refused, err.to_string()),
+    };
     let result = put_in_place(fleet, &unit.fleet_unit(), Some(files), activation, reporter).await;
     let mut outcome = match &result {
         Ok(Some(gate)) if !gate.passed => Outcome::failed(

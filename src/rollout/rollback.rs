@@ -126,7 +126,14 @@ async fn read_manifest<E: Engine>(
     let found = manifest(fleet, &unit.host, &unit.key.container, release).await?;
     match found {
         Some(manifest) if manifest.release == release && manifest.content_hash() == release => {
-            Ok(manifest)
+            match manifest.unsafe_path() {
+                Some(path) => Err(refused(format!(
+                    "the manifest of release {} names a path jdeploy never writes: {}",
+                    short(release),
+                    crate::report::visible(path)
+                ))),
+                None => Ok(manifest),
+            }
         }
         Some(_) => Err(refused(format!(
             "the manifest of release {} in the container does not match its id",
@@ -210,7 +217,14 @@ async fn reinstate<E: Engine>(
     let unchanged = planned.settled && planned.current.as_deref() == Some(target);
     // Where nothing moves, only the record: the deploys gone back past are marked undone.
     let links = (!unchanged).then(|| reinstate_archive(&destination.manifest, mtime));
-    let activation = activation_archive(target, &destination.kept, &[], mtime);
+    let archives = links.transpose().and_then(|links| {
+        activation_archive(target, &destination.kept, &[], mtime)
+            .map(|activation| (links, activation))
+    });
+    let (links, activation) = match archives {
+        Ok(archives) => archives,
+        Err(err) => return Outcome::failed(unit.key.clone(), ErrorKind::Refused, err.to_string()),
+    };
     let result = put_in_place(fleet, unit, links, activation, reporter).await;
     match result {
         Ok(_) if unchanged => done(

@@ -106,8 +106,9 @@ async fn back<E: Engine>(
             entry.undone |= entry.deploy == deploy;
         }
         let mtime = options.stamp.mtime;
-        let files = reinstate_archive(&manifest, mtime);
-        let activation = activation_archive(previous, &kept, &pruned, mtime);
+        let files = reinstate_archive(&manifest, mtime).map_err(|err| err.to_string())?;
+        let activation =
+            activation_archive(previous, &kept, &pruned, mtime).map_err(|err| err.to_string())?;
         reporter.step(&unit.key, "rolling back");
         put_in_place(fleet, &unit, Some(files), activation, reporter)
             .await
