@@ -1,0 +1,53 @@
+//! What a render may produce: bounded, so that a template cannot run or grow without end.
+
+use std::io;
+
+use minijinja::{Template, Value};
+
+use super::RenderError;
+
+/// Steps (minijinja's fuel) one file may take to render; the shipped templates take a few
+/// hundred.
+pub const MAX_STEPS: u64 = 1_000_000;
+
+/// The largest file a template may render.
+pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Renders `template`, stopping as soon as its output passes [`MAX_OUTPUT_BYTES`].
+pub fn render(template: &Template<'_, '_>, context: &Value) -> Result<String, RenderError> {
+    let mut out = Bounded::default();
+    let result = template.render_captured_to(context, &mut out);
+    if out.full {
+        return Err(RenderError {
+            template: template.name().to_string(),
+            line: None,
+            message: format!("renders more than {} MiB", MAX_OUTPUT_BYTES >> 20),
+            container: None,
+        });
+    }
+    result.map_err(|err| RenderError::from_template(template.name(), &err))?;
+    // minijinja writes whole `str`s, so the bytes are UTF-8.
+    Ok(String::from_utf8(out.bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
+}
+
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    full: bool,
+}
+
+impl io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT_BYTES {
+            self.full = true;
+            return Err(io::Error::other("output limit reached"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
