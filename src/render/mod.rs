@@ -89,6 +89,7 @@ impl Renderer {
             .build()
             .expect("whitespace options never conflict");
         env.set_syntax(syntax);
+        env.set_formatter(output::formatter);
         env.set_fuel(Some(MAX_STEPS));
         env.add_filter("quote", shell::quote_filter);
         env.set_loader(loader);

@@ -1,8 +1,10 @@
-//! What a render may produce: bounded, so that a template cannot run or grow without end.
+//! What a render may produce: bounded, so that a template cannot run or grow without end,
+//! with values printed the way the README describes.
 
 use std::io;
 
-use minijinja::{Template, Value};
+use minijinja::value::ValueKind;
+use minijinja::{Error, Output, State, Template, Value};
 
 use super::RenderError;
 
@@ -12,6 +14,17 @@ pub const MAX_STEPS: u64 = 1_000_000;
 
 /// The largest file a template may render.
 pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Booleans print `true`/`false` and none prints nothing, as in the shell and config files
+/// templates write; everything else prints as minijinja does.
+pub fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" })?,
+        ValueKind::None | ValueKind::Undefined => {}
+        _ => minijinja::escape_formatter(out, state, value)?,
+    }
+    Ok(())
+}
 
 /// Renders `template`, stopping as soon as its output passes [`MAX_OUTPUT_BYTES`].
 pub fn render(template: &Template<'_, '_>, context: &Value) -> Result<String, RenderError> {

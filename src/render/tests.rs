@@ -51,9 +51,19 @@ fn core_units_get_the_core_block_and_others_do_not() {
     let flags = Flags::default();
     assert_eq!(
         render(template, "core_1", &flags).unwrap(),
-        "core_1:True:start-master"
+        "core_1:true:start-master"
     );
-    assert_eq!(render(template, "web_1", &flags).unwrap(), "web_1:False:");
+    assert_eq!(render(template, "web_1", &flags).unwrap(), "web_1:false:");
+}
+
+#[test]
+fn booleans_print_lowercase_and_none_prints_nothing() {
+    let template = "[{{ core }}] [{{ monitor }}] [{{ mode }}] [{{ image }}] [{{ none }}] \
+                    [{{ vars.x if vars.x is defined }}] [{{ 0 }}] [{{ '' }}]";
+    assert_eq!(
+        render(template, "core_1", &Flags::default()).unwrap(),
+        "[true] [false] [] [] [] [] [0] []"
+    );
 }
 
 #[test]
@@ -74,7 +84,7 @@ fn env_set_carries_the_flags() {
     };
     assert_eq!(
         render("{{ env_set }}\n{{ monitor }} {{ mode }}", "web_1", &flags).unwrap(),
-        "export MONITOR_ENABLED=1\nexport RUNTIME_MODE=dev_new\nTrue dev_new"
+        "export MONITOR_ENABLED=1\nexport RUNTIME_MODE=dev_new\ntrue dev_new"
     );
 }
 
