@@ -92,6 +92,7 @@ impl Renderer {
         env.set_formatter(output::formatter);
         env.set_fuel(Some(MAX_STEPS));
         env.add_filter("quote", shell::quote_filter);
+        env.add_filter("line", output::line_filter);
         env.set_loader(loader);
         Self { env }
     }

@@ -26,6 +26,23 @@ pub fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(
     Ok(())
 }
 
+/// The `line` template filter: the value unchanged, or an error when it holds a control
+/// character such as a newline, which would start a line of its own in a config file.
+pub fn line_filter(value: &Value) -> Result<Value, Error> {
+    let text = match value.kind() {
+        ValueKind::Undefined | ValueKind::None => return Ok(value.clone()),
+        ValueKind::String => value.as_str().unwrap_or_default().to_string(),
+        _ => value.to_string(),
+    };
+    if text.chars().any(char::is_control) {
+        return Err(Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("{text:?} holds a control character, so it would not stay on one line"),
+        ));
+    }
+    Ok(value.clone())
+}
+
 /// Renders `template`, stopping as soon as its output passes [`MAX_OUTPUT_BYTES`].
 pub fn render(template: &Template<'_, '_>, context: &Value) -> Result<String, RenderError> {
     let mut out = Bounded::default();

@@ -297,3 +297,27 @@ fn unreadable_templates_say_why() {
     }
     assert!(file_loader(&folder.base())("missing.j2").unwrap().is_none());
 }
+
+#[test]
+fn line_refuses_values_that_would_start_lines_of_their_own() {
+    let template = "a\nmode={{ mode | line }}|{{ core | line }}|{{ image | line }}\n";
+    let plain = Flags {
+        monitor: false,
+        mode: Some("dev new".into()),
+    };
+    assert_eq!(
+        render(template, "core_1", &plain).unwrap(),
+        "a\nmode=dev new|true|\n"
+    );
+    let hostile = Flags {
+        monitor: false,
+        mode: Some("x\nport=1".into()),
+    };
+    assert_eq!(
+        render(template, "core_1", &hostile)
+            .unwrap_err()
+            .to_string(),
+        "run.sh.j2:2: invalid operation: \"x\\nport=1\" holds a control character, so it would \
+         not stay on one line (rendering core_1 on 127.0.0.2)"
+    );
+}
