@@ -283,6 +283,27 @@ bad_inventory!(
 );
 
 bad_inventory!(
+    include_outside_the_folder,
+    UNIT,
+    &[("run.sh.j2", "#!/bin/sh\n{% include '/dev/zero' %}\n")],
+    "error: run.sh.j2:2: invalid operation: template `/dev/zero` is an absolute path; templates are read from the inventory's folder only\n  help: while rendering web_1 on 127.0.0.2\n",
+);
+
+bad_inventory!(
+    include_above_the_folder,
+    UNIT,
+    &[("run.sh.j2", "{% include 'parts/../../key.pem' %}\n")],
+    "error: run.sh.j2:1: invalid operation: template `parts/../../key.pem` leads outside the inventory's folder\n  help: while rendering web_1 on 127.0.0.2\n",
+);
+
+bad_inventory!(
+    a_render_that_never_ends,
+    UNIT,
+    &[("run.sh.j2", "{% for i in range(100000) %}\n{% for j in range(100000) %}{% endfor %}\n{% endfor %}\n")],
+    "error: run.sh.j2:2: rendering took more than 1000000 steps\n  help: while rendering web_1 on 127.0.0.2\n",
+);
+
+bad_inventory!(
     two_broken_templates,
     "defaults:\n  templates:\n    - src: b.j2\n      dest: /etc/b\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
     &[("run.sh.j2", "{% if %}\n"), ("b.j2", "{{ }}\n")],

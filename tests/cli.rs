@@ -369,3 +369,21 @@ fn output_that_cannot_be_written_is_a_failure_not_an_input_error() {
         "{stderr}"
     );
 }
+
+/// YAML reads `12.50` as the number 12.5, so only a quoted value keeps its text; `0080` is no
+/// YAML number and stays text.
+#[test]
+fn quoted_yaml_numbers_keep_their_text() {
+    Test::new()
+        .groups(
+            "vars:\n  price: 12.50\n  text: '12.50'\n  port: 0080\n\
+             units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+        )
+        .file(
+            "run.sh.j2",
+            "{{ vars.price | quote }} {{ vars.text | quote }} {{ vars.port | quote }}\n",
+        )
+        .args(["render", "-g", "product"])
+        .stdout("12.5 12.50 0080\n")
+        .run();
+}

@@ -28,3 +28,12 @@ fn the_shipped_inventory_validates_cleanly() {
         .stderr("")
         .run();
 }
+
+#[test]
+fn a_mode_with_a_newline_cannot_add_config_lines() {
+    Test::shipped()
+        .args(["render", "--group", "product", "--all-files", "--mode", "x\nport=1"])
+        .status(2)
+        .stderr("error: templates/app.conf.j2:5: invalid operation: \"x\\nport=1\" holds a control character, so it would not stay on one line\n  help: while rendering jl_core_2_1 on 127.0.0.2 and 4 more container(s)\n")
+        .run();
+}

@@ -23,6 +23,9 @@ impl RenderError {
                 Some(name) => format!("undefined variable `{name}`"),
                 None => "undefined value".to_string(),
             },
+            ErrorKind::OutOfFuel => {
+                format!("rendering took more than {} steps", super::MAX_STEPS)
+            }
             kind => match err.detail() {
                 Some(detail) => format!("{kind}: {detail}"),
                 None => kind.to_string(),

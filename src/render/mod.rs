@@ -2,9 +2,9 @@
 
 mod context;
 mod error;
+mod loader;
+mod output;
 pub mod shell;
-
-use std::path::{Path, PathBuf};
 
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -14,6 +14,8 @@ use crate::inventory::{Group, Inventory, Member};
 
 pub use context::{context, Context};
 pub use error::RenderError;
+pub use loader::{file_loader, MAX_TEMPLATE_BYTES};
+pub use output::{MAX_OUTPUT_BYTES, MAX_STEPS};
 
 /// The deploy flags templates see.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -69,14 +71,11 @@ pub struct Renderer {
     env: Environment<'static>,
 }
 
-/// Loads templates, and what they include, by their path relative to `base_dir`.
-pub fn file_loader(base_dir: &Path) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
-    let base_dir: PathBuf = base_dir.to_path_buf();
-    move |name| std::fs::read_to_string(base_dir.join(name)).ok()
-}
-
 impl Renderer {
-    pub fn new(loader: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+    /// `loader` gives a template's source, `None` when there is no such template.
+    pub fn new(
+        loader: impl Fn(&str) -> Result<Option<String>, minijinja::Error> + Send + Sync + 'static,
+    ) -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_debug(true);
@@ -90,8 +89,11 @@ impl Renderer {
             .build()
             .expect("whitespace options never conflict");
         env.set_syntax(syntax);
+        env.set_formatter(output::formatter);
+        env.set_fuel(Some(MAX_STEPS));
         env.add_filter("quote", shell::quote_filter);
-        env.set_loader(move |name| Ok(loader(name)));
+        env.add_filter("line", output::line_filter);
+        env.set_loader(loader);
         Self { env }
     }
 
@@ -130,10 +132,9 @@ impl Renderer {
             let content = self
                 .env
                 .get_template(&template.name)
-                .and_then(|compiled| compiled.render(&context))
-                .map_err(|err| {
-                    RenderError::from_template(&template.name, &err).for_member(member)
-                })?;
+                .map_err(|err| RenderError::from_template(&template.name, &err))
+                .and_then(|compiled| output::render(&compiled, &context))
+                .map_err(|err| err.for_member(member))?;
             files.push(RenderedFile {
                 dest: template.dest.clone(),
                 mode: template.mode,
