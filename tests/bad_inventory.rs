@@ -349,3 +349,27 @@ bad_inventory!(
     &format!("defaults:\n  health:\n    cmd: ''\n    retries: 0\n{ROLLOUT_UNIT}"),
     "error: groups.yaml:3:10: defaults.health.cmd: the health check command is empty\n  help: a shell command whose exit status 0 means healthy, such as `test -f /tmp/ready`\nerror: groups.yaml:4:14: defaults.health.retries: retries must be at least 1\nerror: 2 errors; nothing was changed\n",
 );
+
+bad_inventory!(
+    template_rendered_at_the_root,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: /\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.templates[0].dest: `/` is the root directory, not a file\n",
+);
+
+bad_inventory!(
+    code_copied_onto_the_root,
+    "defaults:\n  copy:\n    - src: code\n      dest: //\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.copy[0].dest: `//` is the root directory: copy into a directory under it\n",
+);
+
+bad_inventory!(
+    reserved_destination_with_repeated_slashes,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: //.jdeploy/releases.json\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.templates[0].dest: `//.jdeploy/releases.json` is under /.jdeploy, where jdeploy keeps its releases\n",
+);
+
+bad_inventory!(
+    one_destination_spelled_two_ways,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: /etc/passwd\n    - src: b.j2\n      dest: /etc//passwd/\n    - src: c.j2\n      dest: //run.sh\nunits: []\n",
+    "error: groups.yaml:6:13: defaults.templates[1].dest: `/etc/passwd` is rendered twice\nerror: groups.yaml:8:13: defaults.templates[2].dest: /run.sh is rendered from `run_template`\n  help: set `run_template` to change the /run.sh template\nerror: 2 errors; nothing was changed\n",
+);
