@@ -373,3 +373,10 @@ bad_inventory!(
     "defaults:\n  templates:\n    - src: a.j2\n      dest: /etc/passwd\n    - src: b.j2\n      dest: /etc//passwd/\n    - src: c.j2\n      dest: //run.sh\nunits: []\n",
     "error: groups.yaml:6:13: defaults.templates[1].dest: `/etc/passwd` is rendered twice\nerror: groups.yaml:8:13: defaults.templates[2].dest: /run.sh is rendered from `run_template`\n  help: set `run_template` to change the /run.sh template\nerror: 2 errors; nothing was changed\n",
 );
+
+bad_inventory!(
+    copy_source_that_is_a_file,
+    "defaults:\n  copy:\n    - { src: app.sh, dest: /workspace, clean: true }\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    &[("app.sh", "echo\n")],
+    "error: groups.yaml:3:14: defaults.copy[0].src: copy source app.sh is not a directory\n",
+);
