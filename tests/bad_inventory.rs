@@ -380,3 +380,31 @@ bad_inventory!(
     &[("app.sh", "echo\n")],
     "error: groups.yaml:3:14: defaults.copy[0].src: copy source app.sh is not a directory\n",
 );
+
+const COPY_CODE: &str = "defaults:\n  copy:\n    - { src: code, dest: /workspace }\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
+
+#[test]
+fn fifo_in_a_copy_source() {
+    let test = Test::new().groups(COPY_CODE).dir("code");
+    let status = std::process::Command::new("mkfifo")
+        .arg(test.path().join("code/pipe"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    test.args(["validate"])
+        .status(2)
+        .stderr("error: groups.yaml:3:14: defaults.copy[0].src: cannot read code/pipe: only files, directories and symlinks can be copied\n")
+        .run();
+}
+
+#[test]
+fn copy_source_name_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let test = Test::new().groups(COPY_CODE).dir("code");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(test.path().join("code").join(name), "x").unwrap();
+    test.args(["validate"])
+        .status(2)
+        .stderr("error: groups.yaml:3:14: defaults.copy[0].src: cannot read code/caf\u{fffd}.txt: the name is not valid UTF-8\n")
+        .run();
+}
