@@ -408,3 +408,27 @@ fn copy_source_name_that_is_not_utf8() {
         .stderr("error: groups.yaml:3:14: defaults.copy[0].src: cannot read code/caf\u{fffd}.txt: the name is not valid UTF-8\n")
         .run();
 }
+
+bad_inventory!(
+    top_level_key_twice,
+    "units: []\nunits: []\n",
+    "error: groups.yaml:2:1: units: duplicate key `units` (first at line 1)\n",
+);
+
+bad_inventory!(
+    group_defined_twice,
+    "groups:\n  g: {}\n  g: {}\nunits: []\n",
+    "error: groups.yaml:3:3: groups.g: duplicate key `g` (first at line 2)\n",
+);
+
+bad_inventory!(
+    env_variable_twice,
+    "defaults:\n  env:\n    A: x\n    A: y\nunits: []\n",
+    "error: groups.yaml:4:5: defaults.env.A: duplicate key `A` (first at line 3)\n",
+);
+
+bad_inventory!(
+    variable_twice_and_unit_key_twice,
+    "vars:\n  a: 1\n  a: 2\nunits:\n  - host: h\n    host: i\n    dockers: [a]\n    group: g\n",
+    "error: groups.yaml:3:3: vars.a: duplicate key `a` (first at line 2)\nerror: groups.yaml:6:5: units[0].host: duplicate key `host` (first at line 5)\nerror: 2 errors; nothing was changed\n",
+);
