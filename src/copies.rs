@@ -9,6 +9,11 @@ use walkdir::WalkDir;
 
 use crate::inventory::Copy;
 
+/// Copied files belong to root in the container: setuid and setgid bits would hand root to
+/// whoever runs them, so they are dropped, and the sticky bit on files with them.
+const FILE_MODE_BITS: u32 = 0o777;
+const DIR_MODE_BITS: u32 = 0o1777;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeEntry {
     Dir {
@@ -43,6 +48,16 @@ pub struct ReadError {
 }
 
 pub fn read_tree(copy: &Copy) -> Result<CopyTree, ReadError> {
+    let root = std::fs::metadata(&copy.src).map_err(|source| ReadError {
+        path: copy.src.clone(),
+        source,
+    })?;
+    if !root.is_dir() {
+        return Err(ReadError {
+            path: copy.src.clone(),
+            source: io::Error::other("not a directory"),
+        });
+    }
     let mut entries = Vec::new();
     for entry in WalkDir::new(&copy.src)
         .sort_by_file_name()
@@ -64,19 +79,19 @@ pub fn read_tree(copy: &Copy) -> Result<CopyTree, ReadError> {
             path: entry.path().to_path_buf(),
             source,
         };
-        let path = relative(&copy.src, entry.path());
+        let path = relative(&copy.src, entry.path()).ok_or_else(|| fail(not_utf8()))?;
         let metadata = entry.metadata().map_err(|err| fail(err.into()))?;
-        let mode = metadata.permissions().mode() & 0o7777;
+        let mode = metadata.permissions().mode();
         let file_type = entry.file_type();
         if file_type.is_dir() {
+            let mode = mode & DIR_MODE_BITS;
             entries.push(TreeEntry::Dir { path, mode });
         } else if file_type.is_symlink() {
             let target = std::fs::read_link(entry.path()).map_err(fail)?;
-            entries.push(TreeEntry::Symlink {
-                path,
-                target: target.to_string_lossy().into_owned(),
-            });
+            let target = target.to_str().ok_or_else(|| fail(not_utf8()))?.to_string();
+            entries.push(TreeEntry::Symlink { path, target });
         } else if file_type.is_file() {
+            let mode = mode & FILE_MODE_BITS;
             let data = std::fs::read(entry.path()).map_err(fail)?;
             entries.push(TreeEntry::File {
                 path,
@@ -96,9 +111,17 @@ pub fn read_tree(copy: &Copy) -> Result<CopyTree, ReadError> {
     })
 }
 
-fn relative(root: &Path, path: &Path) -> String {
+/// Names are kept as text: converting a name that is not UTF-8 could give two files one name.
+fn relative(root: &Path, path: &Path) -> Option<String> {
     path.strip_prefix(root)
         .expect("walkdir yields paths under its root")
-        .to_string_lossy()
-        .into_owned()
+        .to_str()
+        .map(str::to_string)
 }
+
+fn not_utf8() -> io::Error {
+    io::Error::other("the name is not valid UTF-8")
+}
+
+#[cfg(test)]
+mod tests;

@@ -370,3 +370,86 @@ bad_inventory!(
     &format!("defaults:\n  health:\n    cmd: ''\n    retries: 0\n{ROLLOUT_UNIT}"),
     "error: groups.yaml:3:10: defaults.health.cmd: the health check command is empty\n  help: a shell command whose exit status 0 means healthy, such as `test -f /tmp/ready`\nerror: groups.yaml:4:14: defaults.health.retries: retries must be at least 1\nerror: 2 errors; nothing was changed\n",
 );
+
+bad_inventory!(
+    template_rendered_at_the_root,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: /\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.templates[0].dest: `/` is the root directory, not a file\n",
+);
+
+bad_inventory!(
+    code_copied_onto_the_root,
+    "defaults:\n  copy:\n    - src: code\n      dest: //\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.copy[0].dest: `//` is the root directory: copy into a directory under it\n",
+);
+
+bad_inventory!(
+    reserved_destination_with_repeated_slashes,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: //.jdeploy/releases.json\nunits: []\n",
+    "error: groups.yaml:4:13: defaults.templates[0].dest: `//.jdeploy/releases.json` is under /.jdeploy, where jdeploy keeps its releases\n",
+);
+
+bad_inventory!(
+    one_destination_spelled_two_ways,
+    "defaults:\n  templates:\n    - src: a.j2\n      dest: /etc/passwd\n    - src: b.j2\n      dest: /etc//passwd/\n    - src: c.j2\n      dest: //run.sh\nunits: []\n",
+    "error: groups.yaml:6:13: defaults.templates[1].dest: `/etc/passwd` is rendered twice\nerror: groups.yaml:8:13: defaults.templates[2].dest: /run.sh is rendered from `run_template`\n  help: set `run_template` to change the /run.sh template\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    copy_source_that_is_a_file,
+    "defaults:\n  copy:\n    - { src: app.sh, dest: /workspace, clean: true }\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n",
+    &[("app.sh", "echo\n")],
+    "error: groups.yaml:3:14: defaults.copy[0].src: copy source app.sh is not a directory\n",
+);
+
+const COPY_CODE: &str = "defaults:\n  copy:\n    - { src: code, dest: /workspace }\nunits:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [product]\n";
+
+#[test]
+fn fifo_in_a_copy_source() {
+    let test = Test::new().groups(COPY_CODE).dir("code");
+    let status = std::process::Command::new("mkfifo")
+        .arg(test.path().join("code/pipe"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    test.args(["validate"])
+        .status(2)
+        .stderr("error: groups.yaml:3:14: defaults.copy[0].src: cannot read code/pipe: only files, directories and symlinks can be copied\n")
+        .run();
+}
+
+#[test]
+fn copy_source_name_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let test = Test::new().groups(COPY_CODE).dir("code");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(test.path().join("code").join(name), "x").unwrap();
+    test.args(["validate"])
+        .status(2)
+        .stderr("error: groups.yaml:3:14: defaults.copy[0].src: cannot read code/caf\u{fffd}.txt: the name is not valid UTF-8\n")
+        .run();
+}
+
+bad_inventory!(
+    top_level_key_twice,
+    "units: []\nunits: []\n",
+    "error: groups.yaml:2:1: units: duplicate key `units` (first at line 1)\n",
+);
+
+bad_inventory!(
+    group_defined_twice,
+    "groups:\n  g: {}\n  g: {}\nunits: []\n",
+    "error: groups.yaml:3:3: groups.g: duplicate key `g` (first at line 2)\n",
+);
+
+bad_inventory!(
+    env_variable_twice,
+    "defaults:\n  env:\n    A: x\n    A: y\nunits: []\n",
+    "error: groups.yaml:4:5: defaults.env.A: duplicate key `A` (first at line 3)\n",
+);
+
+bad_inventory!(
+    variable_twice_and_unit_key_twice,
+    "vars:\n  a: 1\n  a: 2\nunits:\n  - host: h\n    host: i\n    dockers: [a]\n    group: g\n",
+    "error: groups.yaml:3:3: vars.a: duplicate key `a` (first at line 2)\nerror: groups.yaml:6:5: units[0].host: duplicate key `host` (first at line 5)\nerror: 2 errors; nothing was changed\n",
+);

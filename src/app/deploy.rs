@@ -6,12 +6,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::load::{render_members, renderer};
+use super::load::{read_copies, render_members, renderer};
 use super::plan::plan_rows;
 use super::record::RunInfo;
 use super::strategy::{gate, strategy};
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
-use crate::copies::{read_tree, CopyTree};
+use crate::copies::CopyTree;
 use crate::history::operator;
 use crate::inventory::gates::{RolloutPolicy, RolloutSettings};
 use crate::inventory::{Diagnostics, Group, Inventory};
@@ -132,7 +132,7 @@ pub(super) fn deploy_units(
 ) -> Result<Vec<DeployUnit>, Diagnostics> {
     let members: Vec<_> = inventory.members(&group.name).collect();
     let rendered = render_members(inventory, &renderer(inventory), group, &members, flags)?;
-    let copies: Arc<[CopyTree]> = read_copies(inventory, group)?.into();
+    let copies: Arc<[CopyTree]> = read_copies(inventory, &group.copies)?.into();
     let manifests = copy_manifests(&copies).into();
     let release_flags = ReleaseFlags {
         monitor: flags.monitor,
@@ -157,22 +157,6 @@ pub(super) fn deploy_units(
             flags: release_flags.clone(),
         })
         .collect())
-}
-
-fn read_copies(inventory: &Inventory, group: &Group) -> Result<Vec<CopyTree>, Diagnostics> {
-    let mut trees = Vec::new();
-    let mut errors = Vec::new();
-    for copy in &group.copies {
-        match read_tree(copy) {
-            Ok(tree) => trees.push(tree),
-            Err(err) => errors.push(inventory.error_at(&copy.key, err.to_string())),
-        }
-    }
-    if errors.is_empty() {
-        Ok(trees)
-    } else {
-        Err(Diagnostics(errors))
-    }
 }
 
 /// Flags can give a gate no container could pass; groups.yaml is checked on loading.

@@ -3,7 +3,8 @@
 use tracing::{debug, info};
 
 use super::{App, Backend, Frontend};
-use crate::inventory::{self, Diagnostic, Diagnostics, Group, Inventory, Member, Sources};
+use crate::copies::{read_tree, CopyTree};
+use crate::inventory::{self, Copy, Diagnostic, Diagnostics, Group, Inventory, Member, Sources};
 use crate::render::{file_loader, Flags, RenderedContainer, Renderer};
 
 impl<B: Backend> App<B> {
@@ -108,4 +109,25 @@ fn dedupe(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
             error
         })
         .collect()
+}
+
+/// Reads copy sources whole, as deploy sends them: a file that cannot be read or copied is
+/// a diagnostic at the copy's `src`.
+pub(super) fn read_copies<'a>(
+    inventory: &Inventory,
+    copies: impl IntoIterator<Item = &'a Copy>,
+) -> Result<Vec<CopyTree>, Diagnostics> {
+    let mut trees = Vec::new();
+    let mut errors = Vec::new();
+    for copy in copies {
+        match read_tree(copy) {
+            Ok(tree) => trees.push(tree),
+            Err(err) => errors.push(inventory.error_at(&copy.key, err.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(trees)
+    } else {
+        Err(Diagnostics(errors))
+    }
 }

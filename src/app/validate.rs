@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::load::{render_members, renderer};
+use std::collections::HashSet;
+
+use super::load::{read_copies, render_members, renderer};
 use super::{App, AppError, Backend, Frontend};
 use crate::inventory::{Diagnostic, Diagnostics, Severity, Sources};
 use crate::render::Flags;
@@ -61,6 +63,17 @@ impl<B: Backend> App<B> {
                     }
                 }
             }
+        }
+        // Each copy read once, though groups share those in `defaults`; read as deploy reads
+        // them, so that what deploy cannot send fails here.
+        let mut read = HashSet::new();
+        let copies = inventory
+            .groups
+            .iter()
+            .flat_map(|group| &group.copies)
+            .filter(|copy| read.insert(&copy.key));
+        if let Err(Diagnostics(found)) = read_copies(&inventory, copies) {
+            errors.extend(found);
         }
         if !errors.is_empty() {
             return Err(Diagnostics(errors).into());

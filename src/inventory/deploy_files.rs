@@ -25,21 +25,23 @@ pub fn parse_templates(
             None => Some(DEFAULT_FILE_MODE),
             Some(text) => parse_mode(text, &format!("{at}.mode"), checker),
         };
-        let dest_ok = check_dest(&template.dest, &dest_key, checker);
-        if template.dest == RUN_SH {
+        let dest = check_dest(&template.dest, &dest_key, checker);
+        if dest.as_deref() == Some("/") {
+            let message = format!("`{}` is the root directory, not a file", template.dest);
+            checker.error(&dest_key, message, None);
+        } else if dest.as_deref() == Some(RUN_SH) {
             let help = Some("set `run_template` to change the /run.sh template".into());
             checker.error(&dest_key, "/run.sh is rendered from `run_template`", help);
-        } else if files.iter().any(|file| file.dest == template.dest) {
-            checker.error(
-                &dest_key,
-                format!("`{}` is rendered twice", template.dest),
-                None,
-            );
-        } else if let (Some(mode), true) = (mode, dest_ok) {
+        } else if let Some(dest) = dest
+            .as_ref()
+            .filter(|d| files.iter().any(|f| f.dest == **d))
+        {
+            checker.error(&dest_key, format!("`{dest}` is rendered twice"), None);
+        } else if let (Some(mode), Some(dest)) = (mode, dest) {
             files.push(TemplateFile {
                 path: resolve(base_dir, &template.src),
                 name: template.src,
-                dest: template.dest,
+                dest,
                 mode,
                 key: Some(format!("{at}.src")),
             });
@@ -57,20 +59,25 @@ pub fn parse_copies(
     let mut parsed = Vec::new();
     for (index, copy) in copies.into_iter().enumerate() {
         let at = format!("{key}[{index}]");
-        if !check_dest(&copy.dest, &format!("{at}.dest"), checker) {
+        let dest_key = format!("{at}.dest");
+        let Some(dest) = check_dest(&copy.dest, &dest_key, checker) else {
             continue;
-        }
-        if copy.clean && copy.dest.trim_end_matches('/').is_empty() {
-            checker.error(
-                &format!("{at}.dest"),
-                "refusing to empty `/` before copying",
-                None,
-            );
+        };
+        if dest == "/" {
+            // A copy's own `.jdeploy` would land in jdeploy's directory.
+            let message = match copy.clean {
+                true => "refusing to empty `/` before copying".into(),
+                false => format!(
+                    "`{}` is the root directory: copy into a directory under it",
+                    copy.dest
+                ),
+            };
+            checker.error(&dest_key, message, None);
             continue;
         }
         parsed.push(Copy {
             src: resolve(base_dir, &copy.src),
-            dest: copy.dest,
+            dest,
             clean: copy.clean,
             key: format!("{at}.src"),
         });
@@ -94,23 +101,48 @@ fn parse_mode(text: &str, key: &str, checker: &mut Checker) -> Option<u32> {
 }
 
 /// Destinations are plain absolute paths: no `.` or `..` that could point a copy, or the
-/// emptying before it, somewhere else than it reads.
-fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> bool {
+/// emptying before it, somewhere else than it reads. Returns the destination normalised,
+/// the form every later check and comparison uses.
+fn check_dest(dest: &str, key: &str, checker: &mut Checker) -> Option<String> {
+    let normal = normalise(dest);
     let problem = if !dest.starts_with('/') {
-        Some(format!(
-            "`{dest}` must be an absolute path inside the container"
-        ))
-    } else if dest.split('/').any(|part| part == "." || part == "..") {
-        Some(format!("`{dest}` must not contain `.` or `..`"))
-    } else if is_reserved(dest) {
-        Some(format!(
-            "`{dest}` is under {JDEPLOY_DIR}, where jdeploy keeps its releases"
-        ))
+        format!("`{dest}` must be an absolute path inside the container")
+    } else if normal.split('/').any(|part| part == "." || part == "..") {
+        format!("`{dest}` must not contain `.` or `..`")
+    } else if is_reserved(&normal) {
+        format!("`{dest}` is under {JDEPLOY_DIR}, where jdeploy keeps its releases")
     } else {
-        None
+        return Some(normal);
     };
-    if let Some(message) = &problem {
-        checker.error(key, message.clone(), None);
+    checker.error(key, problem, None);
+    None
+}
+
+/// `//etc///app/` is `/etc/app`: one spelling per path, so that checks and comparisons
+/// cannot be passed by another.
+fn normalise(dest: &str) -> String {
+    let parts: Vec<&str> = dest.split('/').filter(|part| !part.is_empty()).collect();
+    let joined = parts.join("/");
+    if dest.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
     }
-    problem.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    #[test]
+    fn destinations_are_normalised() {
+        assert_eq!(
+            normalise("//.jdeploy//releases.json"),
+            "/.jdeploy/releases.json"
+        );
+        assert_eq!(normalise("/etc//passwd/"), "/etc/passwd");
+        assert_eq!(normalise("//"), "/");
+        assert_eq!(normalise("/"), "/");
+        assert_eq!(normalise("/usr/./x"), "/usr/./x");
+    }
 }

@@ -41,8 +41,19 @@ pub fn check_files(inventory: &Inventory, sources: Sources) -> Result<(), Diagno
             }
         }
         for copy in &group.copies {
-            if checked.insert(&copy.src) && !copy.src.exists() {
-                let message = format!("copy source {} does not exist", copy.src.display());
+            if !checked.insert(&copy.src) {
+                continue;
+            }
+            let src = copy.src.display();
+            // A file would copy nothing, and `clean` would still empty `dest`.
+            let problem = if !copy.src.exists() {
+                Some(format!("copy source {src} does not exist"))
+            } else if !copy.src.is_dir() {
+                Some(format!("copy source {src} is not a directory"))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
                 errors.push(inventory.error_at(&copy.key, message));
             }
         }

@@ -16,6 +16,21 @@ const PATH_BYTES_PER_BYTE: usize = 64;
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     locations: HashMap<String, Location>,
+    /// Keys written twice in one mapping, in document order.
+    pub duplicates: Vec<Duplicate>,
+    /// The parser stopped at invalid YAML.
+    pub broken: bool,
+}
+
+/// A key written again in the same mapping: serde keeps the last one, or names only the
+/// first field, so they are found here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The key's path, as in the map.
+    pub path: String,
+    pub key: String,
+    pub at: Location,
+    pub first_line: usize,
 }
 
 enum Frame {
@@ -23,6 +38,8 @@ enum Frame {
         path: String,
         /// The key just read, waiting for its value, with where the key stands.
         pending_key: Option<(String, Location)>,
+        /// The line of each key read so far.
+        seen: HashMap<String, usize>,
     },
     Sequence {
         path: String,
@@ -44,12 +61,31 @@ impl SourceMap {
             if path_bytes > budget {
                 break;
             }
-            let Ok((event, span)) = event else { break };
+            let Ok((event, span)) = event else {
+                map.broken = true;
+                break;
+            };
             match event {
                 Event::Scalar(value, ..) => {
-                    if let Some(Frame::Mapping { pending_key, .. }) = stack.last_mut() {
+                    if let Some(Frame::Mapping {
+                        path,
+                        pending_key,
+                        seen,
+                    }) = stack.last_mut()
+                    {
                         if pending_key.is_none() {
-                            *pending_key = Some((value.into_owned(), location(span)));
+                            let at = location(span);
+                            if let Some(&first_line) = seen.get(value.as_ref()) {
+                                map.duplicates.push(Duplicate {
+                                    path: join_key(path, &value),
+                                    key: value.to_string(),
+                                    at,
+                                    first_line,
+                                });
+                            } else {
+                                seen.insert(value.to_string(), at.line);
+                            }
+                            *pending_key = Some((value.into_owned(), at));
                             continue;
                         }
                     }
@@ -72,6 +108,7 @@ impl SourceMap {
                         Frame::Mapping {
                             path,
                             pending_key: None,
+                            seen: HashMap::new(),
                         }
                     } else {
                         Frame::Sequence {
@@ -107,7 +144,9 @@ impl SourceMap {
     fn record_node(&mut self, stack: &mut [Frame], span: Span, is_collection: bool) -> String {
         let (path, key_location) = match stack.last_mut() {
             None => (String::new(), None),
-            Some(Frame::Mapping { path, pending_key }) => {
+            Some(Frame::Mapping {
+                path, pending_key, ..
+            }) => {
                 let (key, key_location) = pending_key.take().unwrap_or_default();
                 (join_key(path, &key), Some(key_location))
             }
@@ -195,8 +234,30 @@ units:
     }
 
     #[test]
+    fn duplicate_keys_are_found_at_their_own_line() {
+        let map = SourceMap::parse(
+            "units: []\ngroups:\n  g: {}\n  h: {env: {A: x, A: y}}\n  g: {}\nunits: []\n",
+        );
+        let found: Vec<_> = map
+            .duplicates
+            .iter()
+            .map(|d| (d.path.as_str(), d.at.line, d.at.column, d.first_line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("groups.h.env.A", 4, Some(19), 4),
+                ("groups.g", 5, Some(3), 3),
+                ("units", 6, Some(1), 1),
+            ]
+        );
+        assert!(!map.broken);
+    }
+
+    #[test]
     fn a_broken_document_keeps_what_was_read() {
         let map = SourceMap::parse("images:\n  product: x\nunits: [\n");
         assert_eq!(map.get("images.product"), at(2, 12));
+        assert!(map.broken);
     }
 }

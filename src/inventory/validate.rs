@@ -11,7 +11,7 @@ use super::hosts::{resolve_hosts, ResolvedHost};
 use super::model::{Connection, Group, Host, Inventory, Unit, DEFAULT_KEEP_RELEASES};
 use super::raw::RawInventory;
 use super::settings::{check_image, parse_settings, GroupSettings};
-use super::source_map::SourceMap;
+use super::source_map::{Duplicate, SourceMap};
 use super::suggest::{did_you_mean, unknown_key};
 
 /// What the environment adds to the file, read by the caller so this stays pure.
@@ -42,11 +42,21 @@ pub fn parse_inventory(
         let diagnostic = Diagnostic::error(file, message).at(Some(at)).key(key);
         return Err(Diagnostics(vec![diagnostic]));
     }
+    let map = SourceMap::parse(text);
+    // Before serde, which keeps the last of two keys, or names the first at its mapping.
+    if !map.duplicates.is_empty() && !map.broken {
+        return Err(Diagnostics(
+            map.duplicates
+                .iter()
+                .map(|dup| duplicate(file, dup))
+                .collect(),
+        ));
+    }
     let raw: RawInventory = serde_yaml::from_str(text).map_err(|err| {
         let is_syntax = serde_yaml::from_str::<serde_yaml::Value>(text).is_err();
         Diagnostics(vec![serde_diagnostic(file, &err, is_syntax)])
     })?;
-    let mut checker = Checker::new(file, SourceMap::parse(text));
+    let mut checker = Checker::new(file, map);
     let connection = check_connection(&raw, &mut checker);
     let keep_releases = match raw.releases.keep {
         Some(0) => {
@@ -81,6 +91,16 @@ pub fn parse_inventory(
         warnings: diagnostics,
         source_map,
     })
+}
+
+fn duplicate(file: &Path, dup: &Duplicate) -> Diagnostic {
+    let message = format!(
+        "duplicate key `{}` (first at line {})",
+        dup.key, dup.first_line
+    );
+    Diagnostic::error(file, message)
+        .at(Some(dup.at))
+        .key(&dup.path)
 }
 
 /// serde_yaml's error, with the position as our own fields and a hint for mistyped keys.
