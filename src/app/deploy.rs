@@ -109,8 +109,9 @@ impl<B: Backend> App<B> {
 /// deploys must line up in the order they ran.
 fn deploy_time(latest: Option<&str>) -> String {
     let now = SystemTime::now();
-    // A clock a day ahead is not a clock behind: such a time is ignored, not followed.
-    let plausible = now + Duration::from_secs(24 * 3600);
+    // A time further ahead than clocks drift is a container's claim, not a clock behind:
+    // it is ignored, not followed.
+    let plausible = now + crate::release::CLOCK_SKEW;
     let after_latest = latest
         .and_then(|latest| humantime::parse_rfc3339(latest).ok())
         .filter(|latest| *latest < plausible)

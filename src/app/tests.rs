@@ -854,3 +854,41 @@ async fn a_forged_manifest_is_refused_before_any_container_is_touched() {
     );
     assert_eq!(fake.writes().len(), writes, "nothing was touched");
 }
+
+#[tokio::test]
+async fn a_container_dating_a_deploy_in_the_future_cannot_move_the_group() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    app.deploy(&deploy_request("one"), &Unattended)
+        .await
+        .unwrap();
+    app.deploy(&deploy_request("two"), &Unattended)
+        .await
+        .unwrap();
+    let (host, name) = ("127.0.0.3", "web_b");
+    let mut kept: crate::release::Kept =
+        serde_json::from_str(&fake.file(host, name, KEPT_FILE).unwrap()).unwrap();
+    kept.releases[0].deployed_at = "9999-01-01T00:00:00.000000000Z".into();
+    fake.put_file(
+        host,
+        name,
+        KEPT_FILE,
+        &serde_json::to_string(&kept).unwrap(),
+    );
+    let writes = fake.writes().len();
+    let request = RollbackRequest {
+        group: "web".into(),
+        hosts: Vec::new(),
+        containers: Vec::new(),
+        to: RollbackTo::Steps(1),
+        yes: true,
+    };
+    let report = app.rollback(&request, &Unattended).await.unwrap();
+    assert!(!report.ok());
+    assert!(
+        report.outcomes[2].detail.contains("after now"),
+        "{report:?}"
+    );
+    assert_eq!(report.outcomes[0].status, Status::Skipped);
+    assert_eq!(fake.writes().len(), writes, "nothing was touched");
+}

@@ -14,7 +14,9 @@ pub use manifest::{
     copy_manifests, sha256, EntryKind, Manifest, ManifestCopy, ManifestEntry, ManifestFile,
     ReleaseFlags,
 };
-pub use timeline::{resolve, Resolved, RollbackTarget, TargetError, Timeline};
+pub use timeline::{
+    contradictions, resolve, Resolved, RollbackTarget, TargetError, Timeline, CLOCK_SKEW,
+};
 
 /// Release ids are shown by their first 12 hex digits, as Docker shows image ids.
 pub fn short(release: &str) -> &str {

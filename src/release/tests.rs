@@ -256,3 +256,43 @@ fn a_manifest_naming_a_path_jdeploy_never_writes_is_caught() {
     manifest.copies[0].entries[0].path = "../../root/.ssh/authorized_keys".into();
     assert!(manifest.unsafe_path().is_some());
 }
+
+#[test]
+fn one_containers_claims_do_not_move_the_group() {
+    let now = "2026-12-01T12:00:00Z";
+    let honest = timeline(
+        "b",
+        &[("a", "2026-11-30T10:00:00Z"), ("b", "2026-12-01T09:00:00Z")],
+    );
+    assert_eq!(
+        contradictions(&[honest.clone(), honest.clone()], now),
+        [None, None]
+    );
+    // A deploy dated in the future.
+    let future = timeline(
+        "b",
+        &[("a", "2026-11-30T10:00:00Z"), ("b", "9999-01-01T00:00:00Z")],
+    );
+    let found = contradictions(&[honest.clone(), future], now);
+    assert_eq!(found[0], None);
+    assert!(
+        found[1].as_deref().unwrap().contains("after now"),
+        "{found:?}"
+    );
+    // A deploy id another container dates otherwise.
+    let mut reused = honest.clone();
+    reused.kept.releases[1].deployed_at = "2026-12-01T11:00:00Z".into();
+    reused.kept.releases[1].deploy = honest.kept.releases[1].deploy.clone();
+    // Two against one: the one is reported; one against one: both are.
+    let found = contradictions(&[honest.clone(), honest.clone(), reused.clone()], now);
+    assert_eq!(found[..2], [None, None]);
+    assert!(
+        found[2]
+            .as_deref()
+            .unwrap()
+            .contains("which the other containers do not"),
+        "{found:?}"
+    );
+    let found = contradictions(&[reused, honest], now);
+    assert!(found.iter().all(Option::is_some), "{found:?}");
+}

@@ -154,3 +154,52 @@ fn release_at(timeline: &Timeline, at: &str) -> Result<KeptRelease, TargetError>
             oldest: oldest.deployed_at.clone(),
         })
 }
+
+/// How far ahead of this machine's clock an engine's may be and its deploys still count.
+pub const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// What one container claims about the group's deploys that the others, or the clock,
+/// contradict: a deploy in the future, or a deploy id another container dates otherwise.
+/// A container's word must not move the whole group, so it is reported, not followed.
+pub fn contradictions(timelines: &[Timeline], now: &str) -> Vec<Option<String>> {
+    // Per deploy id, how many containers give each date.
+    let mut dates: Vec<(&str, Vec<(&str, usize)>)> = Vec::new();
+    for kept in all_entries(timelines) {
+        let at = kept.deployed_at.as_str();
+        match dates.iter_mut().find(|(deploy, _)| *deploy == kept.deploy) {
+            Some((_, seen)) => match seen.iter_mut().find(|(date, _)| *date == at) {
+                Some((_, count)) => *count += 1,
+                None => seen.push((at, 1)),
+            },
+            None => dates.push((&kept.deploy, vec![(at, 1)])),
+        }
+    }
+    // The date most containers give, unless no date has a majority of its own.
+    let agreed = |deploy: &str| {
+        let (_, seen) = dates.iter().find(|(known, _)| *known == deploy)?;
+        let most = seen.iter().map(|(_, count)| *count).max()?;
+        let mut top = seen.iter().filter(|(_, count)| *count == most);
+        let (date, _) = top.next()?;
+        top.next().is_none().then_some(*date)
+    };
+    timelines
+        .iter()
+        .map(|timeline| {
+            timeline.kept.releases.iter().find_map(|kept| {
+                if kept.deployed_at.as_str() > now {
+                    return Some(format!(
+                        "its releases.json dates a deploy at {}, after now",
+                        kept.deployed_at
+                    ));
+                }
+                (agreed(&kept.deploy) != Some(kept.deployed_at.as_str())).then(|| {
+                    format!(
+                        "its releases.json dates deploy {} at {}, which the other containers do not",
+                        super::short(&kept.deploy),
+                        kept.deployed_at
+                    )
+                })
+            })
+        })
+        .collect()
+}

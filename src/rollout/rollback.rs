@@ -11,7 +11,10 @@ use super::releases::{in_place, manifest, put_in_place, InPlace};
 use super::reporter::Reporter;
 use crate::bundle::{activation_archive, reinstate_archive};
 use crate::engine::{Engine, EngineError, ErrorKind};
-use crate::release::{resolve, short, Kept, Manifest, RollbackTarget, TargetError, Timeline};
+use crate::release::{
+    contradictions, resolve, short, Kept, Manifest, RollbackTarget, TargetError, Timeline,
+    CLOCK_SKEW,
+};
 
 #[derive(Debug, Clone)]
 pub struct PlannedRollback {
@@ -88,6 +91,26 @@ pub async fn plan_rollback<'f, E: Engine>(
         .iter()
         .map(|found| found.timeline.clone())
         .collect();
+    let now =
+        humantime::format_rfc3339_nanos(std::time::SystemTime::now() + CLOCK_SKEW).to_string();
+    let contradicted = contradictions(&timelines, &now);
+    if contradicted.iter().any(Option::is_some) {
+        let units = units
+            .into_iter()
+            .zip(observed)
+            .zip(contradicted)
+            .map(|((unit, found), why)| PlannedRollback {
+                unit,
+                settled: found.is_settled(),
+                current: found.timeline.current,
+                target: Err(match why {
+                    Some(why) => refused(why),
+                    None => RollbackProblem::Blocked,
+                }),
+            })
+            .collect();
+        return Ok(RollbackPlan { fleet, units });
+    }
     let resolved = resolve(&timelines, target)?;
     let fleet_ref = fleet;
     let destinations = join_all(units.iter().zip(&observed).zip(resolved).map(
