@@ -7,7 +7,7 @@ use bollard::models::{ContainerCpuStats, ContainerMemoryStats, HealthStatusEnum}
 use bollard::query_parameters::{
     ContainerArchiveInfoOptions, DownloadFromContainerOptions, StatsOptions, TopOptions,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 use super::docker::DockerEngine;
 use super::error::EngineError;
@@ -135,13 +135,27 @@ impl DockerEngine {
         let options = DownloadFromContainerOptions {
             path: path.to_string(),
         };
-        let chunks: Result<Vec<_>, _> = self
-            .client
-            .download_from_container(name, Some(options))
-            .try_collect()
-            .await;
+        // A container controls what it sends: past the limit, reading stops.
+        let mut stream = self.client.download_from_container(name, Some(options));
+        let mut archive = Vec::new();
+        let mut chunks = Ok(());
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(chunk) if archive.len() + chunk.len() > MAX_FILE_READ => {
+                    return Err(EngineError::Other(format!(
+                        "{path} in the container is larger than {} MiB, more than jdeploy ever writes there",
+                        MAX_FILE_READ / (1024 * 1024)
+                    )));
+                }
+                Ok(chunk) => archive.extend_from_slice(&chunk),
+                Err(err) => {
+                    chunks = Err(err);
+                    break;
+                }
+            }
+        }
         let archive = match chunks {
-            Ok(chunks) => chunks.concat(),
+            Ok(()) => archive,
             Err(BollardError::DockerResponseServerError {
                 status_code: 404,
                 message,
@@ -152,6 +166,10 @@ impl DockerEngine {
             .map_err(|err| EngineError::Other(format!("cannot read {path} from the engine: {err}")))
     }
 }
+
+/// The most jdeploy reads of one file from a container (its releases list, a manifest,
+/// a file for a diff): these are jdeploy's own small files.
+pub const MAX_FILE_READ: usize = 16 * 1024 * 1024;
 
 /// Docker says "never" with the zero time.
 fn is_zero_time(time: &str) -> bool {
