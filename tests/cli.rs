@@ -260,7 +260,13 @@ fn a_missing_inventory_names_the_file() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let bad = "units:\n  - host: 127.0.0.2\n    dockers: [x]\n    group: [product]\n";
-    let plain = Test::new().groups(bad).args(["validate"]).status(2).run();
+    // Colour left to decide, with no terminal and no NO_COLOR: none.
+    let plain = Test::new()
+        .groups(bad)
+        .env("NO_COLOR", "")
+        .args(["validate"])
+        .status(2)
+        .run();
     assert!(!plain.stderr.contains('\x1b'), "{}", plain.stderr);
     let coloured = Test::new()
         .groups(bad)

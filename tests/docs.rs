@@ -4,15 +4,28 @@ mod common;
 
 use std::process::Command;
 
+use clap::CommandFactory;
 use common::Test;
+use jdeploy::cli::Cli;
+
+/// Every command the command line defines, from its definition.
+fn commands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect()
+}
 
 #[test]
 fn bash_completion_parses_and_knows_every_command() {
     let output = Test::new().args(["completions", "bash"]).run();
-    for command in [
-        "status", "exec", "logs", "start", "stop", "restart", "rm", "deploy",
-    ] {
-        assert!(output.stdout.contains(command), "{command}");
+    let commands = commands();
+    assert!(commands.len() >= 17, "{commands:?}");
+    for command in commands {
+        // The case clap's bash script has for each command.
+        let case = format!("jdeploy,{command})");
+        assert!(output.stdout.contains(&case), "{command}");
     }
     let script = output.dir.path().join("jdeploy.bash");
     std::fs::write(&script, &output.stdout).unwrap();
@@ -53,13 +66,12 @@ fn man_prints_a_page_or_writes_one_per_command() {
     assert!(page.stdout.contains(".TH jdeploy 1"), "{}", page.stdout);
     let written = Test::new().args(["man", "--dir", "man1"]).run();
     let dir = written.dir.path().join("man1");
-    for page in [
-        "jdeploy.1",
-        "jdeploy-status.1",
-        "jdeploy-exec.1",
-        "jdeploy-rm.1",
-    ] {
-        let text = std::fs::read_to_string(dir.join(page)).unwrap_or_else(|_| panic!("{page}"));
+    let pages = commands()
+        .into_iter()
+        .map(|command| format!("jdeploy-{command}.1"))
+        .chain(["jdeploy.1".to_string()]);
+    for page in pages {
+        let text = std::fs::read_to_string(dir.join(&page)).unwrap_or_else(|_| panic!("{page}"));
         assert!(text.contains(".TH"), "{page}");
     }
 }

@@ -172,15 +172,28 @@ fn a_container_jdeploy_did_not_make_is_never_taken_silently() {
 
 #[test]
 fn labels_carry_group_core_and_hash_under_one_namespace() {
-    let want = desired("a", true);
+    let mut want = desired("a", true);
+    want.spec
+        .labels
+        .insert("com.example.team".into(), "platform".into());
+    want.config_hash = want.spec.hash();
     let all = want.all_labels();
     assert_eq!(all[labels::GROUP], "g");
     assert_eq!(all[labels::CORE], "true");
     assert_eq!(all[labels::CONFIG_HASH], want.config_hash);
-    assert!(all.keys().all(|key| key.starts_with(labels::LABEL_PREFIX)));
+    // The operator's labels as given; every other one under jdeploy's prefix.
+    assert_eq!(all["com.example.team"], "platform");
+    let ours: Vec<&String> = all
+        .keys()
+        .filter(|key| *key != "com.example.team")
+        .collect();
+    assert_eq!(ours.len(), 4, "{ours:?}");
+    assert!(ours.iter().all(|key| key.starts_with(labels::LABEL_PREFIX)));
     // The hash is stable and changes with the configuration.
-    assert_eq!(want.spec.hash(), desired("a", true).spec.hash());
-    assert_ne!(want.spec.hash(), desired("a", false).spec.hash());
+    let plain = desired("a", true);
+    assert_eq!(plain.spec.hash(), desired("a", true).spec.hash());
+    assert_ne!(plain.spec.hash(), desired("a", false).spec.hash());
+    assert_ne!(want.spec.hash(), plain.spec.hash());
 }
 
 mod release {

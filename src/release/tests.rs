@@ -194,6 +194,12 @@ fn the_release_id_is_the_hash_of_its_manifest() {
     let flags = ReleaseFlags::default();
     let one = Manifest::new(&rendered, &[], "sha256:1", &["A=1".into()], flags.clone());
     assert_eq!(one.release.len(), 64);
+    // Pinned: the same content must name the same release in every jdeploy, or kept
+    // releases would stop being found.
+    assert_eq!(
+        one.release,
+        "0061c6577ab730e52ec2de3422d770739a4fa258f0e61cabb6f9d38d21c1c4b5"
+    );
     assert_eq!(one.release, one.content_hash());
     let other_image = Manifest::new(&rendered, &[], "sha256:2", &["A=1".into()], flags.clone());
     let other_env = Manifest::new(&rendered, &[], "sha256:1", &["A=2".into()], flags.clone());

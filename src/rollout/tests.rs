@@ -220,7 +220,6 @@ async fn stop_takes_core_units_down_last_and_start_brings_them_up_first() {
         fleet_unit("app1", "h1", false),
         fleet_unit("app2", "h2", false),
     ];
-    // Every container runs: start has nothing to do, so restart stands in.
     for (action, op, core_first) in [
         (Lifecycle::Stop, "stop", false),
         (Lifecycle::Restart, "restart", true),
@@ -246,10 +245,20 @@ async fn stop_takes_core_units_down_last_and_start_brings_them_up_first() {
         assert_eq!(order, ["core", "app1", "app2"]);
     }
     let fake = fleet_units_of(&units);
-    let started = act(&fake, &units, Lifecycle::Start).await;
-    assert!(started
+    let running = act(&fake, &units, Lifecycle::Start).await;
+    assert!(running
         .iter()
         .all(|o| o.status == Status::Unchanged && o.detail == "already running"));
+    // Stopped, they come up core first.
+    act(&fake, &units, Lifecycle::Stop).await;
+    let started = act(&fake, &units, Lifecycle::Start).await;
+    assert!(started.iter().all(|o| o.status == Status::Started));
+    let starts: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .filter(|call| call.starts_with("start "))
+        .collect();
+    assert_eq!(starts[0], "start core", "{starts:?}");
 }
 
 #[tokio::test]
