@@ -126,15 +126,18 @@ fn deploy_writes_run_sh_copies_code_and_restarts_core_first() {
     let other = docker_output(2, &["exec", &format!("{group}_a"), "ls", "/tmp/core-done"]);
     assert!(!other.status.success());
 
-    // The core container started before any other restarted.
-    let started =
-        |engine, suffix| inspect(engine, &format!("{group}_{suffix}"), "{{.State.StartedAt}}");
+    // The core container started before any other restarted. Compared as times: Docker
+    // trims trailing zeros from the fraction, so the text does not sort.
+    let started = |engine, suffix| {
+        let text = inspect(engine, &format!("{group}_{suffix}"), "{{.State.StartedAt}}");
+        humantime::parse_rfc3339_weak(&text).unwrap_or_else(|_| panic!("a time: {text}"))
+    };
     let core_started = started(2, "core");
     for (engine, suffix) in &CONTAINERS[1..] {
         let other = started(*engine, suffix);
         assert!(
             core_started < other,
-            "core started {core_started}, {suffix} started {other}"
+            "core started {core_started:?}, {suffix} started {other:?}"
         );
     }
     // CI gets plain lines: the core's restart is logged before any other unit uploads.

@@ -93,6 +93,9 @@ fn an_engine_that_never_answers_fails_within_the_connect_timeout() {
         units[1]["detail"],
         format!("the engine at tcp://{address} did not answer within 1s")
     );
+    // Given up at the timeout, as jdeploy measured the run: not before, not long after.
+    let waited = json["elapsed"].as_f64().unwrap();
+    assert!((0.9..5.0).contains(&waited), "{waited}");
     drop(silent);
 }
 
@@ -117,4 +120,12 @@ fn nothing_listening_is_refused_at_once() {
         "{}",
         output.stdout
     );
+    // At once: the run ends nowhere near the 10s connect timeout, as jdeploy measured it.
+    let json = test(&group, "127.0.0.8:1", 10)
+        .args(["create", "--group", &group, "--json"])
+        .status(1)
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let waited = json["elapsed"].as_f64().unwrap();
+    assert!(waited < 5.0, "{waited}");
 }
