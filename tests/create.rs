@@ -220,17 +220,22 @@ fn a_replace_that_cannot_create_keeps_the_old_container() {
         output.stdout
     );
     assert_eq!(ids(&group), original);
-    // The replacement that could not be made left nothing behind.
-    let leftovers = docker(
-        2,
-        &[
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("name={group}_core-jdeploy-next"),
-        ],
-    );
-    assert_eq!(leftovers.trim(), "");
+    // The replacements that could not be made left nothing behind, on any engine: each
+    // holds exactly the group's own container.
+    for (engine, suffix) in [(2, "core"), (3, "a"), (4, "b")] {
+        let names = docker(
+            engine,
+            &[
+                "ps",
+                "-a",
+                "--format",
+                "{{.Names}}",
+                "--filter",
+                &format!("name={group}"),
+            ],
+        );
+        assert_eq!(names.trim(), format!("{group}_{suffix}"), "engine {engine}");
+    }
 }
 
 #[test]

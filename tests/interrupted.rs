@@ -84,6 +84,7 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
                     .archive()
                     .unwrap(),
             );
+            assert_eq!(read_file_stopped(&name), old, "the old file came back");
         }
     }
     assert!(

@@ -120,7 +120,48 @@ fn status_live_measures_as_docker_stats_does() {
     );
     let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     let core = &json["containers"][0];
-    assert!(core["memory_bytes"].as_u64().unwrap() > 0, "{core}");
-    assert!(core["memory_limit_bytes"].as_u64().unwrap() > 0, "{core}");
+    let memory = core["memory_bytes"].as_u64().unwrap() as f64;
     assert!(core["cpu_percent"].as_f64().is_some(), "{core}");
+    // The same counters `docker stats` shows: memory used and its limit, in bytes.
+    let stats = docker(
+        2,
+        &[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.MemUsage}}",
+            &format!("{group}_core"),
+        ],
+    );
+    let (used, limit) = stats.trim().split_once(" / ").expect("used / limit");
+    let (used, limit) = (bytes(used), bytes(limit));
+    // docker stats rounds to two decimals of its unit.
+    let our_limit = core["memory_limit_bytes"].as_u64().unwrap() as f64;
+    assert!(
+        (our_limit - limit).abs() <= limit * 0.01,
+        "{our_limit} vs {stats}"
+    );
+    // Read a moment apart: a small shell's memory barely moves.
+    assert!(
+        (memory - used).abs() <= used * 0.5 + 1024.0 * 1024.0,
+        "jdeploy {memory}, docker stats {used}"
+    );
+}
+
+/// `1.5MiB`, `512KiB`, `7.6GiB`, as `docker stats` prints sizes, in bytes.
+fn bytes(text: &str) -> f64 {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => panic!("unknown unit {other} in {text}"),
+    };
+    number.parse::<f64>().unwrap() * scale
 }
