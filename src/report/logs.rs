@@ -12,14 +12,18 @@ use super::prefixed::{write_to, Prefixes};
 use crate::engine::{EngineError, OutputStream};
 use crate::rollout::{LogLine, LogOutput, UnitKey};
 
+/// Bytes of log lines held for sorting before they are printed.
+pub const MAX_HELD: usize = 32 * 1024 * 1024;
+
 pub struct LogPrinter {
     prefixes: Prefixes,
     follow: bool,
     timestamps: bool,
     json: bool,
     color: bool,
-    /// Without `--follow`: every line, printed sorted once all are in.
-    held: Mutex<Vec<Held>>,
+    /// Without `--follow`: the lines, printed sorted once all are in, or once they pass
+    /// [`MAX_HELD`] bytes.
+    held: Mutex<(Vec<Held>, usize)>,
     failures: AtomicUsize,
 }
 
@@ -48,7 +52,7 @@ impl LogPrinter {
             timestamps,
             json,
             color,
-            held: Mutex::new(Vec::new()),
+            held: Mutex::new((Vec::new(), 0)),
             failures: AtomicUsize::new(0),
         }
     }
@@ -61,7 +65,8 @@ impl LogPrinter {
     /// Prints what was held back, oldest first; lines logged at the same time keep their
     /// order.
     pub fn flush(&self) {
-        let mut held = std::mem::take(&mut *self.held.lock().expect("no printer call panics"));
+        let (mut held, _) =
+            std::mem::take(&mut *self.held.lock().expect("no printer call panics"));
         held.sort_by_key(|line| line.at);
         for line in held {
             self.print(&line.unit, line.stream, &line.timestamp, &line.text);
@@ -98,16 +103,23 @@ impl LogOutput for LogPrinter {
         if self.follow {
             self.print(line.unit, line.stream, line.timestamp, line.text);
         } else {
-            self.held
-                .lock()
-                .expect("no printer call panics")
-                .push(Held {
+            let full = {
+                let mut held = self.held.lock().expect("no printer call panics");
+                held.1 += line.text.len() + line.timestamp.len();
+                held.0.push(Held {
                     at: line.at,
                     unit: line.unit.clone(),
                     stream: line.stream,
                     timestamp: line.timestamp.to_string(),
                     text: line.text.to_vec(),
                 });
+                held.1 > MAX_HELD
+            };
+            // Memory stays bounded whatever the containers logged: past the limit, what
+            // is held goes out sorted, and sorting starts again.
+            if full {
+                self.flush();
+            }
         }
     }
 
