@@ -233,6 +233,30 @@ bad_inventory!(
 );
 
 bad_inventory!(
+    one_ipv6_engine_spelled_two_ways,
+    "units:\n  - host: \"::1\"\n    dockers: [web_1]\n    group: [product]\n  - host: \"[0:0:0:0:0:0:0:1]:2375\"\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:6:15: units[1].dockers[0]: container `web_1` on [0:0:0:0:0:0:0:1]:2375 is already defined at line 3\n",
+);
+
+bad_inventory!(
+    tls_settings_found_under_another_ipv6_spelling,
+    "hosts:\n  \"fd00::5\":\n    tls:\n      cert_path: certs\nunits:\n  - host: \"FD00:0:0:0:0:0:0:5\"\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:3:5: hosts.fd00::5.tls: CA certificate for FD00:0:0:0:0:0:0:5 not found at certs/ca.pem\nerror: groups.yaml:3:5: hosts.fd00::5.tls: client certificate for FD00:0:0:0:0:0:0:5 not found at certs/cert.pem\nerror: groups.yaml:3:5: hosts.fd00::5.tls: client key for FD00:0:0:0:0:0:0:5 not found at certs/key.pem\nerror: 3 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    addresses_that_name_no_engine,
+    "units:\n  - { host: 0.0.0.0, dockers: [a1], group: g }\n  - { host: \"::\", dockers: [b1], group: g }\n  - { host: 255.255.255.255, dockers: [c1], group: g }\n  - { host: 239.1.2.3, dockers: [d1], group: g }\n",
+    "error: groups.yaml:2:13: units[0].host: `0.0.0.0` is the unspecified address (\"any interface\"), not an engine's address; use an address the engine listens on\nerror: groups.yaml:3:13: units[1].host: `::` is the unspecified address (\"any interface\"), not an engine's address; use an address the engine listens on\nerror: groups.yaml:4:13: units[2].host: `255.255.255.255` is the broadcast address, not an engine's address; use an address the engine listens on\nerror: groups.yaml:5:13: units[3].host: `239.1.2.3` is a multicast address, not an engine's address; use an address the engine listens on\nerror: 4 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    ipv6_zone_id,
+    "units:\n  - host: \"fe80::1%eth0\"\n    dockers: [web_1]\n    group: [product]\n",
+    "error: groups.yaml:2:11: units[0].host: `fe80::1%eth0`: zone ids (%eth0) are not supported; use the address without it\n",
+);
+
+bad_inventory!(
     loose_host_values,
     "units:\n  - host: 999.1.1.1\n    dockers: [web_1]\n    group: [product]\n  - host: tcp://h:2375#x\n    dockers: [web_1]\n    group: [product]\n  - host: \"unix:///x\\ntouch /tmp/x #\"\n    dockers: [web_1]\n    group: [product]\n",
     "error: groups.yaml:2:11: units[0].host: `999.1.1.1` is not a valid IP address\nerror: groups.yaml:5:11: units[1].host: `tcp://h:2375#x` must be only a host and a port\nerror: groups.yaml:8:11: units[2].host: host \"unix:///x\\ntouch /tmp/x #\" contains spaces or control characters\nerror: 3 errors; nothing was changed\n",

@@ -5,7 +5,7 @@ use tracing::{debug, info};
 use super::{App, Backend, Frontend};
 use crate::copies::{read_tree, CopyTree};
 use crate::inventory::{self, Copy, Diagnostic, Diagnostics, Group, Inventory, Member, Sources};
-use crate::render::{file_loader, Flags, RenderedContainer, Renderer};
+use crate::render::{file_loader, Flags, GroupContext, RenderedContainer, Renderer};
 
 impl<B: Backend> App<B> {
     /// Loads and checks the inventory with its templates and copy sources, showing its
@@ -67,8 +67,9 @@ pub(super) fn render_members(
     })?;
     let mut rendered = Vec::new();
     let mut errors = Vec::new();
+    let shared = GroupContext::new(inventory, group);
     for member in members {
-        match renderer.render(inventory, group, *member, flags) {
+        match renderer.render_in(&shared, *member, flags) {
             Ok(container) => {
                 for file in &container.files {
                     debug!(container = member.container, host = %member.host().name, dest = %file.dest, bytes = file.content.len(), "rendered");

@@ -115,7 +115,13 @@ pub fn parse_address(value: &str, default_port: u16) -> Result<Address, String> 
             ))
         };
     }
+    if let Some(zone) = zone_id(value) {
+        return Err(format!(
+            "`{value}`: zone ids ({zone}) are not supported; use the address without it"
+        ));
+    }
     if value.parse::<Ipv6Addr>().is_ok() {
+        check_host(value).map_err(|reason| format!("`{value}` {reason}"))?;
         return Ok(tcp(value, default_port, false));
     }
     let scheme = value
@@ -163,8 +169,8 @@ fn check_host(host: &str) -> Result<(), String> {
     if host.is_empty() {
         return Err("names no host".into());
     }
-    if host.parse::<IpAddr>().is_ok() {
-        return Ok(());
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return check_ip(ip.to_canonical());
     }
     if host
         .split('.')
@@ -187,9 +193,41 @@ fn check_host(host: &str) -> Result<(), String> {
     }
 }
 
+/// Addresses a client can be configured with but that name no single engine.
+fn check_ip(ip: IpAddr) -> Result<(), String> {
+    let what = match ip {
+        ip if ip.is_unspecified() => "the unspecified address (\"any interface\")",
+        IpAddr::V4(v4) if v4.is_broadcast() => "the broadcast address",
+        ip if ip.is_multicast() => "a multicast address",
+        _ => return Ok(()),
+    };
+    Err(format!(
+        "is {what}, not an engine's address; use an address the engine listens on"
+    ))
+}
+
+/// The `%zone` of an IPv6 literal such as `fe80::1%eth0` or `[fe80::1%25eth0]:2375`.
+fn zone_id(value: &str) -> Option<&str> {
+    let rest = value.split_once("://").map_or(value, |(_, rest)| rest);
+    let rest = rest.strip_prefix('[').unwrap_or(rest);
+    let at = rest.find('%')?;
+    rest[..at].parse::<Ipv6Addr>().ok()?;
+    let zone = &rest[at..];
+    Some(zone.split(']').next().unwrap_or(zone))
+}
+
+/// IP addresses in canonical form and names lower-cased, so `::1`, `0:0:0:0:0:0:0:1` and
+/// `[::1]` are one engine, for identity and for finding `hosts.<host>` settings.
+fn canonical_host(host: &str) -> String {
+    match host.parse::<IpAddr>() {
+        Ok(ip) => ip.to_canonical().to_string(),
+        Err(_) => host.to_ascii_lowercase(),
+    }
+}
+
 fn tcp(host: &str, port: u16, https: bool) -> Address {
     Address::Tcp {
-        host: host.to_string(),
+        host: canonical_host(host),
         port,
         https,
     }
@@ -262,6 +300,14 @@ mod tests {
             ("unix:///", "unix socket path `/` must be absolute, as in unix:///var/run/docker.sock"),
             ("unix:///x\ntouch /tmp/x", "host \"unix:///x\\ntouch /tmp/x\" contains spaces or control characters"),
             ("-bad.example", "`-bad.example` is not a valid host name or IP address"),
+            ("fe80::1%eth0", "`fe80::1%eth0`: zone ids (%eth0) are not supported; use the address without it"),
+            ("tcp://[fe80::1%25eth0]:2375", "`tcp://[fe80::1%25eth0]:2375`: zone ids (%25eth0) are not supported; use the address without it"),
+            ("0.0.0.0", "`0.0.0.0` is the unspecified address (\"any interface\"), not an engine's address; use an address the engine listens on"),
+            ("::", "`::` is the unspecified address (\"any interface\"), not an engine's address; use an address the engine listens on"),
+            ("tcp://[::]:2375", "`tcp://[::]:2375` is the unspecified address (\"any interface\"), not an engine's address; use an address the engine listens on"),
+            ("255.255.255.255", "`255.255.255.255` is the broadcast address, not an engine's address; use an address the engine listens on"),
+            ("224.0.0.1", "`224.0.0.1` is a multicast address, not an engine's address; use an address the engine listens on"),
+            ("ff02::1", "`ff02::1` is a multicast address, not an engine's address; use an address the engine listens on"),
         ];
         for (value, expected) in cases {
             assert_eq!(
@@ -279,6 +325,11 @@ mod tests {
         assert_eq!(identity("10.0.0.5"), identity("https://10.0.0.5:2375"));
         assert_eq!(identity("10.0.0.5"), identity("TCP://10.0.0.5"));
         assert_ne!(identity("10.0.0.5"), identity("10.0.0.5:2376"));
+        assert_eq!(identity("::1"), identity("0:0:0:0:0:0:0:1"));
+        assert_eq!(identity("::1"), identity("[::1]"));
+        assert_eq!(identity("::1"), identity("tcp://[0:0::1]:2375"));
+        assert_eq!(identity("FE80::A"), identity("fe80:0::a"));
+        assert_eq!(identity("::ffff:10.0.0.5"), identity("10.0.0.5"));
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! Each unit's `host` resolved to an endpoint: bare address or full endpoint, with TLS
 //! from `hosts.<host>.tls` or Docker's environment variables.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::checker::Checker;
 use super::endpoint::{parse_address, Address, Endpoint, Tls};
 use super::model::resolve;
 use super::raw::{RawHost, RawInventory, RawTls};
-use super::suggest::did_you_mean;
+use super::suggest::Suggester;
 use super::validate::LoadOptions;
 
 /// A `host` value as resolved.
@@ -69,15 +69,26 @@ pub fn resolve_hosts(
         }
         resolved.insert(unit.host.clone(), ResolvedHost { endpoint, identity });
     }
-    for (identity, (name, _)) in &configured {
-        if !resolved.values().any(|host| &host.identity == identity) {
-            let help = did_you_mean(name, raw.units.iter().map(|unit| unit.host.as_str()));
-            checker.warning(
-                &format!("hosts.{name}"),
-                format!("no unit uses host `{name}`"),
-                help,
-            );
-        }
+    let used: HashSet<&str> = resolved
+        .values()
+        .map(|host| host.identity.as_str())
+        .collect();
+    let mut unused: Vec<&str> = configured
+        .iter()
+        .filter(|(identity, _)| !used.contains(identity.as_str()))
+        .map(|(_, (name, _))| *name)
+        .collect();
+    unused.sort_by_cached_key(|name| checker.location(&format!("hosts.{name}")).map(|at| at.line));
+    let suggester = Suggester::new(
+        raw.units.iter().map(|unit| unit.host.as_str()),
+        unused.len(),
+    );
+    for name in unused {
+        checker.warning(
+            &format!("hosts.{name}"),
+            format!("no unit uses host `{name}`"),
+            suggester.did_you_mean(name),
+        );
     }
     resolved
 }

@@ -1,6 +1,6 @@
 //! The validated inventory: what every command works from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -27,6 +27,35 @@ pub struct Inventory {
     /// Where each key stands in the file, to place diagnostics found after loading.
     #[serde(skip)]
     pub source_map: SourceMap,
+    /// Lookups by group name, so commands stay linear with thousands of groups.
+    #[serde(skip)]
+    pub(super) index: GroupIndex,
+}
+
+/// Each group's position in `groups` and its units' positions in `units`, in file order.
+#[derive(Debug, Clone, Default)]
+pub(super) struct GroupIndex {
+    groups: HashMap<String, usize>,
+    units: HashMap<String, Vec<usize>>,
+}
+
+impl GroupIndex {
+    pub(super) fn new(groups: &[Group], units: &[Unit]) -> Self {
+        let mut index = Self::default();
+        for (at, group) in groups.iter().enumerate() {
+            index.groups.entry(group.name.clone()).or_insert(at);
+        }
+        for (at, unit) in units.iter().enumerate() {
+            for name in &unit.groups {
+                let members = index.units.entry(name.clone()).or_default();
+                // A unit naming a group twice is still one member of it.
+                if members.last() != Some(&at) {
+                    members.push(at);
+                }
+            }
+        }
+        index
+    }
 }
 
 pub const DEFAULT_KEEP_RELEASES: u32 = 3;
@@ -131,7 +160,7 @@ impl Member<'_> {
 
 impl Inventory {
     pub fn group(&self, name: &str) -> Option<&Group> {
-        self.groups.iter().find(|group| group.name == name)
+        self.index.groups.get(name).map(|&at| &self.groups[at])
     }
 
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
@@ -140,9 +169,8 @@ impl Inventory {
 
     /// The units that belong to `group`, in file order.
     pub fn units_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Unit> + 'a {
-        self.units
-            .iter()
-            .filter(move |unit| unit.groups.iter().any(|name| name == group))
+        let at = self.index.units.get(group).map_or(&[][..], Vec::as_slice);
+        at.iter().map(|&at| &self.units[at])
     }
 
     /// Every container of `group`, in file order.
@@ -156,13 +184,12 @@ impl Inventory {
 
     /// Distinct engines in file order, however their `host` values are spelled.
     pub fn hosts(&self) -> Vec<&Host> {
-        let mut hosts: Vec<&Host> = Vec::new();
-        for unit in &self.units {
-            if !hosts.iter().any(|host| host.identity == unit.host.identity) {
-                hosts.push(&unit.host);
-            }
-        }
-        hosts
+        let mut seen: HashSet<&str> = HashSet::new();
+        self.units
+            .iter()
+            .map(|unit| &unit.host)
+            .filter(|host| seen.insert(&host.identity))
+            .collect()
     }
 
     pub fn container_count(&self) -> usize {

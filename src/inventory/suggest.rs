@@ -18,6 +18,40 @@ pub fn did_you_mean<'a>(
     closest(input, candidates).map(|name| format!("did you mean `{name}`?"))
 }
 
+/// Comparisons one batch of suggestions may make. Each name is compared with every
+/// candidate, so a file with thousands of both would spend minutes on hints alone.
+const COMPARISON_BUDGET: usize = 1_000_000;
+
+/// Did-you-mean for `queries` names against one set of candidates, or for none of them
+/// when that would take more than `COMPARISON_BUDGET` comparisons.
+pub struct Suggester<'a> {
+    candidates: Vec<&'a str>,
+    enabled: bool,
+}
+
+impl<'a> Suggester<'a> {
+    pub fn new(candidates: impl IntoIterator<Item = &'a str>, queries: usize) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let candidates: Vec<&str> = candidates
+            .into_iter()
+            .filter(|candidate| seen.insert(*candidate))
+            .collect();
+        let enabled = candidates.len().saturating_mul(queries) <= COMPARISON_BUDGET;
+        Self {
+            candidates,
+            enabled,
+        }
+    }
+
+    pub fn did_you_mean(&self, input: &str) -> Option<String> {
+        if self.enabled {
+            did_you_mean(input, self.candidates.iter().copied())
+        } else {
+            None
+        }
+    }
+}
+
 /// Rewrites serde's `unknown field `x`, expected one of `a`, `b`` into a shorter message and a
 /// suggestion. Returns `None` for any other message.
 pub fn unknown_key(message: &str) -> Option<(String, Option<String>)> {
@@ -61,6 +95,19 @@ mod tests {
     #[test]
     fn suggests_nothing_for_an_unrelated_name() {
         assert_eq!(closest("zebra", ["product", "test"]), None);
+    }
+
+    #[test]
+    fn a_suggester_suggests_within_its_budget_only() {
+        let few = Suggester::new(["product", "product", "test"], 2);
+        assert_eq!(
+            few.did_you_mean("prodcut"),
+            Some("did you mean `product`?".into())
+        );
+        assert_eq!(few.candidates.len(), 2);
+        let names: Vec<String> = (0..2_000).map(|i| format!("node{i}")).collect();
+        let many = Suggester::new(names.iter().map(String::as_str), 1_000);
+        assert_eq!(many.did_you_mean("node1x"), None);
     }
 
     #[test]

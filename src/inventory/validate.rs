@@ -1,6 +1,6 @@
 //! Turns the text of groups.yaml into an `Inventory`, or into every error it holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::checker::Checker;
@@ -8,11 +8,11 @@ use super::container::check_container_name;
 use super::depth::{too_deep, MAX_DEPTH};
 use super::diagnostic::{Diagnostic, Diagnostics, Location};
 use super::hosts::{resolve_hosts, ResolvedHost};
-use super::model::{Connection, Group, Host, Inventory, Unit, DEFAULT_KEEP_RELEASES};
+use super::model::{Connection, Group, GroupIndex, Host, Inventory, Unit, DEFAULT_KEEP_RELEASES};
 use super::raw::RawInventory;
 use super::settings::{check_image, parse_settings, GroupSettings};
 use super::source_map::{Duplicate, SourceMap};
-use super::suggest::{did_you_mean, unknown_key};
+use super::suggest::{unknown_key, Suggester};
 
 /// What the environment adds to the file, read by the caller so this stays pure.
 #[derive(Debug, Clone, Default)]
@@ -81,7 +81,9 @@ pub fn parse_inventory(
                 .collect(),
         ));
     }
+    let index = GroupIndex::new(&groups, &units);
     Ok(Inventory {
+        index,
         file: file.to_path_buf(),
         base_dir: base_dir.to_path_buf(),
         units,
@@ -238,28 +240,29 @@ fn check_group_name(name: &str) -> Result<(), String> {
 
 fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Vec<Group> {
     let mut names: Vec<(String, Option<Location>)> = Vec::new();
+    let mut known: HashSet<String> = HashSet::new();
     for (index, unit) in raw.units.iter().enumerate() {
         for name in unit.group.clone().into_vec() {
-            if !names.iter().any(|(known, _)| *known == name) {
+            if known.insert(name.clone()) {
                 names.push((name, checker.location(&format!("units[{index}].group"))));
             }
         }
     }
-    let known = || names.iter().map(|(name, _)| name.as_str());
-    for (section, keys) in [
+    let unused: Vec<(&str, &String)> = [
         ("images", raw.images.keys().collect::<Vec<_>>()),
         ("groups", raw.groups.keys().collect()),
-    ] {
-        for name in keys {
-            if !known().any(|known| known == name) {
-                let help = did_you_mean(name, known());
-                checker.warning(
-                    &format!("{section}.{name}"),
-                    format!("no unit is in group `{name}`"),
-                    help,
-                );
-            }
-        }
+    ]
+    .into_iter()
+    .flat_map(|(section, keys)| keys.into_iter().map(move |name| (section, name)))
+    .filter(|(_, name)| !known.contains(*name))
+    .collect();
+    let suggester = Suggester::new(names.iter().map(|(name, _)| name.as_str()), unused.len());
+    for (section, name) in unused {
+        checker.warning(
+            &format!("{section}.{name}"),
+            format!("no unit is in group `{name}`"),
+            suggester.did_you_mean(name),
+        );
     }
     // The top-level shorthands and their `defaults` twins mean the same; one must go.
     let twins = [

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use minijinja::value::Serde;
+use minijinja::Value;
 use serde::Serialize;
 
 use crate::inventory::{Group, Inventory, Member};
@@ -22,9 +24,9 @@ pub struct Context<'a> {
     /// The group's core block for core units, empty for the others.
     pub core_cmd: &'a str,
     /// The group's first core container, or none when the group has no core unit.
-    pub master: Option<ContainerRef<'a>>,
-    pub masters: Vec<ContainerRef<'a>>,
-    pub units: Vec<UnitRef<'a>>,
+    pub master: Value,
+    pub masters: Value,
+    pub units: Value,
     pub vars: &'a BTreeMap<String, serde_yaml::Value>,
 }
 
@@ -41,21 +43,53 @@ pub struct UnitRef<'a> {
     pub core: bool,
 }
 
+/// What every container of a group sees alike, converted once: template values share it
+/// by reference count, where copying the unit list into each container's context made
+/// rendering a group quadratic in its size.
+#[derive(Debug, Clone)]
+pub struct GroupContext<'a> {
+    pub inventory: &'a Inventory,
+    pub group: &'a Group,
+    master: Value,
+    masters: Value,
+    units: Value,
+}
+
+impl<'a> GroupContext<'a> {
+    pub fn new(inventory: &'a Inventory, group: &'a Group) -> Self {
+        let masters: Vec<ContainerRef> = inventory
+            .members(&group.name)
+            .filter(|member| member.is_core())
+            .map(|member| ContainerRef {
+                host: &member.unit.host.name,
+                container: member.container,
+            })
+            .collect();
+        let units: Vec<UnitRef> = inventory
+            .units_of(&group.name)
+            .map(|unit| UnitRef {
+                host: &unit.host.name,
+                dockers: &unit.containers,
+                core: unit.core,
+            })
+            .collect();
+        Self {
+            inventory,
+            group,
+            master: Value::from(Serde(masters.first())),
+            masters: Value::from(Serde(&masters)),
+            units: Value::from(Serde(&units)),
+        }
+    }
+}
+
 pub fn context<'a>(
-    inventory: &'a Inventory,
-    group: &'a Group,
+    shared: &'a GroupContext<'a>,
     member: Member<'a>,
     flags: &'a Flags,
     env_set: String,
 ) -> Context<'a> {
-    let masters: Vec<ContainerRef> = inventory
-        .members(&group.name)
-        .filter(|member| member.is_core())
-        .map(|member| ContainerRef {
-            host: &member.unit.host.name,
-            container: member.container,
-        })
-        .collect();
+    let group = shared.group;
     Context {
         host: &member.unit.host.name,
         container: member.container,
@@ -70,16 +104,9 @@ pub fn context<'a>(
         } else {
             ""
         },
-        master: masters.first().copied(),
-        masters,
-        units: inventory
-            .units_of(&group.name)
-            .map(|unit| UnitRef {
-                host: &unit.host.name,
-                dockers: &unit.containers,
-                core: unit.core,
-            })
-            .collect(),
+        master: shared.master.clone(),
+        masters: shared.masters.clone(),
+        units: shared.units.clone(),
         vars: &group.vars,
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::inventory::{Group, Inventory, Member};
 
-pub use context::{context, Context};
+pub use context::{context, Context, GroupContext};
 pub use error::RenderError;
 pub use loader::{file_loader, MAX_TEMPLATE_BYTES};
 pub use output::{MAX_OUTPUT_BYTES, MAX_STEPS};
@@ -124,9 +124,20 @@ impl Renderer {
         member: Member<'_>,
         flags: &Flags,
     ) -> Result<RenderedContainer, RenderError> {
+        self.render_in(&GroupContext::new(inventory, group), member, flags)
+    }
+
+    /// As `render`, with the group's shared context built once for all its containers.
+    pub fn render_in(
+        &self,
+        shared: &GroupContext<'_>,
+        member: Member<'_>,
+        flags: &Flags,
+    ) -> Result<RenderedContainer, RenderError> {
+        let group = shared.group;
         let env_set =
             shell::env_set(flags).map_err(|err| RenderError::from_template("--mode", &err))?;
-        let context = Value::from(Serde(context(inventory, group, member, flags, env_set)));
+        let context = Value::from(Serde(context(shared, member, flags, env_set)));
         let mut files = Vec::new();
         for template in group.all_templates() {
             let content = self
