@@ -65,8 +65,7 @@ impl LogPrinter {
     /// Prints what was held back, oldest first; lines logged at the same time keep their
     /// order.
     pub fn flush(&self) {
-        let (mut held, _) =
-            std::mem::take(&mut *self.held.lock().expect("no printer call panics"));
+        let (mut held, _) = std::mem::take(&mut *self.held.lock().expect("no printer call panics"));
         held.sort_by_key(|line| line.at);
         for line in held {
             self.print(&line.unit, line.stream, &line.timestamp, &line.text);
