@@ -134,6 +134,12 @@ impl Group {
     }
 }
 
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.state());
+    }
+}
+
 fn statuses(json: &serde_json::Value) -> Vec<String> {
     json["units"]
         .as_array()
