@@ -98,10 +98,9 @@ fn tls_engines_take_certificates_from_groups_yaml_or_docker_environment() {
     );
 }
 
-#[test]
-fn a_certificate_from_another_ca_is_refused() {
-    let certs = ensure_tls_engine();
-    let group = unique_group("badca");
+/// `hosts:` for the TLS engine with our client certificate but a freshly made CA that
+/// did not sign the engine's; the folder holding it lives as long as the first value.
+fn with_a_strangers_ca(certs: &Path) -> (tempfile::TempDir, String) {
     let scratch = tempfile::tempdir().unwrap();
     let other = scratch.path().join("other");
     let generated =
@@ -114,13 +113,21 @@ fn a_certificate_from_another_ca_is_refused() {
         "{}",
         String::from_utf8_lossy(&generated.stderr)
     );
-    // Our own CA, the engine's certificate checked against a stranger's.
     let hosts = format!(
         "hosts:\n  https://127.0.0.9:2376:\n    tls: {{ ca: {}, cert: {}, key: {} }}\n",
         other.join("ca.pem").display(),
         certs.join("cert.pem").display(),
         certs.join("key.pem").display()
     );
+    (scratch, hosts)
+}
+
+#[test]
+fn a_certificate_from_another_ca_is_refused() {
+    let certs = ensure_tls_engine();
+    let group = unique_group("badca");
+    // Our own CA, the engine's certificate checked against a stranger's.
+    let (_scratch, hosts) = with_a_strangers_ca(&certs);
     let output = fleet(&group, "https://127.0.0.9:2376", &hosts)
         .args(["create", "--group", &group])
         .status(1)
@@ -143,22 +150,9 @@ fn a_certificate_from_another_ca_is_refused() {
 fn only_the_configured_ca_is_trusted_not_the_systems() {
     let certs = ensure_tls_engine();
     let group = unique_group("sysca");
-    let scratch = tempfile::tempdir().unwrap();
-    let other = scratch.path().join("other");
-    let generated =
-        Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-certs.sh"))
-            .arg(&other)
-            .output()
-            .unwrap();
-    assert!(generated.status.success());
     // The system trusts the engine's CA (as rustls-native-certs reads SSL_CERT_FILE);
     // groups.yaml names another one, and that one alone counts.
-    let hosts = format!(
-        "hosts:\n  https://127.0.0.9:2376:\n    tls: {{ ca: {}, cert: {}, key: {} }}\n",
-        other.join("ca.pem").display(),
-        certs.join("cert.pem").display(),
-        certs.join("key.pem").display()
-    );
+    let (_scratch, hosts) = with_a_strangers_ca(&certs);
     let output = fleet(&group, "https://127.0.0.9:2376", &hosts)
         .env("SSL_CERT_FILE", &certs.join("ca.pem").display().to_string())
         .args(["create", "--group", &group])

@@ -247,24 +247,10 @@ async fn an_unreachable_host_stops_the_deploy_unless_it_is_tolerated() {
 
 #[tokio::test]
 async fn rollback_puts_back_the_files_of_the_release_before() {
-    let Setup { app, fake, _dir } = setup(FakeFleet::default());
-    app.create(&create_request(), &Unattended).await.unwrap();
-    app.deploy(&deploy_request("one"), &Unattended)
-        .await
-        .unwrap();
-    app.deploy(&deploy_request("two"), &Unattended)
-        .await
-        .unwrap();
+    let Setup { app, fake, _dir } = deployed_twice().await;
     let before = fake.file("127.0.0.2", "web_a", "/run.sh").unwrap();
     assert!(before.contains("RUNTIME_MODE=two"));
-    let request = RollbackRequest {
-        group: "web".into(),
-        hosts: Vec::new(),
-        containers: Vec::new(),
-        to: RollbackTo::Steps(1),
-        yes: true,
-    };
-    let report = app.rollback(&request, &Unattended).await.unwrap();
+    let report = app.rollback(&one_step_back(), &Unattended).await.unwrap();
     assert!(report.ok(), "{report:?}");
     assert!(report
         .outcomes
@@ -274,7 +260,7 @@ async fn rollback_puts_back_the_files_of_the_release_before() {
     assert!(after.contains("RUNTIME_MODE=one"), "{after}");
     // Once more goes past the first deploy: refused, nothing changed.
     let writes = fake.writes().len();
-    let refused = app.rollback(&request, &Unattended).await;
+    let refused = app.rollback(&one_step_back(), &Unattended).await;
     assert!(matches!(refused, Err(AppError::Refused(_))), "{refused:?}");
     assert_eq!(fake.writes().len(), writes);
 }
@@ -802,18 +788,39 @@ async fn an_image_this_machine_lacks_is_refused_before_any_host_is_asked() {
     assert_eq!(fake.calls(), ["image app:1"]);
 }
 
+/// The group created and deployed in two modes, `one` then `two`.
+async fn deployed_twice() -> Setup {
+    let setup = setup(FakeFleet::default());
+    setup
+        .app
+        .create(&create_request(), &Unattended)
+        .await
+        .unwrap();
+    for mode in ["one", "two"] {
+        setup
+            .app
+            .deploy(&deploy_request(mode), &Unattended)
+            .await
+            .unwrap();
+    }
+    setup
+}
+
+fn one_step_back() -> RollbackRequest {
+    RollbackRequest {
+        group: "web".into(),
+        hosts: Vec::new(),
+        containers: Vec::new(),
+        to: RollbackTo::Steps(1),
+        yes: true,
+    }
+}
+
 #[tokio::test]
 async fn a_forged_manifest_is_refused_before_any_container_is_touched() {
     use crate::layout::{release_dir, MANIFEST_IN_RELEASE};
     use crate::release::{Kept, Manifest};
-    let Setup { app, fake, _dir } = setup(FakeFleet::default());
-    app.create(&create_request(), &Unattended).await.unwrap();
-    app.deploy(&deploy_request("one"), &Unattended)
-        .await
-        .unwrap();
-    app.deploy(&deploy_request("two"), &Unattended)
-        .await
-        .unwrap();
+    let Setup { app, fake, _dir } = deployed_twice().await;
     // The container rewrites its first release's manifest, hash and all.
     let (host, name) = ("127.0.0.2", "web_a");
     let kept_text = fake.file(host, name, KEPT_FILE).unwrap();
@@ -834,14 +841,7 @@ async fn a_forged_manifest_is_refused_before_any_container_is_touched() {
     );
     fake.put_file(host, name, KEPT_FILE, &kept_text.replace(&first, &forged));
     let writes = fake.writes().len();
-    let request = RollbackRequest {
-        group: "web".into(),
-        hosts: Vec::new(),
-        containers: Vec::new(),
-        to: RollbackTo::Steps(1),
-        yes: true,
-    };
-    let report = app.rollback(&request, &Unattended).await.unwrap();
+    let report = app.rollback(&one_step_back(), &Unattended).await.unwrap();
     assert!(!report.ok() && !report.refused);
     let forged_unit = &report.outcomes[1];
     assert_eq!(forged_unit.error_kind, Some(ErrorKind::Refused));
@@ -857,14 +857,7 @@ async fn a_forged_manifest_is_refused_before_any_container_is_touched() {
 
 #[tokio::test]
 async fn a_container_dating_a_deploy_in_the_future_cannot_move_the_group() {
-    let Setup { app, fake, _dir } = setup(FakeFleet::default());
-    app.create(&create_request(), &Unattended).await.unwrap();
-    app.deploy(&deploy_request("one"), &Unattended)
-        .await
-        .unwrap();
-    app.deploy(&deploy_request("two"), &Unattended)
-        .await
-        .unwrap();
+    let Setup { app, fake, _dir } = deployed_twice().await;
     let (host, name) = ("127.0.0.3", "web_b");
     let mut kept: crate::release::Kept =
         serde_json::from_str(&fake.file(host, name, KEPT_FILE).unwrap()).unwrap();
@@ -876,14 +869,7 @@ async fn a_container_dating_a_deploy_in_the_future_cannot_move_the_group() {
         &serde_json::to_string(&kept).unwrap(),
     );
     let writes = fake.writes().len();
-    let request = RollbackRequest {
-        group: "web".into(),
-        hosts: Vec::new(),
-        containers: Vec::new(),
-        to: RollbackTo::Steps(1),
-        yes: true,
-    };
-    let report = app.rollback(&request, &Unattended).await.unwrap();
+    let report = app.rollback(&one_step_back(), &Unattended).await.unwrap();
     assert!(!report.ok());
     assert!(
         report.outcomes[2].detail.contains("after now"),
