@@ -13,7 +13,7 @@ use super::{App, AppError, Backend, Frontend, RunReport};
 use crate::engine::{Engine, ErrorKind};
 use crate::images::{archived_images, file_stream};
 use crate::inventory::{Host, Inventory, Selection};
-use crate::rollout::{self, Fleet, Outcome, PushTarget, UnitKey};
+use crate::rollout::{self, distinct_hosts, Fleet, Outcome, PushTarget, UnitKey};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImagePushRequest {
@@ -47,11 +47,11 @@ pub struct ImageRow {
 
 /// Where the images come from.
 enum Source {
-    Engine(EngineOfLocal),
+    Engine(Export),
     File(PathBuf),
 }
 
-type EngineOfLocal = Box<dyn Fn(&str) -> crate::engine::ByteStream + Send + Sync>;
+type Export = Box<dyn Fn(&str) -> crate::engine::ByteStream + Send + Sync>;
 
 impl<B: Backend> App<B> {
     pub async fn image_push(
@@ -60,29 +60,9 @@ impl<B: Backend> App<B> {
         frontend: &dyn Frontend,
     ) -> Result<RunReport, AppError> {
         let inventory = self.fleet_inventory(frontend)?;
-        let targets = hosts(&inventory, &request.selection)?;
         let started_at = SystemTime::now();
         let started = Instant::now();
-        let (images, source) = self.image_source(request).await?;
-        let fleet = self.fleet(&inventory, 0);
-        let reporter = frontend.reporter("image push");
-        let mut outcomes = Vec::new();
-        for (image, id) in &images {
-            let targets: Vec<PushTarget> = targets
-                .iter()
-                .map(|host| PushTarget {
-                    key: image_key(&request.selection, image, host),
-                    host: host.clone(),
-                })
-                .collect();
-            let open = || match &source {
-                Source::Engine(export) => export(image),
-                Source::File(path) => file_stream(path),
-            };
-            outcomes
-                .extend(rollout::push(&fleet, &targets, image, id, open, reporter.as_ref()).await);
-        }
-        drop(reporter);
+        let outcomes = self.send_images(&inventory, request, frontend).await?;
         let report = RunReport::new(
             "image push",
             &label(&request.selection),
@@ -154,7 +134,7 @@ impl<B: Backend> App<B> {
             }
         }
         let local = std::sync::Arc::new(local);
-        let export: EngineOfLocal = Box::new(move |name: &str| local.export_image(name));
+        let export: Export = Box::new(move |name: &str| local.export_image(name));
         Ok((images, Source::Engine(export)))
     }
 
@@ -199,30 +179,38 @@ impl<B: Backend> App<B> {
             selection: selection.clone(),
             from_file: None,
         };
-        let targets = hosts(inventory, selection)?;
-        let (images, source) = self.image_source(&request).await?;
+        self.send_images(inventory, &request, frontend).await
+    }
+
+    /// Every requested image to every selected host that lacks it, one image after
+    /// another, all hosts at once.
+    async fn send_images(
+        &self,
+        inventory: &Inventory,
+        request: &ImagePushRequest,
+        frontend: &dyn Frontend,
+    ) -> Result<Vec<Outcome>, AppError> {
+        let targets = hosts(inventory, &request.selection)?;
+        let (images, source) = self.image_source(request).await?;
         let fleet = self.fleet(inventory, 0);
         let reporter = frontend.reporter("image push");
-        let Source::Engine(export) = &source else {
-            unreachable!("a group's image comes from this machine's engine")
-        };
-        let (image, id) = &images[0];
-        let targets: Vec<PushTarget> = targets
-            .iter()
-            .map(|host| PushTarget {
-                key: image_key(selection, image, host),
-                host: host.clone(),
-            })
-            .collect();
-        Ok(rollout::push(
-            &fleet,
-            &targets,
-            image,
-            id,
-            || export(image),
-            reporter.as_ref(),
-        )
-        .await)
+        let mut outcomes = Vec::new();
+        for (image, id) in &images {
+            let targets: Vec<PushTarget> = targets
+                .iter()
+                .map(|host| PushTarget {
+                    key: image_key(&request.selection, image, host),
+                    host: host.clone(),
+                })
+                .collect();
+            let open = || match &source {
+                Source::Engine(export) => export(image),
+                Source::File(path) => file_stream(path),
+            };
+            outcomes
+                .extend(rollout::push(&fleet, &targets, image, id, open, reporter.as_ref()).await);
+        }
+        Ok(outcomes)
     }
 }
 
@@ -239,16 +227,8 @@ fn image_key(selection: &Selection, image: &str, host: &Host) -> UnitKey {
 /// The distinct hosts of the selected containers, in file order.
 fn hosts(inventory: &Inventory, selection: &Selection) -> Result<Vec<Host>, AppError> {
     let units = fleet_units(inventory, selection, None)?;
-    let mut hosts: Vec<Host> = Vec::new();
-    for unit in units {
-        if !hosts
-            .iter()
-            .any(|known| known.identity == unit.host.identity)
-        {
-            hosts.push(unit.host);
-        }
-    }
-    Ok(hosts)
+    let hosts: Vec<&Host> = units.iter().map(|unit| &unit.host).collect();
+    Ok(distinct_hosts(&hosts).into_iter().cloned().collect())
 }
 
 /// Every host's id for `image`, drift marked against the id most hosts hold.

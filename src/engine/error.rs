@@ -47,20 +47,6 @@ pub enum ErrorKind {
     Unhealthy,
 }
 
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Unreachable => "unreachable",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::Refused => "refused",
-            ErrorKind::Engine => "engine",
-            ErrorKind::Unhealthy => "unhealthy",
-        }
-    }
-}
-
 impl EngineError {
     pub fn kind(&self) -> ErrorKind {
         match self {

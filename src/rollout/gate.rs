@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::fleet::Fleet;
 use super::lines::LineBuffer;
+use super::logs::split_timestamp;
 use super::outcome::FleetUnit;
 use super::reporter::Reporter;
 use crate::engine::{ContainerDetails, Engine, LogQuery, OutputStream};
@@ -257,17 +258,9 @@ async fn log_tail<E: Engine>(fleet: &Fleet<E>, unit: &FleetUnit) -> Vec<String> 
     }
     let (mut buffer, mut done) = lines.into_inner().expect("no sink call panics");
     done.extend(buffer.finish().into_iter().map(|(_, line)| line));
+    // Each line starts with the engine's timestamp, cut off as `logs` cuts it.
     done.iter()
-        .map(|line| {
-            let text = String::from_utf8_lossy(line);
-            // Each line starts with the engine's timestamp.
-            match text.split_once(' ') {
-                Some((stamp, rest)) if humantime::parse_rfc3339_weak(stamp).is_ok() => {
-                    rest.to_string()
-                }
-                _ => text.into_owned(),
-            }
-        })
+        .map(|line| String::from_utf8_lossy(split_timestamp(line).2).into_owned())
         .collect()
 }
 

@@ -138,7 +138,7 @@ fn pass_on(
 
 /// The engine puts `2026-11-22T10:04:05.123456789Z ` before every line; a line without
 /// one is passed on whole.
-fn split_timestamp(line: &[u8]) -> (&str, Option<SystemTime>, &[u8]) {
+pub(super) fn split_timestamp(line: &[u8]) -> (&str, Option<SystemTime>, &[u8]) {
     let Some(space) = line.iter().position(|&byte| byte == b' ') else {
         return ("", None, line);
     };

@@ -25,7 +25,7 @@ pub use deploy::{
 };
 pub use exec::{exec, ExecOutcome, ExecOutput};
 pub use executor::{execute, waves, Execution, Order, Stopped, Strategy, Wave};
-pub use fleet::Fleet;
+pub use fleet::{distinct_hosts, Fleet};
 pub use gate::{duration_text, Gate, GateResult};
 pub use lifecycle::{lifecycle, Lifecycle};
 pub use lines::LineBuffer;

@@ -94,38 +94,29 @@ pub async fn plan_rollback<'f, E: Engine>(
     let now =
         humantime::format_rfc3339_nanos(std::time::SystemTime::now() + CLOCK_SKEW).to_string();
     let contradicted = contradictions(&timelines, &now);
-    if contradicted.iter().any(Option::is_some) {
-        let units = units
-            .into_iter()
-            .zip(observed)
-            .zip(contradicted)
-            .map(|((unit, found), why)| PlannedRollback {
-                unit,
-                settled: found.is_settled(),
-                current: found.timeline.current,
-                target: Err(match why {
-                    Some(why) => refused(why),
-                    None => RollbackProblem::Blocked,
-                }),
-            })
-            .collect();
-        return Ok(RollbackPlan { fleet, units });
-    }
-    let resolved = resolve(&timelines, target)?;
-    let fleet_ref = fleet;
-    let destinations = join_all(units.iter().zip(&observed).zip(resolved).map(
-        |((unit, found), resolved)| async move {
-            let resolved = resolved?;
-            let release = resolved.release.release.as_str();
-            let manifest = read_manifest(fleet_ref, unit, release).await?;
-            check_container(&manifest, found)?;
-            Ok(Destination {
-                manifest,
-                kept: found.timeline.kept.rolled_back_to(&resolved.at),
-            })
-        },
-    ))
-    .await;
+    // One container's word does not move the group: it is refused, the rest wait.
+    let destinations: Vec<Result<Destination, RollbackProblem>> =
+        if contradicted.iter().any(Option::is_some) {
+            contradicted
+                .into_iter()
+                .map(|why| Err(why.map_or(RollbackProblem::Blocked, refused)))
+                .collect()
+        } else {
+            let resolved = resolve(&timelines, target)?;
+            join_all(units.iter().zip(&observed).zip(resolved).map(
+                |((unit, found), resolved)| async move {
+                    let resolved = resolved?;
+                    let release = resolved.release.release.as_str();
+                    let manifest = read_manifest(fleet, unit, release).await?;
+                    check_container(&manifest, found)?;
+                    Ok(Destination {
+                        manifest,
+                        kept: found.timeline.kept.rolled_back_to(&resolved.at),
+                    })
+                },
+            ))
+            .await
+        };
     let units = units
         .into_iter()
         .zip(observed)
@@ -141,7 +132,7 @@ pub async fn plan_rollback<'f, E: Engine>(
 }
 
 /// The release's manifest, checked to be the release it names.
-async fn read_manifest<E: Engine>(
+pub(super) async fn read_manifest<E: Engine>(
     fleet: &Fleet<E>,
     unit: &FleetUnit,
     release: &str,

@@ -8,11 +8,12 @@ use super::deploy::{kept_after, DeployOptions, PlannedUnit};
 use super::fleet::Fleet;
 use super::gate::GateResult;
 use super::outcome::{Outcome, Status};
-use super::releases::{manifest, put_in_place};
+use super::releases::put_in_place;
 use super::reporter::Reporter;
+use super::rollback::read_manifest;
 use crate::bundle::{activation_archive, reinstate_archive};
 use crate::engine::{Engine, ErrorKind};
-use crate::release::{short, Manifest};
+use crate::release::short;
 
 pub(super) async fn undo<E: Engine>(
     fleet: &Fleet<E>,
@@ -94,13 +95,12 @@ async fn back<E: Engine>(
         return outcome;
     };
     let unit = planned.unit.fleet_unit();
-    let name = unit.key.container.as_str();
     let went_back = async {
-        let manifest = manifest(fleet, &unit.host, name, previous)
+        // Read back from the container as a rollback reads it: checked against its id
+        // and for paths jdeploy never writes.
+        let manifest = read_manifest(fleet, &unit, previous)
             .await
-            .map_err(|err| err.to_string())?
-            .filter(|found: &Manifest| found.release == previous)
-            .ok_or_else(|| format!("release {} is no longer in the container", short(previous)))?;
+            .map_err(|err| err.to_string())?;
         let (mut kept, pruned) = kept_after(plan, options, deploy);
         for entry in &mut kept.releases {
             entry.undone |= entry.deploy == deploy;
