@@ -11,3 +11,15 @@ pub const CORE: &str = "io.jdeploy.core";
 pub const CONFIG_HASH: &str = "io.jdeploy.config-hash";
 /// The configuration itself, as JSON, so a changed container can say what changed.
 pub const CONFIG: &str = "io.jdeploy.config";
+/// On a group's lock: the group it locks.
+pub const LOCK: &str = "io.jdeploy.lock";
+/// On a group's lock: `user@machine` holding it.
+pub const LOCK_BY: &str = "io.jdeploy.lock.by";
+/// On a group's lock: the command that holds it, as typed.
+pub const LOCK_COMMAND: &str = "io.jdeploy.lock.command";
+/// On a group's lock: when it was taken (RFC 3339, the engine's clock).
+pub const LOCK_SINCE: &str = "io.jdeploy.lock.since";
+/// On a group's lock: when it lapses unless renewed first (RFC 3339, the engine's clock).
+pub const LOCK_EXPIRES: &str = "io.jdeploy.lock.expires";
+/// On a group's lock: which taking of the lock it is.
+pub const LOCK_ID: &str = "io.jdeploy.lock.id";

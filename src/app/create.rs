@@ -47,27 +47,35 @@ impl<B: Backend> App<B> {
                 ));
             }
         }
-        let started_at = SystemTime::now();
-        let started = Instant::now();
-        let fleet = self.fleet(&inventory, group.container.stop_timeout);
-        let reporter = frontend.reporter("create");
-        let recreate = match (request.force, request.recreate) {
-            (true, _) => Recreate::All,
-            (false, true) => Recreate::Changed,
-            (false, false) => Recreate::Never,
-        };
-        let outcomes = rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
-        let elapsed = started.elapsed();
-        let info = RunInfo {
-            flags: serde_json::json!({
-                "recreate": request.recreate,
-                "force": request.force,
-            }),
-            deploy: None,
-            started: started_at,
-        };
-        let report = RunReport::new("create", &group.name, outcomes, elapsed);
-        self.record(frontend, info, &report);
-        Ok(report)
+        let locks = self
+            .lock(&inventory, [group.name.as_str()], frontend)
+            .await?;
+        let result = async {
+            let started_at = SystemTime::now();
+            let started = Instant::now();
+            let fleet = self.fleet(&inventory, group.container.stop_timeout);
+            let reporter = frontend.reporter("create");
+            let recreate = match (request.force, request.recreate) {
+                (true, _) => Recreate::All,
+                (false, true) => Recreate::Changed,
+                (false, false) => Recreate::Never,
+            };
+            let outcomes = rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
+            let elapsed = started.elapsed();
+            let info = RunInfo {
+                flags: serde_json::json!({
+                    "recreate": request.recreate,
+                    "force": request.force,
+                }),
+                deploy: None,
+                started: started_at,
+            };
+            let report = RunReport::new("create", &group.name, outcomes, elapsed);
+            self.record(frontend, info, &report);
+            Ok(report)
+        }
+        .await;
+        locks.release(frontend).await;
+        result
     }
 }

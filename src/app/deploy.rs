@@ -45,63 +45,70 @@ impl<B: Backend> App<B> {
         let policy = group.rollout.overridden(&request.rollout);
         check_policy(&policy)?;
         let units = deploy_units(&inventory, group, &request.flags, &policy)?;
-        let started_at = SystemTime::now();
-        let started = Instant::now();
-        let fleet = self.fleet(&inventory, group.container.stop_timeout);
-        let plan = rollout::plan_deploy(&fleet, units).await;
-        let changing = plan
-            .units
-            .iter()
-            .filter(|planned| planned.is_change() || (request.force && planned.plan.is_ok()))
-            .count();
-        if changing > 0 && !request.yes && frontend.can_answer() {
-            let rows = plan_rows(&plan).await;
-            let question = Question::Deploy {
-                group: &group.name,
-                changing,
-                plan: &rows,
-            };
-            if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                return Err(AppError::NotConfirmed(
-                    "nothing was deployed: not confirmed (--yes skips the question)".into(),
-                ));
+        let locks = self
+            .lock(&inventory, [group.name.as_str()], frontend)
+            .await?;
+        let interrupted = || frontend.interrupted() || locks.lost();
+        let result = async {
+            let started_at = SystemTime::now();
+            let started = Instant::now();
+            let fleet = self.fleet(&inventory, group.container.stop_timeout);
+            let plan = rollout::plan_deploy(&fleet, units).await;
+            let changing = plan
+                .units
+                .iter()
+                .filter(|planned| planned.is_change() || (request.force && planned.plan.is_ok()))
+                .count();
+            if changing > 0 && !request.yes && frontend.can_answer() {
+                let rows = plan_rows(&plan).await;
+                let question = Question::Deploy {
+                    group: &group.name,
+                    changing,
+                    plan: &rows,
+                };
+                if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                    return Err(AppError::NotConfirmed(
+                        "nothing was deployed: not confirmed (--yes skips the question)".into(),
+                    ));
+                }
             }
+            let stamp = Stamp {
+                at: deploy_time(plan.latest_deploy()),
+                by: operator(),
+                mtime: started_at
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |since| since.as_secs()),
+            };
+            let deploy = plan.deploy_id(request.force, &stamp);
+            let options = DeployOptions {
+                force: request.force,
+                keep: inventory.keep_releases,
+                stamp,
+                strategy: strategy(&policy, Order::CoreFirst, true),
+            };
+            let reporter = frontend.reporter("deploy");
+            let result = plan.apply(&options, reporter.as_ref(), &interrupted).await;
+            drop(reporter);
+            let elapsed = started.elapsed();
+            let mut report = RunReport::new("deploy", &group.name, result.outcomes, elapsed);
+            report.interrupted = result.stopped == Some(Stopped::Interrupted);
+            report.rolled_back = result.rolled_back;
+            report.strategy = Some(policy);
+            let info = RunInfo {
+                flags: serde_json::json!({
+                    "monitor": request.flags.monitor,
+                    "mode": request.flags.mode,
+                    "force": request.force,
+                }),
+                deploy,
+                started: started_at,
+            };
+            self.record(frontend, info, &report);
+            Ok(report)
         }
-        let stamp = Stamp {
-            at: deploy_time(plan.latest_deploy()),
-            by: operator(),
-            mtime: started_at
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_secs()),
-        };
-        let deploy = plan.deploy_id(request.force, &stamp);
-        let options = DeployOptions {
-            force: request.force,
-            keep: inventory.keep_releases,
-            stamp,
-            strategy: strategy(&policy, Order::CoreFirst, true),
-        };
-        let reporter = frontend.reporter("deploy");
-        let result = plan
-            .apply(&options, reporter.as_ref(), &|| frontend.interrupted())
-            .await;
-        drop(reporter);
-        let elapsed = started.elapsed();
-        let mut report = RunReport::new("deploy", &group.name, result.outcomes, elapsed);
-        report.interrupted = result.stopped == Some(Stopped::Interrupted);
-        report.rolled_back = result.rolled_back;
-        report.strategy = Some(policy);
-        let info = RunInfo {
-            flags: serde_json::json!({
-                "monitor": request.flags.monitor,
-                "mode": request.flags.mode,
-                "force": request.force,
-            }),
-            deploy,
-            started: started_at,
-        };
-        self.record(frontend, info, &report);
-        Ok(report)
+        .await;
+        locks.release(frontend).await;
+        result
     }
 }
 

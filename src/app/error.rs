@@ -15,6 +15,9 @@ pub enum AppError {
     /// The history database cannot be read.
     #[error(transparent)]
     History(#[from] HistoryError),
+    /// A group is locked by another command, or its lock could not be taken.
+    #[error("{0}")]
+    Locked(String),
     /// The operator answered no.
     #[error("{0}")]
     NotConfirmed(String),

@@ -2,6 +2,7 @@
 //! warnings, and someone to ask before acting.
 
 use crate::inventory::Diagnostic;
+use crate::lock::LockInfo;
 use crate::rollout::{Reporter, UnitKey};
 
 use super::plan::PlanRow;
@@ -38,6 +39,8 @@ pub enum Question<'a> {
     Rollback { group: &'a str, moves: &'a [Move] },
     /// Stop and remove these containers.
     Remove { units: &'a [UnitKey] },
+    /// Break a group's lock, held by someone else.
+    BreakLock { lock: &'a LockInfo },
 }
 
 /// One container going from one release to another.

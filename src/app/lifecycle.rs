@@ -48,40 +48,48 @@ impl<B: Backend> App<B> {
                 }
             }
         }
-        let started = Instant::now();
-        let fleet = self.fleet(&inventory, longest_stop(&units));
-        // One group's restarts move as its `rollout` says; across groups, every
-        // container's own gate applies, all at once after the core units.
-        let policy = match &request.selection.group {
-            Some(name) => inventory.group(name).map(|group| group.rollout.clone()),
-            None => None,
-        };
-        let strategy = match &policy {
-            Some(policy) => strategy(policy, Order::CoreFirst, false),
-            None => Strategy::plain(Order::CoreFirst),
-        };
-        let reporter = frontend.reporter(request.action.name());
-        let execution = rollout::lifecycle(
-            &fleet,
-            &units,
-            request.action,
-            &strategy,
-            reporter.as_ref(),
-            &|| frontend.interrupted(),
-        )
-        .await;
-        drop(reporter);
-        let label = label(&request.selection);
-        let mut report = RunReport::new(
-            request.action.name(),
-            &label,
-            execution.outcomes,
-            started.elapsed(),
-        );
-        report.interrupted = execution.stopped == Some(Stopped::Interrupted);
-        if request.action == Lifecycle::Restart {
-            report.strategy = policy;
+        let groups: Vec<&str> = units.iter().map(|unit| unit.key.group.as_str()).collect();
+        let locks = self.lock(&inventory, groups, frontend).await?;
+        let interrupted = || frontend.interrupted() || locks.lost();
+        let result = async {
+            let started = Instant::now();
+            let fleet = self.fleet(&inventory, longest_stop(&units));
+            // One group's restarts move as its `rollout` says; across groups, every
+            // container's own gate applies, all at once after the core units.
+            let policy = match &request.selection.group {
+                Some(name) => inventory.group(name).map(|group| group.rollout.clone()),
+                None => None,
+            };
+            let strategy = match &policy {
+                Some(policy) => strategy(policy, Order::CoreFirst, false),
+                None => Strategy::plain(Order::CoreFirst),
+            };
+            let reporter = frontend.reporter(request.action.name());
+            let execution = rollout::lifecycle(
+                &fleet,
+                &units,
+                request.action,
+                &strategy,
+                reporter.as_ref(),
+                &interrupted,
+            )
+            .await;
+            drop(reporter);
+            let label = label(&request.selection);
+            let mut report = RunReport::new(
+                request.action.name(),
+                &label,
+                execution.outcomes,
+                started.elapsed(),
+            );
+            report.interrupted = execution.stopped == Some(Stopped::Interrupted);
+            if request.action == Lifecycle::Restart {
+                report.strategy = policy;
+            }
+            Ok(report)
         }
-        Ok(report)
+        .await;
+        locks.release(frontend).await;
+        result
     }
 }

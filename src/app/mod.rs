@@ -13,6 +13,7 @@ mod history;
 mod images;
 mod lifecycle;
 mod load;
+mod lock;
 mod logs;
 mod plan;
 mod record;
@@ -32,6 +33,7 @@ pub use groups::{GroupView, GroupsRequest, UnitView};
 pub use history::{HistoryReport, HistoryRequest};
 pub use images::{ImageLsRequest, ImagePushRequest, ImageRow};
 pub use lifecycle::LifecycleRequest;
+pub use lock::{LockReleaseRequest, LockRow, LockSettings, LockStatusReport, LockStatusRequest};
 pub use logs::{LogsReport, LogsRequest};
 pub use plan::{PlanAction, PlanReport, PlanRequest, PlanRow, PlannedBatch};
 pub use render::RenderRequest;
@@ -89,6 +91,8 @@ pub struct Context {
     pub load: LoadOptions,
     /// The history database.
     pub state: PathBuf,
+    /// Waiting for group locks, and their lease.
+    pub lock: LockSettings,
 }
 
 pub struct App<B = Docker> {

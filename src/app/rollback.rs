@@ -51,79 +51,87 @@ impl<B: Backend> App<B> {
             RollbackTo::Release(to) => RollbackTarget::To(to),
             RollbackTo::Steps(steps) => RollbackTarget::Steps(*steps),
         };
-        let started_at = SystemTime::now();
-        let started = Instant::now();
-        let fleet = self.fleet(&inventory, longest_stop(&units));
-        let plan = rollout::plan_rollback(&fleet, units, target)
-            .await
-            .map_err(|err| {
-                AppError::Refused(format!(
-                    "cannot roll back {}: {err}; nothing was changed",
-                    group.name
-                ))
-            })?;
-        let flags = match &request.to {
-            RollbackTo::Release(to) => serde_json::json!({ "to": to, "steps": null }),
-            RollbackTo::Steps(steps) => serde_json::json!({ "to": null, "steps": steps }),
-        };
-        let info = || RunInfo {
-            flags: flags.clone(),
-            deploy: None,
-            started: started_at,
-        };
-        if plan.units.iter().any(|planned| planned.target.is_err()) {
-            let (outcomes, refused) = refusal(&plan);
-            let mut report = RunReport::new("rollback", &group.name, outcomes, started.elapsed());
-            report.refused = refused;
-            self.record(frontend, info(), &report);
-            return Ok(report);
-        }
-        if !request.yes && frontend.can_answer() {
-            let moves: Vec<Move> = plan
-                .units
-                .iter()
-                .map(|planned| Move {
-                    unit: planned.unit.key.clone(),
-                    from: planned.current.clone(),
-                    to: planned
-                        .target
-                        .as_ref()
-                        .ok()
-                        .map(|target| target.manifest.release.clone()),
-                })
-                .collect();
-            let question = Question::Rollback {
-                group: &group.name,
-                moves: &moves,
+        let locks = self
+            .lock(&inventory, [group.name.as_str()], frontend)
+            .await?;
+        let interrupted = || frontend.interrupted() || locks.lost();
+        let result = async {
+            let started_at = SystemTime::now();
+            let started = Instant::now();
+            let fleet = self.fleet(&inventory, longest_stop(&units));
+            let plan = rollout::plan_rollback(&fleet, units, target)
+                .await
+                .map_err(|err| {
+                    AppError::Refused(format!(
+                        "cannot roll back {}: {err}; nothing was changed",
+                        group.name
+                    ))
+                })?;
+            let flags = match &request.to {
+                RollbackTo::Release(to) => serde_json::json!({ "to": to, "steps": null }),
+                RollbackTo::Steps(steps) => serde_json::json!({ "to": null, "steps": steps }),
             };
-            if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                return Err(AppError::NotConfirmed(
-                    "nothing was rolled back: not confirmed (--yes skips the question)".into(),
-                ));
+            let info = || RunInfo {
+                flags: flags.clone(),
+                deploy: None,
+                started: started_at,
+            };
+            if plan.units.iter().any(|planned| planned.target.is_err()) {
+                let (outcomes, refused) = refusal(&plan);
+                let mut report =
+                    RunReport::new("rollback", &group.name, outcomes, started.elapsed());
+                report.refused = refused;
+                self.record(frontend, info(), &report);
+                return Ok(report);
             }
+            if !request.yes && frontend.can_answer() {
+                let moves: Vec<Move> = plan
+                    .units
+                    .iter()
+                    .map(|planned| Move {
+                        unit: planned.unit.key.clone(),
+                        from: planned.current.clone(),
+                        to: planned
+                            .target
+                            .as_ref()
+                            .ok()
+                            .map(|target| target.manifest.release.clone()),
+                    })
+                    .collect();
+                let question = Question::Rollback {
+                    group: &group.name,
+                    moves: &moves,
+                };
+                if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                    return Err(AppError::NotConfirmed(
+                        "nothing was rolled back: not confirmed (--yes skips the question)".into(),
+                    ));
+                }
+            }
+            let mtime = started_at
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            let policy = &group.rollout;
+            let strategy = strategy(policy, Order::CoreFirst, false);
+            let reporter = frontend.reporter("rollback");
+            let execution = plan
+                .apply(mtime, &strategy, reporter.as_ref(), &interrupted)
+                .await;
+            drop(reporter);
+            let mut report = RunReport::new(
+                "rollback",
+                &group.name,
+                execution.outcomes,
+                started.elapsed(),
+            );
+            report.interrupted = execution.stopped == Some(Stopped::Interrupted);
+            report.strategy = Some(policy.clone());
+            self.record(frontend, info(), &report);
+            Ok(report)
         }
-        let mtime = started_at
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        let policy = &group.rollout;
-        let strategy = strategy(policy, Order::CoreFirst, false);
-        let reporter = frontend.reporter("rollback");
-        let execution = plan
-            .apply(mtime, &strategy, reporter.as_ref(), &|| {
-                frontend.interrupted()
-            })
-            .await;
-        drop(reporter);
-        let mut report = RunReport::new(
-            "rollback",
-            &group.name,
-            execution.outcomes,
-            started.elapsed(),
-        );
-        report.interrupted = execution.stopped == Some(Stopped::Interrupted);
-        report.strategy = Some(policy.clone());
-        self.record(frontend, info(), &report);
-        Ok(report)
+        .await;
+        locks.release(frontend).await;
+        result
     }
 }
 

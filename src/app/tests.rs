@@ -62,6 +62,7 @@ fn setup(fake: FakeFleet) -> Setup {
         file: dir.path().join("groups.yaml"),
         load: Default::default(),
         state: dir.path().join("history.db"),
+        lock: Default::default(),
     };
     Setup {
         _dir: dir,
@@ -877,4 +878,64 @@ async fn a_container_dating_a_deploy_in_the_future_cannot_move_the_group() {
     );
     assert_eq!(report.outcomes[0].status, Status::Skipped);
     assert_eq!(fake.writes().len(), writes, "nothing was touched");
+}
+
+#[tokio::test]
+async fn a_locked_group_is_not_touched_and_the_lock_is_gone_after_each_command() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    // The lock lives on the core unit's host, and only while a command runs.
+    assert!(fake.container("127.0.0.2", "jdeploy-lock.web").is_none());
+    assert!(fake
+        .calls()
+        .contains(&"create_marker jdeploy-lock.web".to_string()));
+    let engine = fake
+        .connect(&crate::plan::tests::host("127.0.0.2"))
+        .await
+        .unwrap();
+    let holder = crate::lock::Holder {
+        by: "bob@ci-7".into(),
+        command: "restart --group web".into(),
+    };
+    let held = crate::lock::acquire(&engine, "web", "127.0.0.2", &holder, crate::lock::MAX_TTL)
+        .await
+        .unwrap();
+    let writes = fake.writes().len();
+    for refused in [
+        app.deploy(&deploy_request("one"), &Unattended).await.err(),
+        app.create(&create_request(), &Unattended).await.err(),
+    ] {
+        let Some(AppError::Locked(message)) = refused else {
+            panic!("{refused:?}");
+        };
+        assert!(
+            message.starts_with("group web is locked by bob@ci-7 (restart --group web) since "),
+            "{message}"
+        );
+    }
+    assert_eq!(fake.writes().len(), writes, "nothing was touched");
+    let status = app
+        .lock_status(&LockStatusRequest::default(), &Unattended)
+        .await
+        .unwrap();
+    assert_eq!(
+        status.groups[0].lock.as_ref().map(|lock| lock.id.as_str()),
+        Some(held.id.as_str())
+    );
+    let broken = app
+        .lock_release(
+            &LockReleaseRequest {
+                group: "web".into(),
+                yes: true,
+            },
+            &Unattended,
+        )
+        .await
+        .unwrap();
+    assert_eq!(broken.map(|lock| lock.by), Some("bob@ci-7".to_string()));
+    let report = app
+        .deploy(&deploy_request("one"), &Unattended)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{report:?}");
 }

@@ -61,6 +61,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "JDEPLOY_STATE")]
     pub state: Option<PathBuf>,
 
+    /// Commands that change a group: wait up to DUR (`90s`, `5m`) for another command's
+    /// lock on it, instead of failing at once.
+    #[arg(long, global = true, value_name = "DUR", env = "JDEPLOY_LOCK_WAIT", value_parser = gates::parse_duration)]
+    pub lock_wait: Option<Duration>,
+
     /// When to colour output; NO_COLOR in the environment means never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -163,6 +168,13 @@ pub enum Command {
         after_help = "Examples:\n  jdeploy rm --group test\n  jdeploy rm --group test --yes    without asking, also on a terminal"
     )]
     Rm(RmArgs),
+
+    /// Show who holds each group's lock, or break one.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  jdeploy lock status\n  jdeploy lock status --group product --json\n  jdeploy lock release --group product --yes"
+    )]
+    Lock(LockCommand),
 
     /// Send images to the hosts that lack them, without a registry; list who holds what.
     #[command(
@@ -388,6 +400,31 @@ pub struct CreateArgs {
     /// First send the group's image from this machine's engine to the hosts that lack it.
     #[arg(long)]
     pub push_images: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Who holds each group's lock, since when, and when it lapses.
+    Status(LockStatusArgs),
+    /// Break a group's lock, whoever holds it, and say whose it was.
+    Release(LockReleaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LockStatusArgs {
+    /// One group; every group without.
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LockReleaseArgs {
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: String,
+
+    /// Do not ask first.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -133,6 +133,10 @@ impl Frontend for Terminal {
                     shown.join(", ")
                 )
             }
+            Question::BreakLock { lock } => {
+                eprintln!("{lock}");
+                format!("Break the lock of group {}?", lock.group)
+            }
         };
         // The question blocks on the terminal; the runtime's other tasks go on meanwhile.
         tokio::task::block_in_place(|| {

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-use args::{Command, ImageCommand};
+use args::{Command, ImageCommand, LockCommand};
 use settings::Settings;
 
 use crate::app::AppError;
@@ -97,6 +97,8 @@ async fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatu
             };
             commands::lifecycle(&args.target, args.timeout, action, args.yes, settings).await
         }
+        Command::Lock(LockCommand::Status(args)) => commands::lock_status(args, settings).await,
+        Command::Lock(LockCommand::Release(args)) => commands::lock_release(args, settings).await,
         Command::Image(ImageCommand::Push(args)) => commands::image_push(args, settings).await,
         Command::Image(ImageCommand::Ls(args)) => commands::image_ls(args, settings).await,
         Command::Completions(args) => commands::completions(args),
@@ -114,9 +116,15 @@ fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
     }
     let printer = settings.printer();
     let app_error = err.downcast_ref::<AppError>();
-    if let Some(AppError::NotConfirmed(why)) = app_error {
-        // Asked, and told no: refused after jdeploy started acting.
-        printer.error(why);
+    if let Some(AppError::NotConfirmed(why) | AppError::Locked(why)) = app_error {
+        // Asked and told no, or another command holds the group: refused after jdeploy
+        // started acting.
+        if settings.json {
+            let error = serde_json::json!({ "message": why });
+            let _ = printer.json(&serde_json::json!({ "ok": false, "errors": [error] }));
+        } else {
+            printer.error(why);
+        }
         return ExitStatus::Failure;
     }
     let diagnostics = match app_error {

@@ -3,9 +3,15 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
+use clap::CommandFactory;
+
 use super::args::{Cli, ColorChoice, DeployFlags, RolloutArgs};
+use crate::app::LockSettings;
 use crate::inventory::gates::RolloutSettings;
 use crate::inventory::LoadOptions;
+use crate::lock;
 use crate::render::Flags;
 use crate::report::Printer;
 
@@ -20,6 +26,7 @@ pub struct Settings {
     pub stdout_color: bool,
     pub load: LoadOptions,
     state: Option<PathBuf>,
+    pub lock: LockSettings,
 }
 
 impl Settings {
@@ -41,6 +48,11 @@ impl Settings {
             stdout_color,
             load: docker_tls_from_env(),
             state: cli.state.clone(),
+            lock: LockSettings {
+                wait: cli.lock_wait.unwrap_or_default(),
+                ttl: lock_ttl_from_env(),
+                purpose: command_as_typed(),
+            },
         }
     }
 
@@ -58,6 +70,28 @@ impl Settings {
     pub fn printer(&self) -> Printer {
         Printer::new(self.color, self.quiet)
     }
+}
+
+/// The arguments from the command's name on (`deploy --group product`): global options
+/// before it say nothing about what the command does.
+fn command_as_typed() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_string())
+        .collect();
+    let start = args.iter().position(|arg| names.contains(arg)).unwrap_or(0);
+    shlex::try_join(args[start..].iter().map(String::as_str))
+        .unwrap_or_else(|_| args[start..].join(" "))
+}
+
+/// JDEPLOY_LOCK_TTL shortens how long a lock outlives a holder that died (at most, and
+/// by default, 60s): for tests, and teams that want a lost runner's lock back sooner.
+fn lock_ttl_from_env() -> Duration {
+    std::env::var("JDEPLOY_LOCK_TTL")
+        .ok()
+        .and_then(|text| humantime::parse_duration(&text).ok())
+        .map_or(lock::MAX_TTL, |ttl| ttl.clamp(lock::MIN_TTL, lock::MAX_TTL))
 }
 
 /// Docker's own conventions: DOCKER_TLS_VERIFY turns TLS on for tcp hosts, with the

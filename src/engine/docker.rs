@@ -196,6 +196,18 @@ impl Engine for DockerEngine {
     async fn load_image(&self, archive: super::ByteStream) -> Result<(), EngineError> {
         self.load(archive).await
     }
+
+    async fn clock(&self) -> Result<std::time::SystemTime, EngineError> {
+        self.engine_clock().await
+    }
+
+    async fn create_marker(
+        &self,
+        name: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.create_marker_container(name, labels).await
+    }
 }
 
 /// Turns bollard's errors into the few cases an operator tells apart.

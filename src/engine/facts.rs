@@ -10,6 +10,10 @@ use crate::plan::ContainerState;
 /// A container as `docker inspect` describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerDetails {
+    /// The engine's id for it, which a later container of the same name does not share.
+    pub id: String,
+    /// RFC 3339, the engine's clock.
+    pub created: Option<String>,
     pub state: ContainerState,
     /// The last exit code, meaningful once the container has stopped.
     pub exit_code: Option<i64>,

@@ -53,6 +53,8 @@ struct State {
 
 #[derive(Debug, Clone)]
 pub struct FakeContainer {
+    /// Unique to this container: a later one of the same name has another.
+    pub id: String,
     pub state: ContainerState,
     pub labels: BTreeMap<String, String>,
     pub image: String,
@@ -80,6 +82,7 @@ impl FakeFleet {
     /// A running container with no release, as if created by another tool.
     pub fn with_container(self, host: &str, name: &str) -> Self {
         let container = FakeContainer {
+            id: format!("id-{name}"),
             state: ContainerState::Running,
             labels: BTreeMap::from([(crate::labels::GROUP.to_string(), "g".to_string())]),
             image: "sha256:image".into(),
@@ -150,8 +153,10 @@ impl FakeFleet {
     }
 
     /// The calls that change something, leaving out reads.
+    /// Every call that changed a container other than a group's lock.
     pub fn writes(&self) -> Vec<String> {
         let reads = [
+            "clock",
             "inspect",
             "stat",
             "read",
@@ -163,7 +168,10 @@ impl FakeFleet {
         ];
         self.calls()
             .into_iter()
-            .filter(|call| !reads.contains(&call.split(' ').next().unwrap_or("")))
+            .filter(|call| {
+                let (op, target) = call.split_once(' ').unwrap_or((call, ""));
+                !reads.contains(&op) && !target.contains("jdeploy-lock.")
+            })
             .collect()
     }
 
@@ -293,13 +301,30 @@ impl Behaviour {
     }
 }
 
+/// The container named `name`, or whose id it is, as the Engine API finds them.
 fn found<'a>(
     containers: &'a mut BTreeMap<String, FakeContainer>,
     name: &str,
 ) -> Result<&'a mut FakeContainer, EngineError> {
+    let key = key_of(containers, name)
+        .ok_or_else(|| EngineError::NoSuchContainer { name: name.into() })?;
+    Ok(containers.get_mut(&key).expect("just found"))
+}
+
+fn key_of(containers: &BTreeMap<String, FakeContainer>, name: &str) -> Option<String> {
+    if containers.contains_key(name) {
+        return Some(name.to_string());
+    }
     containers
-        .get_mut(name)
-        .ok_or_else(|| EngineError::NoSuchContainer { name: name.into() })
+        .iter()
+        .find(|(_, container)| container.id == name)
+        .map(|(key, _)| key.clone())
+}
+
+/// A fresh container id.
+fn new_id(name: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("id-{name}-{}", NEXT.fetch_add(1, Ordering::SeqCst))
 }
 
 impl Engine for FakeEngine {
@@ -329,6 +354,7 @@ impl Engine for FakeEngine {
                 return Err(EngineError::NameConflict { name: name.into() });
             }
             let container = FakeContainer {
+                id: new_id(name),
                 state: ContainerState::Created,
                 labels: desired.all_labels(),
                 image: format!(
@@ -373,8 +399,8 @@ impl Engine for FakeEngine {
 
     async fn remove(&self, name: &str, _: u32) -> Result<(), EngineError> {
         self.call("remove", name, |containers| {
-            containers
-                .remove(name)
+            key_of(containers, name)
+                .and_then(|key| containers.remove(&key))
                 .map(drop)
                 .ok_or_else(|| EngineError::NoSuchContainer { name: name.into() })
         })
@@ -406,19 +432,24 @@ impl Engine for FakeEngine {
 
     async fn inspect(&self, name: &str) -> Result<Option<ContainerDetails>, EngineError> {
         self.call("inspect", name, |containers| {
-            Ok(containers.get(name).map(|container| ContainerDetails {
-                state: container.state,
-                exit_code: Some(container.exit_code),
-                health: container.health.clone(),
-                health_output: (container.health.as_deref() == Some("unhealthy"))
-                    .then(|| "not ready".to_string()),
-                started_at: Some(format!("2026-12-01T00:00:{:02}Z", container.starts % 60)),
-                finished_at: None,
-                restart_count: 0,
-                labels: container.labels.clone(),
-                image: container.image.clone(),
-                env: container.env.clone(),
-            }))
+            let key = key_of(containers, name);
+            Ok(key
+                .and_then(|key| containers.get(&key))
+                .map(|container| ContainerDetails {
+                    id: container.id.clone(),
+                    created: None,
+                    state: container.state,
+                    exit_code: Some(container.exit_code),
+                    health: container.health.clone(),
+                    health_output: (container.health.as_deref() == Some("unhealthy"))
+                        .then(|| "not ready".to_string()),
+                    started_at: Some(format!("2026-12-01T00:00:{:02}Z", container.starts % 60)),
+                    finished_at: None,
+                    restart_count: 0,
+                    labels: container.labels.clone(),
+                    image: container.image.clone(),
+                    env: container.env.clone(),
+                }))
         })
         .await
     }
@@ -552,6 +583,38 @@ impl Engine for FakeEngine {
             sink(OutputStream::Stderr, Bytes::from(line));
         }
         Ok(())
+    }
+
+    async fn clock(&self) -> Result<std::time::SystemTime, EngineError> {
+        self.call("clock", "-", |_| Ok(std::time::SystemTime::now()))
+            .await
+    }
+
+    async fn create_marker(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.call("create_marker", name, |containers| {
+            if containers.contains_key(name) {
+                return Err(EngineError::NameConflict { name: name.into() });
+            }
+            let id = new_id(name);
+            let marker = FakeContainer {
+                id: id.clone(),
+                state: ContainerState::Created,
+                labels: labels.clone(),
+                image: super::MARKER_IMAGE.into(),
+                env: Vec::new(),
+                files: BTreeMap::new(),
+                starts: 0,
+                exit_code: 0,
+                health: None,
+            };
+            containers.insert(name.to_string(), marker);
+            Ok(id)
+        })
+        .await
     }
 }
 

@@ -8,6 +8,7 @@ mod facts;
 #[cfg(test)]
 pub mod fake;
 mod images;
+mod marker;
 mod observe;
 mod request;
 mod streams;
@@ -17,9 +18,12 @@ pub use docker::DockerEngine;
 pub use error::{EngineError, ErrorKind};
 pub use facts::{ContainerDetails, LogQuery, OutputSink, OutputStream, ProcessUsage, StatsSample};
 pub use images::ByteStream;
+pub use marker::MARKER_IMAGE;
 pub use request::create_body;
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 
@@ -131,6 +135,16 @@ pub trait Engine: Send + Sync + 'static {
         name: &str,
         since: &str,
     ) -> impl Future<Output = Result<Vec<i64>, EngineError>> + Send;
+    /// The engine's clock now: times the engine writes compare against it, whatever the
+    /// clock of the machine running jdeploy says.
+    fn clock(&self) -> impl Future<Output = Result<SystemTime, EngineError>> + Send;
+    /// Creates a container that is never started and only stands for something (a lock),
+    /// labelled `labels`; returns its id. Fails with `NameConflict` if `name` is taken.
+    fn create_marker(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<String, EngineError>> + Send;
 }
 
 /// Opens engines; connecting is separate so unreachable hosts fail once, not per container.

@@ -42,6 +42,8 @@ impl DockerEngine {
             .filter(|status| !matches!(status, HealthStatusEnum::EMPTY | HealthStatusEnum::NONE))
             .map(|status| status.to_string());
         Ok(Some(ContainerDetails {
+            id: response.id.unwrap_or_default(),
+            created: response.created,
             state: state
                 .status
                 .map(|status| ContainerState::parse(status.as_ref()))

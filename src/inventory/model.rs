@@ -168,7 +168,7 @@ impl Inventory {
     }
 
     /// The units that belong to `group`, in file order.
-    pub fn units_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Unit> + 'a {
+    pub fn units_of<'a>(&'a self, group: &str) -> impl Iterator<Item = &'a Unit> + 'a {
         let at = self.index.units.get(group).map_or(&[][..], Vec::as_slice);
         at.iter().map(|&at| &self.units[at])
     }

@@ -161,6 +161,21 @@ impl Test {
         command
     }
 
+    /// Starts jdeploy and returns at once, its output captured.
+    pub fn spawn(self) -> Running {
+        let child = self
+            .command()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("jdeploy runs");
+        Running {
+            child,
+            args: self.args,
+            dir: self.dir,
+        }
+    }
+
     pub fn run(self) -> Output {
         let output = self.command().output().expect("jdeploy runs");
         let stdout = String::from_utf8(output.stdout).unwrap();
@@ -182,5 +197,38 @@ impl Test {
             stderr,
             dir: self.dir,
         }
+    }
+}
+
+/// A jdeploy still running, from [`Test::spawn`].
+pub struct Running {
+    child: std::process::Child,
+    args: Vec<String>,
+    dir: TempDir,
+}
+
+impl Running {
+    /// Waits for it to end with `status`.
+    pub fn wait(self, status: i32) -> Output {
+        let output = self.child.wait_with_output().expect("jdeploy ends");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(status),
+            "exit status of jdeploy {:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+            self.args
+        );
+        Output {
+            stdout,
+            stderr,
+            dir: self.dir,
+        }
+    }
+
+    /// SIGKILL, as a lost runner: it gets no chance to clean up.
+    pub fn kill(mut self) {
+        self.child.kill().expect("jdeploy is ours to kill");
+        let _ = self.child.wait();
     }
 }

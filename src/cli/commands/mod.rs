@@ -9,6 +9,7 @@ mod groups;
 mod history;
 mod images;
 mod lifecycle;
+mod lock;
 mod logs;
 mod plan;
 mod render;
@@ -24,6 +25,7 @@ pub use groups::groups;
 pub use history::history;
 pub use images::{image_ls, image_push};
 pub use lifecycle::lifecycle;
+pub use lock::{lock_release, lock_status};
 pub use logs::logs;
 pub use plan::plan;
 pub use render::render;
@@ -48,6 +50,7 @@ fn app(settings: &Settings) -> App<Docker> {
             file: settings.file.clone(),
             load: settings.load.clone(),
             state: settings.state_path(),
+            lock: settings.lock.clone(),
         },
     )
 }

@@ -1,0 +1,209 @@
+//! Taking, reading, renewing and breaking a group's lock on its engine.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::lease::{Lease, LEASE_FILE};
+use super::{
+    lock_name, parse_time, rfc3339, rfc3339_seconds, Holder, LockError, LockInfo, MAX_TTL,
+};
+use crate::engine::{Engine, EngineError};
+use crate::labels;
+
+/// Rounds of finding a lapsed lock, removing it and trying again, before giving up to
+/// whoever keeps taking it first.
+const TAKEOVER_ROUNDS: usize = 3;
+
+/// A lock this process holds.
+#[derive(Debug, Clone)]
+pub struct Acquired {
+    pub group: String,
+    pub host: String,
+    /// The lock container's id: a later lock under the same name is someone else's.
+    pub container: String,
+    pub id: String,
+    pub ttl: Duration,
+    /// The engine's clock when the lock was taken, and this machine's at the same moment.
+    engine_at: SystemTime,
+    local_at: Instant,
+}
+
+impl Acquired {
+    fn engine_now(&self) -> SystemTime {
+        self.engine_at + self.local_at.elapsed()
+    }
+
+    /// Pushes the lapse a full `ttl` ahead. `NoSuchContainer` means someone broke it.
+    pub async fn renew<E: Engine>(&self, engine: &E) -> Result<(), EngineError> {
+        let lease = Lease::new(&self.id, self.engine_now() + self.ttl);
+        let archive = lease
+            .archive()
+            .map_err(|err| EngineError::Other(err.to_string()))?;
+        engine.upload(&self.container, archive).await
+    }
+
+    /// Removes this lock, and only it: a lock someone took after breaking it stays.
+    pub async fn release<E: Engine>(&self, engine: &E) -> Result<(), EngineError> {
+        match engine.remove(&self.container, 0).await {
+            Err(EngineError::NoSuchContainer { .. }) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// Takes `group`'s lock on `engine` (the host named `host`), taking over a lapsed one.
+pub async fn acquire<E: Engine>(
+    engine: &E,
+    group: &str,
+    host: &str,
+    holder: &Holder,
+    ttl: Duration,
+) -> Result<Acquired, LockError> {
+    let fail = |error| LockError::Engine {
+        group: group.to_string(),
+        host: host.to_string(),
+        error,
+    };
+    let name = lock_name(group);
+    for _ in 0..TAKEOVER_ROUNDS {
+        let local_at = Instant::now();
+        let engine_at = engine.clock().await.map_err(fail)?;
+        let id = lock_id(holder, engine_at);
+        let lock_labels = BTreeMap::from([
+            (labels::LOCK.to_string(), group.to_string()),
+            (labels::LOCK_BY.to_string(), holder.by.clone()),
+            (labels::LOCK_COMMAND.to_string(), holder.command.clone()),
+            (labels::LOCK_SINCE.to_string(), rfc3339_seconds(engine_at)),
+            (labels::LOCK_EXPIRES.to_string(), rfc3339(engine_at + ttl)),
+            (labels::LOCK_ID.to_string(), id.clone()),
+        ]);
+        match engine.create_marker(&name, &lock_labels).await {
+            Ok(container) => {
+                return Ok(Acquired {
+                    group: group.to_string(),
+                    host: host.to_string(),
+                    container,
+                    id,
+                    ttl,
+                    engine_at,
+                    local_at,
+                })
+            }
+            Err(EngineError::NameConflict { .. }) => {}
+            Err(error) => return Err(fail(error)),
+        }
+        match found(engine, group, host).await.map_err(fail)? {
+            // Released in the meantime.
+            None => continue,
+            Some((lock, container)) if lock.expired => {
+                // By id: if someone else took the lapsed lock over first, theirs stays.
+                match engine.remove(&container, 0).await {
+                    Ok(()) | Err(EngineError::NoSuchContainer { .. }) => continue,
+                    Err(error) => return Err(fail(error)),
+                }
+            }
+            Some((lock, _)) => return Err(LockError::Held(Box::new(lock))),
+        }
+    }
+    match found(engine, group, host).await.map_err(fail)? {
+        Some((lock, _)) => Err(LockError::Held(Box::new(lock))),
+        None => Err(fail(EngineError::Other(
+            "others kept taking the lock first".into(),
+        ))),
+    }
+}
+
+/// `group`'s lock on `engine`, if there is one.
+pub async fn inspect<E: Engine>(
+    engine: &E,
+    group: &str,
+    host: &str,
+) -> Result<Option<LockInfo>, EngineError> {
+    Ok(found(engine, group, host).await?.map(|(lock, _)| lock))
+}
+
+/// Removes `group`'s lock whoever holds it; returns what it was.
+pub async fn release_by_force<E: Engine>(
+    engine: &E,
+    group: &str,
+    host: &str,
+) -> Result<Option<LockInfo>, EngineError> {
+    let Some((lock, container)) = found(engine, group, host).await? else {
+        return Ok(None);
+    };
+    match engine.remove(&container, 0).await {
+        Ok(()) | Err(EngineError::NoSuchContainer { .. }) => Ok(Some(lock)),
+        Err(error) => Err(error),
+    }
+}
+
+/// The lock and its container's id.
+async fn found<E: Engine>(
+    engine: &E,
+    group: &str,
+    host: &str,
+) -> Result<Option<(LockInfo, String)>, EngineError> {
+    let Some(details) = engine.inspect(&lock_name(group)).await? else {
+        return Ok(None);
+    };
+    let now = engine.clock().await?;
+    let label = |key: &str| details.labels.get(key).cloned();
+    if label(labels::LOCK).as_deref() != Some(group) {
+        // Someone else's container under the lock's name: never taken over.
+        let lock = LockInfo {
+            group: group.to_string(),
+            host: host.to_string(),
+            by: "unknown".into(),
+            command: format!("a container named {} that is not a lock", lock_name(group)),
+            since: details.created.clone().unwrap_or_default(),
+            held_for: Duration::ZERO,
+            expires_in: Duration::MAX,
+            expired: false,
+            id: details.id.clone(),
+        };
+        return Ok(Some((lock, details.id)));
+    }
+    let id = label(labels::LOCK_ID).unwrap_or_default();
+    let since = label(labels::LOCK_SINCE)
+        .and_then(|since| parse_time(&since))
+        .or_else(|| details.created.as_deref().and_then(parse_time))
+        .unwrap_or(now);
+    let lease = match engine.read_file(&details.id, LEASE_FILE).await {
+        Ok(content) => content.and_then(|content| Lease::expiry(&content, &id)),
+        // Removed between the two calls: it lapsed as we looked.
+        Err(EngineError::NoSuchContainer { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    // Before its first renewal, the lease is the one it was taken with; a holder never
+    // takes one longer than MAX_TTL.
+    let expires_at = lease
+        .or_else(|| label(labels::LOCK_EXPIRES).and_then(|at| parse_time(&at)))
+        .unwrap_or(since + MAX_TTL);
+    let lock = LockInfo {
+        group: group.to_string(),
+        host: host.to_string(),
+        by: label(labels::LOCK_BY).unwrap_or_else(|| "unknown".into()),
+        command: label(labels::LOCK_COMMAND).unwrap_or_default(),
+        since: rfc3339_seconds(since),
+        held_for: now.duration_since(since).unwrap_or_default(),
+        expires_in: expires_at.duration_since(now).unwrap_or_default(),
+        expired: expires_at <= now,
+        id,
+    };
+    Ok(Some((lock, details.id)))
+}
+
+/// Unique to this taking of the lock; not a secret.
+fn lock_id(holder: &Holder, at: SystemTime) -> String {
+    let nanos = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let seed = format!(
+        "{}\n{}\n{}\n{nanos}",
+        holder.by,
+        holder.command,
+        std::process::id()
+    );
+    crate::release::sha256(seed.as_bytes())[..16].to_string()
+}
