@@ -477,3 +477,21 @@ bad_inventory!(
     "vars:\n  a: 1\n  a: 2\nunits:\n  - host: h\n    host: i\n    dockers: [a]\n    group: g\n",
     "error: groups.yaml:3:3: vars.a: duplicate key `a` (first at line 2)\nerror: groups.yaml:6:5: units[0].host: duplicate key `host` (first at line 5)\nerror: 2 errors; nothing was changed\n",
 );
+
+bad_inventory!(
+    empty_hook,
+    "defaults:\n  hooks:\n    pre_stop: ' '\nunits: []\n",
+    "error: groups.yaml:3:15: defaults.hooks.pre_stop: the hook is empty\n  help: leave `pre_stop` out to run nothing\n",
+);
+
+bad_inventory!(
+    hook_timeout_without_unit,
+    "groups:\n  product:\n    hooks:\n      timeout: 30\nunits: []\n",
+    "error: groups.yaml:4:16: groups.product.hooks.timeout: `30` is not a duration; write it with a unit, such as 3s, 500ms or 2m\n",
+);
+
+bad_inventory!(
+    unknown_hook,
+    "defaults:\n  hooks:\n    pre_start: ./x.sh\nunits: []\n",
+    "error: groups.yaml:3:5: defaults.hooks: unknown key `pre_start`\n  help: did you mean `pre_stop`?\n",
+);

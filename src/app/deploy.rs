@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::hooks::HookContext;
 use super::load::{read_copies, render_members, renderer};
 use super::plan::plan_rows;
 use super::record::RunInfo;
@@ -14,6 +15,7 @@ use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::copies::CopyTree;
 use crate::history::operator;
 use crate::inventory::gates::{RolloutPolicy, RolloutSettings};
+use crate::inventory::hooks::ContainerHooks;
 use crate::inventory::{Diagnostics, Group, Inventory};
 use crate::release::{copy_manifests, ReleaseFlags};
 use crate::render::Flags;
@@ -30,6 +32,9 @@ pub struct DeployRequest {
     /// Over the group's `rollout` settings, key by key.
     #[serde(default)]
     pub rollout: RolloutSettings,
+    /// Run none of the group's hooks.
+    #[serde(default)]
+    pub no_hooks: bool,
 }
 
 impl<B: Backend> App<B> {
@@ -44,7 +49,13 @@ impl<B: Backend> App<B> {
         // changes nothing.
         let policy = group.rollout.overridden(&request.rollout);
         check_policy(&policy)?;
-        let units = deploy_units(&inventory, group, &request.flags, &policy)?;
+        let mut units = deploy_units(&inventory, group, &request.flags, &policy)?;
+        if request.no_hooks {
+            let none = Arc::new(ContainerHooks::none());
+            for unit in &mut units {
+                unit.hooks = Arc::clone(&none);
+            }
+        }
         let locks = self
             .lock(&inventory, [group.name.as_str()], frontend)
             .await?;
@@ -80,6 +91,25 @@ impl<B: Backend> App<B> {
                     .map_or(0, |since| since.as_secs()),
             };
             let deploy = plan.deploy_id(request.force, &stamp);
+            let hooks = HookContext {
+                inventory: &inventory,
+                group,
+                command: "deploy",
+                deploy: deploy.as_deref(),
+                flags: Some(&request.flags),
+                containers: plan
+                    .units
+                    .iter()
+                    .map(|planned| planned.unit.key.to_string())
+                    .collect(),
+                performer: stamp.by.clone(),
+            };
+            if !request.no_hooks {
+                hooks
+                    .run("pre_deploy", None, frontend)
+                    .await
+                    .map_err(|err| AppError::Aborted(format!("{err}; nothing was changed")))?;
+            }
             let options = DeployOptions {
                 force: request.force,
                 keep: inventory.keep_releases,
@@ -100,10 +130,13 @@ impl<B: Backend> App<B> {
                     "mode": request.flags.mode,
                     "force": request.force,
                 }),
-                deploy,
+                deploy: deploy.clone(),
                 started: started_at,
             };
             self.record(frontend, info, &report);
+            if !request.no_hooks {
+                hooks.after(&report, frontend).await;
+            }
             Ok(report)
         }
         .await;
@@ -142,6 +175,7 @@ pub(super) fn deploy_units(
     let rendered = render_members(inventory, &renderer(inventory), group, &members, flags)?;
     let copies: Arc<[CopyTree]> = read_copies(inventory, &group.copies)?.into();
     let manifests = copy_manifests(&copies).into();
+    let hooks = Arc::new(group.hooks.in_container());
     let release_flags = ReleaseFlags {
         monitor: flags.monitor,
         mode: flags.mode.clone(),
@@ -159,6 +193,7 @@ pub(super) fn deploy_units(
             host: member.host().clone(),
             stop_timeout: group.container.stop_timeout,
             gate: gate(group, policy),
+            hooks: Arc::clone(&hooks),
             rendered,
             copies: Arc::clone(&copies),
             copy_manifests: Arc::clone(&manifests),

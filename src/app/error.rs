@@ -18,6 +18,9 @@ pub enum AppError {
     /// A group is locked by another command, or its lock could not be taken.
     #[error("{0}")]
     Locked(String),
+    /// Something the command runs first (a `pre_deploy` hook) said no.
+    #[error("{0}")]
+    Aborted(String),
     /// The operator answered no.
     #[error("{0}")]
     NotConfirmed(String),

@@ -14,6 +14,10 @@ pub trait Frontend: Send + Sync {
     fn diagnostic(&self, diagnostic: &Diagnostic);
     /// Something that went wrong beside the command's own work.
     fn warning(&self, message: &str);
+    /// A line a hook run on this machine printed; `source` is `hook pre_deploy`.
+    fn output(&self, source: &str, line: &str) {
+        let _ = (source, line);
+    }
     /// Someone is there to answer [`Frontend::confirm`].
     fn can_answer(&self) -> bool;
     /// Asks before changing containers; no unless answered yes. Err says why the

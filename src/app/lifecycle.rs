@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::select::{fleet_units, label, longest_stop};
+use super::select::{fleet_units, label, longest_stop, without_hooks};
 use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::inventory::Selection;
@@ -18,6 +18,9 @@ pub struct LifecycleRequest {
     pub stop_timeout: Option<u32>,
     /// Do not ask first (`rm`).
     pub yes: bool,
+    /// Run none of the groups' hooks.
+    #[serde(default)]
+    pub no_hooks: bool,
 }
 
 impl<B: Backend> App<B> {
@@ -27,7 +30,10 @@ impl<B: Backend> App<B> {
         frontend: &dyn Frontend,
     ) -> Result<RunReport, AppError> {
         let inventory = self.fleet_inventory(frontend)?;
-        let units = fleet_units(&inventory, &request.selection, request.stop_timeout)?;
+        let mut units = fleet_units(&inventory, &request.selection, request.stop_timeout)?;
+        if request.no_hooks {
+            without_hooks(&mut units);
+        }
         let removes = matches!(request.action, Lifecycle::Remove { .. });
         if removes && !request.yes {
             let whole_fleet = request.selection.group.is_none();

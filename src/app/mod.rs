@@ -10,6 +10,7 @@ mod exec;
 mod frontend;
 mod groups;
 mod history;
+mod hooks;
 mod images;
 mod lifecycle;
 mod load;

@@ -4,8 +4,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::hooks::HookContext;
 use super::record::RunInfo;
-use super::select::{fleet_units, longest_stop};
+use super::select::{fleet_units, longest_stop, without_hooks};
 use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend, Move, Question, RunReport};
 use crate::engine::{Engine, ErrorKind};
@@ -22,6 +23,9 @@ pub struct RollbackRequest {
     pub to: RollbackTo,
     /// Do not ask first.
     pub yes: bool,
+    /// Run none of the group's hooks.
+    #[serde(default)]
+    pub no_hooks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +50,10 @@ impl<B: Backend> App<B> {
             hosts: request.hosts.clone(),
             containers: request.containers.clone(),
         };
-        let units = fleet_units(&inventory, &selection, None)?;
+        let mut units = fleet_units(&inventory, &selection, None)?;
+        if request.no_hooks {
+            without_hooks(&mut units);
+        }
         let target = match &request.to {
             RollbackTo::Release(to) => RollbackTarget::To(to),
             RollbackTo::Steps(steps) => RollbackTarget::Steps(*steps),
@@ -113,6 +120,19 @@ impl<B: Backend> App<B> {
                 .map_or(0, |since| since.as_secs());
             let policy = &group.rollout;
             let strategy = strategy(policy, Order::CoreFirst, false);
+            let hooks = HookContext {
+                inventory: &inventory,
+                group,
+                command: "rollback",
+                deploy: None,
+                flags: None,
+                containers: plan
+                    .units
+                    .iter()
+                    .map(|planned| planned.unit.key.to_string())
+                    .collect(),
+                performer: crate::history::operator(),
+            };
             let reporter = frontend.reporter("rollback");
             let execution = plan
                 .apply(mtime, &strategy, reporter.as_ref(), &interrupted)
@@ -127,6 +147,9 @@ impl<B: Backend> App<B> {
             report.interrupted = execution.stopped == Some(Stopped::Interrupted);
             report.strategy = Some(policy.clone());
             self.record(frontend, info(), &report);
+            if !request.no_hooks {
+                hooks.after(&report, frontend).await;
+            }
             Ok(report)
         }
         .await;

@@ -19,6 +19,7 @@ pub(super) fn fleet_units(
             host: target.member.host().clone(),
             stop_timeout: stop_timeout.unwrap_or(target.settings.container.stop_timeout),
             gate: gate(target.settings, &target.settings.rollout),
+            hooks: std::sync::Arc::new(target.settings.hooks.in_container()),
         })
         .collect())
 }
@@ -44,4 +45,12 @@ pub(super) fn longest_stop(units: &[FleetUnit]) -> u32 {
 /// The group named, or `all`, for summaries.
 pub(super) fn label(selection: &Selection) -> String {
     selection.group.clone().unwrap_or_else(|| "all".into())
+}
+
+/// For `--no-hooks`: nothing runs in the containers but what was asked.
+pub(super) fn without_hooks(units: &mut [FleetUnit]) {
+    let none = std::sync::Arc::new(crate::inventory::hooks::ContainerHooks::none());
+    for unit in units {
+        unit.hooks = std::sync::Arc::clone(&none);
+    }
 }

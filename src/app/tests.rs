@@ -109,6 +109,7 @@ fn deploy_request(mode: &str) -> DeployRequest {
         force: false,
         yes: true,
         rollout: Default::default(),
+        no_hooks: false,
     }
 }
 
@@ -275,6 +276,7 @@ async fn rm_of_the_whole_fleet_needs_yes_when_nobody_can_be_asked() {
         action: Lifecycle::Remove { foreign: false },
         stop_timeout: None,
         yes: false,
+        no_hooks: false,
     };
     let refused = app.lifecycle(&request, &Unattended).await;
     assert!(matches!(refused, Err(AppError::Refused(_))));
@@ -667,6 +669,7 @@ async fn restart_is_gated_and_stops_at_the_first_batch_that_fails() {
         action: Lifecycle::Restart,
         stop_timeout: None,
         yes: false,
+        no_hooks: false,
     };
     let report = setup.app.lifecycle(&request, &Unattended).await.unwrap();
     let got: Vec<Status> = report.outcomes.iter().map(|o| o.status).collect();
@@ -814,6 +817,7 @@ fn one_step_back() -> RollbackRequest {
         containers: Vec::new(),
         to: RollbackTo::Steps(1),
         yes: true,
+        no_hooks: false,
     }
 }
 

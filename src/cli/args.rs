@@ -66,6 +66,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DUR", env = "JDEPLOY_LOCK_WAIT", value_parser = gates::parse_duration)]
     pub lock_wait: Option<Duration>,
 
+    /// Commands that change containers: run none of the groups' hooks.
+    #[arg(long, global = true)]
+    pub no_hooks: bool,
+
     /// When to colour output; NO_COLOR in the environment means never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -74,7 +74,7 @@ impl Frontend for Terminal {
         if self.json || self.quiet {
             Box::new(SilentReporter)
         } else if std::io::stderr().is_terminal() {
-            Box::new(ProgressReporter::new(action, self.color))
+            Box::new(ProgressReporter::new(action, self.color, self.verbose))
         } else {
             Box::new(LineReporter::new(action, self.verbose))
         }
@@ -90,6 +90,20 @@ impl Frontend for Terminal {
 
     fn warning(&self, message: &str) {
         self.printer.warning(message);
+    }
+
+    /// Hooks' lines as CI lines; on a terminal with -v only.
+    fn output(&self, source: &str, line: &str) {
+        let shown = !self.json && !self.quiet && (self.verbose || !std::io::stderr().is_terminal());
+        if shown {
+            let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+            let line = crate::report::visible(line);
+            // A closed stderr must not stop a rollout halfway.
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr().lock(),
+                format_args!("{now} {source}: {line}\n"),
+            );
+        }
     }
 
     /// Someone at a terminal can answer: stdin and stderr are both one.

@@ -116,7 +116,9 @@ fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
     }
     let printer = settings.printer();
     let app_error = err.downcast_ref::<AppError>();
-    if let Some(AppError::NotConfirmed(why) | AppError::Locked(why)) = app_error {
+    if let Some(AppError::NotConfirmed(why) | AppError::Locked(why) | AppError::Aborted(why)) =
+        app_error
+    {
         // Asked and told no, or another command holds the group: refused after jdeploy
         // started acting.
         if settings.json {

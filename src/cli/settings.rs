@@ -27,6 +27,8 @@ pub struct Settings {
     pub load: LoadOptions,
     state: Option<PathBuf>,
     pub lock: LockSettings,
+    /// Run none of the groups' hooks.
+    pub no_hooks: bool,
 }
 
 impl Settings {
@@ -53,6 +55,7 @@ impl Settings {
                 ttl: lock_ttl_from_env(),
                 purpose: command_as_typed(),
             },
+            no_hooks: cli.no_hooks,
         }
     }
 

@@ -22,6 +22,9 @@ pub enum EngineError {
     Timeout { seconds: u64 },
     #[error("the engine refused: {message} (HTTP {status})")]
     Api { status: u16, message: String },
+    /// A hook run in the container failed.
+    #[error("{hook} hook {detail}")]
+    Hook { hook: String, detail: String },
     #[error("{0}")]
     Other(String),
 }
@@ -42,6 +45,8 @@ pub enum ErrorKind {
     Refused,
     /// The engine failed the call.
     Engine,
+    /// A hook failed: it exited non-zero or outlived its timeout.
+    Hook,
     /// The container did not pass its gate after its restart: it exited, restarted,
     /// reported unhealthy, or was not up in time.
     Unhealthy,
@@ -62,6 +67,7 @@ impl EngineError {
             }
             EngineError::Api { status: 404, .. } => ErrorKind::NotFound,
             EngineError::Api { status: 409, .. } => ErrorKind::Conflict,
+            EngineError::Hook { .. } => ErrorKind::Hook,
             EngineError::Api { .. } | EngineError::Other(_) => ErrorKind::Engine,
         }
     }

@@ -8,6 +8,7 @@ mod diagnostic;
 pub mod endpoint;
 mod files;
 pub mod gates;
+pub mod hooks;
 mod hosts;
 mod model;
 mod raw;

@@ -92,6 +92,8 @@ pub struct Group {
     pub vars: BTreeMap<String, serde_yaml::Value>,
     /// How deploy, restart and rollback move through the group.
     pub rollout: super::gates::RolloutPolicy,
+    /// Commands run here around a deploy, and in each container around its restart.
+    pub hooks: super::hooks::Hooks,
     /// Where the group is first named, for messages about the group as a whole.
     #[serde(skip)]
     pub defined_at: Option<Location>,

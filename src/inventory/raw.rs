@@ -63,6 +63,7 @@ pub struct RawSettings {
     pub vars: Option<BTreeMap<String, serde_yaml::Value>>,
     pub health: Option<RawHealth>,
     pub rollout: Option<RawRollout>,
+    pub hooks: Option<super::hooks::RawHooks>,
 }
 
 /// A Docker health check; durations as `2s`.

@@ -10,6 +10,7 @@ use super::container::{
 };
 use super::deploy_files::{parse_copies, parse_templates};
 use super::gates::{parse_health, parse_rollout, HealthCheck, RolloutSettings};
+use super::hooks::{parse_hooks, Hooks};
 use super::model::{resolve, Copy, Group, TemplateFile};
 use super::raw::{RawSettings, Scalar, StringOrList};
 use super::suggest::did_you_mean;
@@ -38,6 +39,7 @@ pub struct GroupSettings {
     pub vars: BTreeMap<String, serde_yaml::Value>,
     pub health: Option<HealthCheck>,
     pub rollout: RolloutSettings,
+    pub hooks: Hooks,
 }
 
 impl GroupSettings {
@@ -70,6 +72,7 @@ impl GroupSettings {
             vars: merge(&self.vars, &over.vars),
             health: pick(&over.health, &self.health),
             rollout: self.rollout.layer(&over.rollout),
+            hooks: self.hooks.layer(&over.hooks),
         }
     }
 
@@ -93,6 +96,7 @@ impl GroupSettings {
                 health: self.health,
             },
             rollout: self.rollout.resolve(),
+            hooks: self.hooks,
             run_template: self.run_template.unwrap_or_else(|| TemplateFile {
                 name: DEFAULT_RUN_TEMPLATE.to_string(),
                 path: resolve(base_dir, DEFAULT_RUN_TEMPLATE),
@@ -170,6 +174,10 @@ pub fn parse_settings(
     settings.health = raw
         .health
         .and_then(|health| parse_health(health, &key("health"), checker));
+    settings.hooks = raw
+        .hooks
+        .map(|hooks| parse_hooks(hooks, &key("hooks"), checker))
+        .unwrap_or_default();
     settings.rollout = raw
         .rollout
         .map(|rollout| parse_rollout(rollout, &key("rollout"), checker))

@@ -76,6 +76,10 @@ impl Reporter for LineReporter {
         }
     }
 
+    fn output(&self, unit: &UnitKey, source: &str, line: &str) {
+        self.line(&format!("{} {source}: {line}", Self::unit(unit)));
+    }
+
     fn progress(&self, unit: &UnitKey, text: &str) {
         if self.verbose {
             self.step(unit, text);

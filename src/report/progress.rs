@@ -15,10 +15,12 @@ pub struct ProgressReporter {
     overall: ProgressBar,
     units: Mutex<HashMap<UnitKey, ProgressBar>>,
     color: bool,
+    /// Also what hooks print, above the bars.
+    verbose: bool,
 }
 
 impl ProgressReporter {
-    pub fn new(action: &str, color: bool) -> Self {
+    pub fn new(action: &str, color: bool, verbose: bool) -> Self {
         let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let overall = bars.add(ProgressBar::new(0));
         overall.set_style(
@@ -34,6 +36,7 @@ impl ProgressReporter {
             overall,
             units: Mutex::new(HashMap::new()),
             color,
+            verbose,
         }
     }
 }
@@ -110,6 +113,14 @@ impl Reporter for ProgressReporter {
 
     fn progress(&self, unit: &UnitKey, text: &str) {
         self.step(unit, text);
+    }
+
+    fn output(&self, unit: &UnitKey, source: &str, line: &str) {
+        if self.verbose {
+            let _ = self
+                .bars
+                .println(format!("{unit} {source}: {}", super::visible(line)));
+        }
     }
 }
 

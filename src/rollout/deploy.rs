@@ -16,6 +16,7 @@ use crate::bundle::{activation_archive, reinstate_archive, Bundle};
 use crate::copies::CopyTree;
 use crate::engine::{Engine, EngineError, ErrorKind};
 use crate::inventory::gates::OnFailure;
+use crate::inventory::hooks::ContainerHooks;
 use crate::inventory::Host;
 use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
 use crate::release::{short, Kept, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
@@ -28,6 +29,7 @@ pub struct DeployUnit {
     pub host: Host,
     pub stop_timeout: u32,
     pub gate: Gate,
+    pub hooks: Arc<ContainerHooks>,
     pub rendered: RenderedContainer,
     /// Read once, shared by every container of the group, with their manifests.
     pub copies: Arc<[CopyTree]>,
@@ -65,6 +67,7 @@ impl DeployUnit {
             host: self.host.clone(),
             stop_timeout: self.stop_timeout,
             gate: self.gate,
+            hooks: Arc::clone(&self.hooks),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::executor::{execute, Execution, Order, Strategy};
 use super::fleet::Fleet;
 use super::gate::pass;
+use super::hooks::{run_hook, ContainerHook};
 use super::outcome::{FleetUnit, Outcome, Status, UnitError};
 use super::reporter::Reporter;
 use crate::engine::{Engine, EngineError, ErrorKind};
@@ -127,6 +128,15 @@ async fn act<E: Engine>(
         Lifecycle::Restart => ("restarting", Status::Restarted),
         Lifecycle::Remove { .. } => ("removing", Status::Removed),
     };
+    let stops = matches!(
+        action,
+        Lifecycle::Stop | Lifecycle::Restart | Lifecycle::Remove { .. }
+    );
+    if stops && up {
+        if let Err(err) = run_hook(fleet, unit, ContainerHook::PreStop, reporter).await {
+            return Outcome::engine_failed(unit.key.clone(), &err);
+        }
+    }
     reporter.step(&unit.key, step);
     let result = fleet
         .call(&unit.host, |engine| async move {
@@ -138,20 +148,35 @@ async fn act<E: Engine>(
             }
         })
         .await;
+    let starts = matches!(action, Lifecycle::Start | Lifecycle::Restart);
     match result {
         Ok(()) if action == Lifecycle::Restart && !unit.gate.is_open() => {
             let gate = pass(fleet, unit, unit.gate, Instant::now(), reporter).await;
             let mut outcome = match &gate.reason {
-                None => done(status, ""),
+                None => started(fleet, unit, reporter, done(status, "")).await,
                 Some(reason) => Outcome::failed(unit.key.clone(), ErrorKind::Unhealthy, reason),
             };
             outcome.gate = Some(gate);
             outcome
         }
+        Ok(()) if starts => started(fleet, unit, reporter, done(status, "")).await,
         Ok(()) => done(status, ""),
         Err(EngineError::NoSuchContainer { .. }) => {
             Outcome::error(unit.key.clone(), &UnitError::missing(&unit.key))
         }
+        Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
+    }
+}
+
+/// `ok`, once the container's `post_start` hook, if any, passed.
+async fn started<E: Engine>(
+    fleet: &Fleet<E>,
+    unit: &FleetUnit,
+    reporter: &dyn Reporter,
+    ok: Outcome,
+) -> Outcome {
+    match run_hook(fleet, unit, ContainerHook::PostStart, reporter).await {
+        Ok(()) => ok,
         Err(err) => Outcome::engine_failed(unit.key.clone(), &err),
     }
 }

@@ -39,6 +39,8 @@ pub struct FleetUnit {
     pub stop_timeout: u32,
     /// What it must pass after a restart.
     pub gate: super::gate::Gate,
+    /// What runs in it before it stops and once it passed its gate.
+    pub hooks: std::sync::Arc<crate::inventory::hooks::ContainerHooks>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

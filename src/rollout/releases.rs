@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::fleet::Fleet;
 use super::gate::{pass, GateResult};
+use super::hooks::{run_hook, ContainerHook};
 use super::outcome::FleetUnit;
 use super::reporter::Reporter;
 use crate::engine::{ContainerDetails, Engine, EngineError};
@@ -143,6 +144,11 @@ pub async fn put_in_place<E: Engine>(
                 engine.upload(name, files).await
             })
             .await?;
+        match run_hook(fleet, unit, ContainerHook::PreStop, reporter).await {
+            // A stopped container has nothing to drain.
+            Ok(()) | Err(EngineError::NotRunning { .. }) => {}
+            Err(err) => return Err(err),
+        }
         reporter.step(&unit.key, "restarting");
         let timeout = unit.stop_timeout;
         fleet
@@ -156,6 +162,8 @@ pub async fn put_in_place<E: Engine>(
         if !passed {
             return Ok(gate);
         }
+        // Before the release is recorded: a container whose hook failed is not on it.
+        run_hook(fleet, unit, ContainerHook::PostStart, reporter).await?;
     }
     fleet
         .call(&unit.host, |engine| async move {

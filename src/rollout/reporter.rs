@@ -16,6 +16,10 @@ pub trait Reporter: Send + Sync {
     fn progress(&self, unit: &UnitKey, text: &str) {
         let _ = (unit, text);
     }
+    /// A line `source` ("hook pre_stop") printed while acting on `unit`.
+    fn output(&self, unit: &UnitKey, source: &str, line: &str) {
+        let _ = (unit, source, line);
+    }
 }
 
 /// Reports nothing; for `--json` output and for tests.

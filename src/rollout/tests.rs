@@ -22,6 +22,7 @@ fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
         host: host(host_name),
         stop_timeout: 1,
         gate: Gate::default(),
+        hooks: Default::default(),
         rendered: RenderedContainer {
             group: "g".into(),
             host: host_name.into(),
@@ -196,6 +197,7 @@ fn fleet_unit(name: &str, host_name: &str, core: bool) -> FleetUnit {
         host: deploy.host,
         stop_timeout: 1,
         gate: Gate::default(),
+        hooks: Default::default(),
     }
 }
 

@@ -14,6 +14,7 @@ pub async fn deploy(args: &DeployArgs, settings: &Settings) -> anyhow::Result<Ex
         force: args.force,
         yes: args.yes,
         rollout: (&args.rollout).into(),
+        no_hooks: settings.no_hooks,
     };
     let report = app(settings)
         .deploy(&request, &Terminal::watching_signals(settings))

@@ -20,6 +20,7 @@ pub async fn lifecycle(
         action,
         stop_timeout,
         yes,
+        no_hooks: settings.no_hooks,
     };
     let report = app(settings)
         .lifecycle(&request, &Terminal::watching_signals(settings))

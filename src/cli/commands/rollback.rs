@@ -18,6 +18,7 @@ pub async fn rollback(args: &RollbackArgs, settings: &Settings) -> anyhow::Resul
         containers: args.narrow.containers.clone(),
         to,
         yes: args.yes,
+        no_hooks: settings.no_hooks,
     };
     let report = app(settings)
         .rollback(&request, &Terminal::watching_signals(settings))
