@@ -10,6 +10,7 @@ mod files;
 pub mod gates;
 mod hosts;
 mod model;
+pub mod notify;
 mod raw;
 mod selection;
 mod settings;

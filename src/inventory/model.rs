@@ -92,6 +92,8 @@ pub struct Group {
     pub vars: BTreeMap<String, serde_yaml::Value>,
     /// How deploy, restart and rollback move through the group.
     pub rollout: super::gates::RolloutPolicy,
+    /// Webhooks told when a command on the group starts, succeeds, fails or rolls back.
+    pub notify: Vec<super::notify::NotifyTarget>,
     /// Where the group is first named, for messages about the group as a whole.
     #[serde(skip)]
     pub defined_at: Option<Location>,

@@ -11,6 +11,7 @@ use super::container::{
 use super::deploy_files::{parse_copies, parse_templates};
 use super::gates::{parse_health, parse_rollout, HealthCheck, RolloutSettings};
 use super::model::{resolve, Copy, Group, TemplateFile};
+use super::notify::{parse_notify, NotifyTarget};
 use super::raw::{RawSettings, Scalar, StringOrList};
 use super::suggest::did_you_mean;
 use crate::labels::LABEL_PREFIX;
@@ -38,6 +39,7 @@ pub struct GroupSettings {
     pub vars: BTreeMap<String, serde_yaml::Value>,
     pub health: Option<HealthCheck>,
     pub rollout: RolloutSettings,
+    pub notify: Option<Vec<NotifyTarget>>,
 }
 
 impl GroupSettings {
@@ -70,6 +72,7 @@ impl GroupSettings {
             vars: merge(&self.vars, &over.vars),
             health: pick(&over.health, &self.health),
             rollout: self.rollout.layer(&over.rollout),
+            notify: pick(&over.notify, &self.notify),
         }
     }
 
@@ -103,6 +106,7 @@ impl GroupSettings {
             templates: self.templates.unwrap_or_default(),
             copies: self.copies.unwrap_or_default(),
             vars: self.vars,
+            notify: self.notify.unwrap_or_default(),
             defined_at: None,
         }
     }
@@ -174,6 +178,9 @@ pub fn parse_settings(
         .rollout
         .map(|rollout| parse_rollout(rollout, &key("rollout"), checker))
         .unwrap_or_default();
+    settings.notify = raw
+        .notify
+        .map(|targets| parse_notify(targets, &key("notify"), checker));
     settings
 }
 
