@@ -19,6 +19,7 @@ pub mod images;
 pub mod inventory;
 pub mod labels;
 pub mod layout;
+pub mod notify;
 pub mod plan;
 pub mod release;
 pub mod render;
