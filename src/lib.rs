@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod labels;
 pub mod layout;
 pub mod lock;
+pub mod notify;
 pub mod plan;
 pub mod release;
 pub mod render;

@@ -494,4 +494,25 @@ bad_inventory!(
     unknown_hook,
     "defaults:\n  hooks:\n    pre_start: ./x.sh\nunits: []\n",
     "error: groups.yaml:3:5: defaults.hooks: unknown key `pre_start`\n  help: did you mean `pre_stop`?\n",
+    notify_format_typo,
+    &format!("groups:\n  product:\n    notify:\n      - url: https://hooks.example.com/x\n        format: dingtlak\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:5:17: groups.product.notify[0].format: `dingtlak` is not a notification format\n  help: did you mean `dingtalk`?\n",
+);
+
+bad_inventory!(
+    notify_url_that_cannot_be_posted_to,
+    "defaults:\n  notify:\n    - url: ftp://files.example.com/drop?token=secret\n    - url: hooks.example.com/x?token=secret\nunits: []\n",
+    "error: groups.yaml:3:12: defaults.notify[0].url: `ftp:` URLs cannot be posted to; use http or https\nerror: groups.yaml:4:12: defaults.notify[1].url: not a URL: relative URL without a base\n  help: write it like https://hooks.example.com/path?token=...\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    notify_unknown_and_no_events,
+    "defaults:\n  notify:\n    - url: https://hooks.example.com/a\n      on: [failure, rolback]\n    - url: https://hooks.example.com/b\n      on: []\nunits: []\n",
+    "error: groups.yaml:4:21: defaults.notify[0].on[1]: `rolback` is not an event\n  help: did you mean `rollback`?\nerror: groups.yaml:6:7: defaults.notify[1].on: no event to be told of\n  help: leave `on` out to be told of failure and rollback\nerror: 2 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    notify_unknown_key,
+    "defaults:\n  notify:\n    - url: https://hooks.example.com/a\n      events: [failure]\nunits: []\n",
+    "error: groups.yaml:4:7: defaults.notify[0]: unknown key `events`\n  help: expected one of: url, format, on\n",
 );

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::announce::{announce, announce_start};
 use super::hooks::HookContext;
 use super::load::{read_copies, render_members, renderer};
 use super::plan::plan_rows;
@@ -110,6 +111,7 @@ impl<B: Backend> App<B> {
                     .await
                     .map_err(|err| AppError::Aborted(format!("{err}; nothing was changed")))?;
             }
+            announce_start(group, "deploy", frontend).await;
             let options = DeployOptions {
                 force: request.force,
                 keep: inventory.keep_releases,
@@ -137,6 +139,7 @@ impl<B: Backend> App<B> {
             if !request.no_hooks {
                 hooks.after(&report, frontend).await;
             }
+            announce(group, &report, deploy, frontend).await;
             Ok(report)
         }
         .await;

@@ -3,6 +3,7 @@
 //! through [`Frontend`], which the command line implements (and a server would, its own
 //! way), and engines come from a [`Backend`], Docker's or a test double.
 
+mod announce;
 mod create;
 mod deploy;
 mod error;

@@ -4,6 +4,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::announce::{announce, announce_start};
 use super::hooks::HookContext;
 use super::record::RunInfo;
 use super::select::{fleet_units, longest_stop, without_hooks};
@@ -133,6 +134,7 @@ impl<B: Backend> App<B> {
                     .collect(),
                 performer: crate::history::operator(),
             };
+            announce_start(group, "rollback", frontend).await;
             let reporter = frontend.reporter("rollback");
             let execution = plan
                 .apply(mtime, &strategy, reporter.as_ref(), &interrupted)
@@ -150,6 +152,7 @@ impl<B: Backend> App<B> {
             if !request.no_hooks {
                 hooks.after(&report, frontend).await;
             }
+            announce(group, &report, None, frontend).await;
             Ok(report)
         }
         .await;

@@ -11,6 +11,7 @@ pub mod gates;
 pub mod hooks;
 mod hosts;
 mod model;
+pub mod notify;
 mod raw;
 mod selection;
 mod settings;

@@ -94,6 +94,8 @@ pub struct Group {
     pub rollout: super::gates::RolloutPolicy,
     /// Commands run here around a deploy, and in each container around its restart.
     pub hooks: super::hooks::Hooks,
+    /// Webhooks told when a command on the group starts, succeeds, fails or rolls back.
+    pub notify: Vec<super::notify::NotifyTarget>,
     /// Where the group is first named, for messages about the group as a whole.
     #[serde(skip)]
     pub defined_at: Option<Location>,

@@ -64,6 +64,16 @@ pub struct RawSettings {
     pub health: Option<RawHealth>,
     pub rollout: Option<RawRollout>,
     pub hooks: Option<super::hooks::RawHooks>,
+    pub notify: Option<Vec<RawNotify>>,
+}
+
+/// A webhook told of what commands do.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub url: String,
+    pub format: Option<String>,
+    pub on: Option<Vec<String>>,
 }
 
 /// A Docker health check; durations as `2s`.

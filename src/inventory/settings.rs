@@ -12,6 +12,7 @@ use super::deploy_files::{parse_copies, parse_templates};
 use super::gates::{parse_health, parse_rollout, HealthCheck, RolloutSettings};
 use super::hooks::{parse_hooks, Hooks};
 use super::model::{resolve, Copy, Group, TemplateFile};
+use super::notify::{parse_notify, NotifyTarget};
 use super::raw::{RawSettings, Scalar, StringOrList};
 use super::suggest::did_you_mean;
 use crate::labels::LABEL_PREFIX;
@@ -40,6 +41,7 @@ pub struct GroupSettings {
     pub health: Option<HealthCheck>,
     pub rollout: RolloutSettings,
     pub hooks: Hooks,
+    pub notify: Option<Vec<NotifyTarget>>,
 }
 
 impl GroupSettings {
@@ -73,6 +75,7 @@ impl GroupSettings {
             health: pick(&over.health, &self.health),
             rollout: self.rollout.layer(&over.rollout),
             hooks: self.hooks.layer(&over.hooks),
+            notify: pick(&over.notify, &self.notify),
         }
     }
 
@@ -107,6 +110,7 @@ impl GroupSettings {
             templates: self.templates.unwrap_or_default(),
             copies: self.copies.unwrap_or_default(),
             vars: self.vars,
+            notify: self.notify.unwrap_or_default(),
             defined_at: None,
         }
     }
@@ -182,6 +186,9 @@ pub fn parse_settings(
         .rollout
         .map(|rollout| parse_rollout(rollout, &key("rollout"), checker))
         .unwrap_or_default();
+    settings.notify = raw
+        .notify
+        .map(|targets| parse_notify(targets, &key("notify"), checker));
     settings
 }
 

@@ -327,3 +327,63 @@ units:
             .contains("did you mean `product`?"));
     }
 }
+
+#[test]
+fn notify_targets_default_and_a_groups_list_replaces_defaults() {
+    use super::notify::{EventKind, NotifyFormat};
+    let inventory = parse(&format!(
+        "
+defaults:
+  notify:
+    - url: https://oapi.dingtalk.com/robot/send?access_token=secret
+      format: dingtalk
+    - url: http://127.0.0.1:9000/hook
+      on: [start, success, start]
+groups:
+  test:
+    notify: []
+{UNITS}"
+    ));
+    let product = inventory.group("product").unwrap();
+    assert_eq!(product.notify.len(), 2);
+    assert_eq!(product.notify[0].format, NotifyFormat::Dingtalk);
+    assert_eq!(
+        product.notify[0].on,
+        [EventKind::Failure, EventKind::Rollback]
+    );
+    assert_eq!(product.notify[1].format, NotifyFormat::Json);
+    assert_eq!(product.notify[1].on, [EventKind::Start, EventKind::Success]);
+    assert!(inventory.group("test").unwrap().notify.is_empty());
+}
+
+#[test]
+fn a_notify_target_is_named_and_serialized_without_its_secrets() {
+    let inventory = parse(&format!(
+        "
+defaults:
+  notify:
+    - url: https://oapi.dingtalk.com/robot/send?access_token=secret#frag
+    - url: https://user:pass@hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX
+    - url: http://[::1]:8080/
+{UNITS}"
+    ));
+    let names: Vec<String> = inventory.groups[0]
+        .notify
+        .iter()
+        .map(|target| target.name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "https://oapi.dingtalk.com/robot/send?…",
+            "https://hooks.slack.com/services/T0000/B0000/…",
+            "http://[::1]:8080/",
+        ]
+    );
+    let json = serde_json::to_string(&inventory.groups[0]).unwrap();
+    assert!(!json.contains("secret") && !json.contains("pass") && !json.contains("XXXX"));
+    assert!(
+        json.contains(r#""format":"json","on":["failure","rollback"]"#),
+        "{json}"
+    );
+}
