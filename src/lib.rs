@@ -24,3 +24,4 @@ pub mod release;
 pub mod render;
 pub mod report;
 pub mod rollout;
+pub mod secrets;

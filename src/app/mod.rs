@@ -52,6 +52,7 @@ use crate::engine::{
 use crate::inventory::gates::RolloutPolicy;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::rollout::{Fleet, Outcome};
+use crate::secrets::{SecretSources, SecretStore};
 
 /// Longest any single API call may take beyond the group's stop timeout.
 const REQUEST_TIMEOUT_SECS: u64 = 120;
@@ -89,6 +90,8 @@ pub struct Context {
     pub load: LoadOptions,
     /// The history database.
     pub state: PathBuf,
+    /// Where `create` and `validate` look up secret values.
+    pub secrets: SecretSources,
 }
 
 pub struct App<B = Docker> {
@@ -99,6 +102,11 @@ pub struct App<B = Docker> {
 impl<B: Backend> App<B> {
     pub fn new(backend: B, context: Context) -> Self {
         Self { backend, context }
+    }
+
+    /// Secret values for this command, looked up as they are first asked for.
+    fn secret_store(&self, inventory: &Inventory) -> SecretStore {
+        SecretStore::new(&self.context.secrets, &inventory.base_dir)
     }
 
     /// The engines of `inventory`'s hosts, connected as they are first needed.

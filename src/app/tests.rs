@@ -62,6 +62,7 @@ fn setup(fake: FakeFleet) -> Setup {
         file: dir.path().join("groups.yaml"),
         load: Default::default(),
         state: dir.path().join("history.db"),
+        secrets: Default::default(),
     };
     Setup {
         _dir: dir,

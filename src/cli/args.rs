@@ -61,6 +61,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "JDEPLOY_STATE")]
     pub state: Option<PathBuf>,
 
+    /// Dotenv file of secret values, read after the environment; `.jdeploy/secrets`
+    /// beside the inventory by default. Only create and validate read it.
+    #[arg(long, global = true, value_name = "FILE", env = "JDEPLOY_SECRETS")]
+    pub secrets: Option<PathBuf>,
+
     /// When to colour output; NO_COLOR in the environment means never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -19,6 +19,8 @@ pub struct Settings {
     /// Colour for containers' output on stdout, which may be piped when stderr is not.
     pub stdout_color: bool,
     pub load: LoadOptions,
+    /// `--secrets`: the dotenv file secret values come from, after the environment.
+    pub secrets: Option<PathBuf>,
     state: Option<PathBuf>,
 }
 
@@ -40,6 +42,7 @@ impl Settings {
             color,
             stdout_color,
             load: docker_tls_from_env(),
+            secrets: cli.secrets.clone(),
             state: cli.state.clone(),
         }
     }

@@ -22,6 +22,7 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
         image: "app:1".into(),
         command: vec!["sh".into(), "/run.sh".into()],
         env: BTreeMap::from([("TZ".into(), "UTC".into())]),
+        secrets: BTreeMap::new(),
         ports: vec![],
         volumes: vec![],
         restart: "unless-stopped".into(),
@@ -36,6 +37,7 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
         host: host("10.0.0.1"),
         config_hash: spec.hash(),
         spec,
+        secret_values: Default::default(),
     }
 }
 
