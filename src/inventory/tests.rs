@@ -327,3 +327,25 @@ units:
             .contains("did you mean `product`?"));
     }
 }
+
+#[test]
+fn a_groups_secrets_add_to_those_of_defaults() {
+    let inventory = parse(&format!(
+        "defaults:\n  secrets: [API_KEY]\ngroups:\n  product:\n    secrets: [DB_PASSWORD, API_KEY]\n{UNITS}"
+    ));
+    let names = |group: &str| -> Vec<(String, String)> {
+        let group = inventory.group(group).unwrap();
+        group
+            .secrets
+            .iter()
+            .map(|secret| (secret.name.clone(), secret.key.clone()))
+            .collect()
+    };
+    let api_key = ("API_KEY".to_string(), "defaults.secrets[0]".to_string());
+    let db_password = (
+        "DB_PASSWORD".to_string(),
+        "groups.product.secrets[0]".to_string(),
+    );
+    assert_eq!(names("product"), [api_key.clone(), db_password]);
+    assert_eq!(names("test"), [api_key]);
+}

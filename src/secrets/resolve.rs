@@ -67,12 +67,18 @@ fn diagnostic(
             group.name
         ),
     };
-    let help = if store.is_explicit() {
-        format!("export {name}, or add `{name}=...` to {file}")
-    } else {
-        format!(
+    let help = match problem {
+        Problem::NoFile => "check the path given with --secrets (or JDEPLOY_SECRETS)".into(),
+        Problem::NotUnicode => format!("export {name} as UTF-8 text, or unset it to use {file}"),
+        Problem::Unreadable(_) | Problem::Unparsable { .. } => format!(
+            "fix {file}: one NAME=value a line; quote values with spaces, `#` or `$` in '...'"
+        ),
+        Problem::NotFound { .. } if store.is_explicit() => {
+            format!("export {name}, or add `{name}=...` to {file}")
+        }
+        Problem::NotFound { .. } => format!(
             "export {name}, or add `{name}=...` to {file}, or name another file with --secrets FILE (or JDEPLOY_SECRETS)"
-        )
+        ),
     };
     inventory.error_at(&secret.key, message).help(help)
 }
