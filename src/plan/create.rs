@@ -159,7 +159,8 @@ fn diff_field(field: &str, had: &Value, want: &Value, changes: &mut Vec<String>)
     }
 }
 
-/// Secrets are recorded as fingerprints; only their names are told, never even those.
+/// Secrets are recorded as fingerprints: a change is told by the secret's name alone,
+/// without the fingerprints, which are no use to read.
 fn diff_secrets(had: &Value, want: &Value, changes: &mut Vec<String>) {
     let names = |value: &Value| value.as_object().cloned().unwrap_or_default();
     let (had, want) = (names(had), names(want));

@@ -4,7 +4,6 @@
 
 mod fingerprint;
 mod mask;
-
 mod resolve;
 mod store;
 
@@ -14,7 +13,7 @@ use std::fmt;
 pub use fingerprint::{fingerprint, FINGERPRINT_ROUNDS};
 pub use mask::{recorded_fingerprints, EnvMask, MASK_PREFIX};
 pub use resolve::{check_all, resolve_group};
-pub use store::{Environment, SecretSources, SecretStore, DEFAULT_SECRETS_FILE};
+pub use store::{Environment, Problem, SecretSources, SecretStore, DEFAULT_SECRETS_FILE};
 
 /// A secret's value. It prints as `***`, so a `{:?}` in a log or a panic cannot leak it,
 /// and it has no `Serialize`: nothing can write it by accident.
