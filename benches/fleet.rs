@@ -199,7 +199,7 @@ fn prepare(dir: &Path) -> Vec<Work> {
         .iter()
         .map(|copy| read_tree(copy).unwrap())
         .collect();
-    let desired = desired_containers(&inventory, group, IMAGE);
+    let desired = desired_containers(&inventory, group, IMAGE, &Default::default());
     inventory
         .members(GROUP)
         .zip(desired)

@@ -26,3 +26,4 @@ pub mod release;
 pub mod render;
 pub mod report;
 pub mod rollout;
+pub mod secrets;

@@ -494,6 +494,9 @@ bad_inventory!(
     unknown_hook,
     "defaults:\n  hooks:\n    pre_start: ./x.sh\nunits: []\n",
     "error: groups.yaml:3:5: defaults.hooks: unknown key `pre_start`\n  help: did you mean `pre_stop`?\n",
+);
+
+bad_inventory!(
     notify_format_typo,
     &format!("groups:\n  product:\n    notify:\n      - url: https://hooks.example.com/x\n        format: dingtlak\n{ROLLOUT_UNIT}"),
     "error: groups.yaml:5:17: groups.product.notify[0].format: `dingtlak` is not a notification format\n  help: did you mean `dingtalk`?\n",
@@ -516,3 +519,39 @@ bad_inventory!(
     "defaults:\n  notify:\n    - url: https://hooks.example.com/a\n      events: [failure]\nunits: []\n",
     "error: groups.yaml:4:7: defaults.notify[0]: unknown key `events`\n  help: expected one of: url, format, on\n",
 );
+
+bad_inventory!(
+    secret_name_a_shell_cannot_export,
+    &format!("defaults:\n  secrets: [DB-PASSWORD]\n{UNIT}"),
+    "error: groups.yaml:2:13: defaults.secrets[0]: `DB-PASSWORD` is not a variable name a shell can export\n",
+);
+
+bad_inventory!(
+    secret_listed_twice,
+    &format!("groups:\n  product:\n    secrets: [API_KEY, API_KEY]\n{UNIT}"),
+    "error: groups.yaml:3:24: groups.product.secrets[1]: `API_KEY` is already listed at line 3\n",
+);
+
+bad_inventory!(
+    secret_also_in_env,
+    &format!("defaults:\n  env:\n    DB_PASSWORD: hunter2\ngroups:\n  product:\n    secrets: [DB_PASSWORD]\n{UNIT}"),
+    "error: groups.yaml:6:15: groups.product.secrets[0]: group `product`: `DB_PASSWORD` is a secret and also set in `env` at line 3\n  help: remove it from `env`, or from `secrets` if its value may be written in clear\n",
+);
+
+bad_inventory!(
+    secret_without_a_value,
+    &format!("groups:\n  product:\n    secrets: [JDEPLOY_TEST_UNSET_7F1C]\n{UNIT}"),
+    "error: groups.yaml:3:15: groups.product.secrets[0]: group `product` needs secret `JDEPLOY_TEST_UNSET_7F1C`: it is neither in the environment nor in .jdeploy/secrets (no such file)\n  help: export JDEPLOY_TEST_UNSET_7F1C, or add `JDEPLOY_TEST_UNSET_7F1C=...` to .jdeploy/secrets, or name another file with --secrets FILE (or JDEPLOY_SECRETS)\n",
+);
+
+/// A secrets file that is not dotenv is named by line, and its text (values) not shown.
+#[test]
+fn secrets_file_that_cannot_be_parsed() {
+    Test::new()
+        .groups(&format!("groups:\n  product:\n    secrets: [DB_PASSWORD]\n{UNIT}"))
+        .file("prod.env", "API_KEY=x\nDB_PASSWORD=\"s3cr3t-Value-7f1c\n")
+        .args(["--secrets", "prod.env", "validate"])
+        .status(2)
+        .stderr("error: groups.yaml:3:15: groups.product.secrets[0]: group `product` needs secret `DB_PASSWORD`: the secrets file prod.env: line 2 is not NAME=value (an unclosed quote?)\n  help: fix prod.env: one NAME=value a line; quote values with spaces, `#` or `$` in '...'\n")
+        .run();
+}

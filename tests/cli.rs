@@ -393,3 +393,51 @@ fn quoted_yaml_numbers_keep_their_text() {
         .stdout("12.5 12.50 0080\n")
         .run();
 }
+
+/// `product` with an image and two secrets.
+fn with_secrets() -> String {
+    let yaml = two_groups().to_yaml();
+    format!("{yaml}groups:\n  product:\n    secrets: [DB_PASSWORD, API_KEY]\n")
+}
+
+#[test]
+fn validate_finds_secret_values_in_the_environment_then_the_file() {
+    let test = || {
+        Test::new()
+            .groups(&with_secrets())
+            .dir(".jdeploy")
+            .file(".jdeploy/secrets", "API_KEY='k3y with $pace'\n")
+    };
+    test()
+        .env("DB_PASSWORD", "s3cr3t-Value-7f1c")
+        .args(["validate", "--json"])
+        .run();
+    // JDEPLOY_SECRETS names the file to read; one that is not there is an error.
+    let output = test()
+        .env("DB_PASSWORD", "s3cr3t-Value-7f1c")
+        .env("JDEPLOY_SECRETS", "elsewhere.env")
+        .args(["validate"])
+        .status(2)
+        .run();
+    assert!(
+        output.stderr.contains("elsewhere.env: no such file"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn create_without_a_secret_value_changes_nothing() {
+    let output = Test::new()
+        .groups(&with_secrets())
+        .env("API_KEY", "s3cr3t-Value-7f1c")
+        .args(["create", "--group", "product", "--json"])
+        .status(2)
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let message = json["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("secret `DB_PASSWORD`"), "{message}");
+    assert!(!output.stdout.contains("s3cr3t-Value-7f1c"));
+    // Refused before any engine or the history database was touched.
+    assert!(!output.dir.path().join(".jdeploy/history.db").exists());
+}

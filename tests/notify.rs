@@ -106,20 +106,21 @@ fn a_deploy_tells_its_webhooks_and_an_unreachable_one_is_only_a_warning() {
         .to_yaml();
     let test = || Test::new().file("run.sh.j2", RUN_SH).groups(&yaml);
     test().args(["create", "--group", &group]).run();
-    let deployed = test()
-        .args(["deploy", "--group", &group, "--yes"])
-        .run();
+    let deployed = test().args(["deploy", "--group", &group, "--yes"]).run();
     // The unreachable target is a warning, without the token in its address.
     assert!(
-        deployed
-            .stderr
-            .contains(&format!("notification to http://127.0.0.1:{closed}/gone?… failed")),
+        deployed.stderr.contains(&format!(
+            "notification to http://127.0.0.1:{closed}/gone?… failed"
+        )),
         "{}",
         deployed.stderr
     );
     assert!(!deployed.stderr.contains("tok-5e3d"), "{}", deployed.stderr);
     let events = recorder.events();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["start", "success"], "{events:?}");
     assert_eq!(events[1]["group"], group.as_str());
     assert_eq!(events[1]["command"], "deploy");
@@ -149,5 +150,8 @@ fn a_deploy_tells_its_webhooks_and_an_unreachable_one_is_only_a_warning() {
         .1;
     assert_eq!(ding["msgtype"], "text");
     let content = ding["text"]["content"].as_str().unwrap();
-    assert!(content.contains(&group) && content.contains("exited (3)"), "{content}");
+    assert!(
+        content.contains(&group) && content.contains("exited (3)"),
+        "{content}"
+    );
 }

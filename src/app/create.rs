@@ -9,6 +9,7 @@ use super::{App, AppError, Backend, Frontend, RunReport};
 use crate::inventory::Selection;
 use crate::plan::{desired_containers, Recreate};
 use crate::rollout;
+use crate::secrets::resolve_group;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateRequest {
@@ -31,7 +32,9 @@ impl<B: Backend> App<B> {
         let inventory = self.inventory(frontend)?;
         let group = inventory.select_group(&request.group)?;
         let image = inventory.require_image(group)?;
-        let desired = desired_containers(&inventory, group, image);
+        // Before any engine is asked: a missing value changes nothing.
+        let secrets = resolve_group(&inventory, group, &self.secret_store(&inventory))?;
+        let desired = desired_containers(&inventory, group, image, &secrets);
         if request.push_images {
             let selection = Selection {
                 group: Some(group.name.clone()),

@@ -21,6 +21,7 @@ use crate::inventory::{Diagnostics, Group, Inventory};
 use crate::release::{copy_manifests, ReleaseFlags};
 use crate::render::Flags;
 use crate::rollout::{self, DeployOptions, DeployUnit, Order, Stamp, Stopped, UnitKey};
+use crate::secrets::EnvMask;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeployRequest {
@@ -183,6 +184,7 @@ pub(super) fn deploy_units(
         monitor: flags.monitor,
         mode: flags.mode.clone(),
     };
+    let secrets = Arc::new(EnvMask::new(group));
     Ok(members
         .iter()
         .zip(rendered)
@@ -201,6 +203,7 @@ pub(super) fn deploy_units(
             copies: Arc::clone(&copies),
             copy_manifests: Arc::clone(&manifests),
             flags: release_flags.clone(),
+            secrets: Arc::clone(&secrets),
         })
         .collect())
 }

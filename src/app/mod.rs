@@ -56,6 +56,7 @@ use crate::engine::{
 use crate::inventory::gates::RolloutPolicy;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::rollout::{Fleet, Outcome};
+use crate::secrets::{SecretSources, SecretStore};
 
 /// Longest any single API call may take beyond the group's stop timeout.
 const REQUEST_TIMEOUT_SECS: u64 = 120;
@@ -95,6 +96,8 @@ pub struct Context {
     pub state: PathBuf,
     /// Waiting for group locks, and their lease.
     pub lock: LockSettings,
+    /// Where `create` and `validate` look up secret values.
+    pub secrets: SecretSources,
 }
 
 pub struct App<B = Docker> {
@@ -105,6 +108,11 @@ pub struct App<B = Docker> {
 impl<B: Backend> App<B> {
     pub fn new(backend: B, context: Context) -> Self {
         Self { backend, context }
+    }
+
+    /// Secret values for this command, looked up as they are first asked for.
+    fn secret_store(&self, inventory: &Inventory) -> SecretStore {
+        SecretStore::new(&self.context.secrets, &inventory.base_dir)
     }
 
     /// The engines of `inventory`'s hosts, connected as they are first needed.

@@ -14,6 +14,7 @@ use crate::engine::{Engine, ErrorKind};
 use crate::inventory::Selection;
 use crate::release::{short, RollbackTarget};
 use crate::rollout::{self, Order, Outcome, RollbackPlan, RollbackProblem, Status, Stopped};
+use crate::secrets::EnvMask;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RollbackRequest {
@@ -67,7 +68,7 @@ impl<B: Backend> App<B> {
             let started_at = SystemTime::now();
             let started = Instant::now();
             let fleet = self.fleet(&inventory, longest_stop(&units));
-            let plan = rollout::plan_rollback(&fleet, units, target)
+            let plan = rollout::plan_rollback(&fleet, units, target, &EnvMask::new(group))
                 .await
                 .map_err(|err| {
                     AppError::Refused(format!(

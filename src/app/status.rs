@@ -10,8 +10,9 @@ use super::{App, AppError, Backend, Frontend};
 use crate::engine::ErrorKind;
 use crate::inventory::{Inventory, Selection};
 use crate::labels;
-use crate::plan::{desired_containers, ContainerState};
+use crate::plan::{desired_containers, ContainerState, DesiredContainer};
 use crate::rollout::{self, Observed, UnitKey, UnitStatus, Usage};
+use crate::secrets::recorded_fingerprints;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatusRequest {
@@ -168,8 +169,8 @@ impl StatusRow {
 /// The configuration hash groups.yaml asks for, per group, worked out once per group.
 struct DesiredHashes<'a> {
     inventory: &'a Inventory,
-    /// Group name to (container, host identity) to hash.
-    groups: HashMap<String, HashMap<(String, String), String>>,
+    /// Group name to (container, host identity) to the spec asked for.
+    groups: HashMap<String, HashMap<(String, String), DesiredContainer>>,
 }
 
 impl<'a> DesiredHashes<'a> {
@@ -185,16 +186,21 @@ impl<'a> DesiredHashes<'a> {
         let observed = status.observed.as_ref().ok()?.as_ref()?;
         let group_name = observed.details.labels.get(labels::GROUP)?;
         let inventory = self.inventory;
-        let hashes = self.groups.entry(group_name.clone()).or_insert_with(|| {
+        let desired = self.groups.entry(group_name.clone()).or_insert_with(|| {
             let Some(group) = inventory.group(group_name) else {
                 return HashMap::new();
             };
             let Some(image) = group.image.as_deref() else {
                 return HashMap::new();
             };
-            desired_containers(inventory, group, image)
+            desired_containers(inventory, group, image, &Default::default())
                 .into_iter()
-                .map(|desired| ((desired.name, desired.host.identity), desired.config_hash))
+                .map(|desired| {
+                    (
+                        (desired.name.clone(), desired.host.identity.clone()),
+                        desired,
+                    )
+                })
                 .collect()
         });
         let host = inventory
@@ -202,6 +208,23 @@ impl<'a> DesiredHashes<'a> {
             .iter()
             .find(|unit| unit.host.name == status.unit.host)
             .map(|unit| unit.host.identity.clone())?;
-        hashes.get(&(status.unit.container.clone(), host)).cloned()
+        let desired = desired.get(&(status.unit.container.clone(), host))?;
+        let group = inventory.group(group_name)?;
+        if group.secrets.is_empty() {
+            return Some(desired.config_hash.clone());
+        }
+        // Status has no values: it takes each secret's value to be the one the container
+        // was made with, so only secrets added or removed show as a difference.
+        let recorded = recorded_fingerprints(&observed.details.labels);
+        let mut spec = desired.spec.clone();
+        spec.secrets = group
+            .secrets
+            .iter()
+            .map(|secret| {
+                let fingerprint = recorded.get(&secret.name).cloned().unwrap_or_default();
+                (secret.name.clone(), fingerprint)
+            })
+            .collect();
+        Some(spec.hash())
     }
 }

@@ -13,6 +13,8 @@ use crate::layout::{CURRENT_LINK, KEPT_FILE};
 use crate::render::Flags;
 use crate::rollout::{Lifecycle, Reporter, SilentReporter, Status, Usage};
 
+mod secrets;
+
 impl Backend for FakeFleet {
     type Connector = FakeFleet;
     fn connector(&self, _: crate::engine::ConnectOptions) -> FakeFleet {
@@ -63,6 +65,7 @@ fn setup(fake: FakeFleet) -> Setup {
         load: Default::default(),
         state: dir.path().join("history.db"),
         lock: Default::default(),
+        secrets: Default::default(),
     };
     Setup {
         _dir: dir,

@@ -8,6 +8,7 @@ use super::load::{read_copies, render_members, renderer};
 use super::{App, AppError, Backend, Frontend};
 use crate::inventory::{Diagnostic, Diagnostics, Severity, Sources};
 use crate::render::Flags;
+use crate::secrets::check_all;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ValidateRequest {
@@ -75,6 +76,8 @@ impl<B: Backend> App<B> {
         if let Err(Diagnostics(found)) = read_copies(&inventory, copies) {
             errors.extend(found);
         }
+        // What `create` will need: CI runs validate where create will run.
+        errors.extend(check_all(&inventory, &self.secret_store(&inventory)));
         if !errors.is_empty() {
             return Err(Diagnostics(errors).into());
         }

@@ -69,6 +69,10 @@ pub struct Cli {
     /// Commands that change containers: run none of the groups' hooks.
     #[arg(long, global = true)]
     pub no_hooks: bool,
+    /// Dotenv file of secret values, read after the environment; `.jdeploy/secrets`
+    /// beside the inventory by default. Only create and validate read it.
+    #[arg(long, global = true, value_name = "FILE", env = "JDEPLOY_SECRETS")]
+    pub secrets: Option<PathBuf>,
 
     /// When to colour output; NO_COLOR in the environment means never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]

@@ -25,6 +25,8 @@ pub struct Settings {
     /// Colour for containers' output on stdout, which may be piped when stderr is not.
     pub stdout_color: bool,
     pub load: LoadOptions,
+    /// `--secrets`: the dotenv file secret values come from, after the environment.
+    pub secrets: Option<PathBuf>,
     state: Option<PathBuf>,
     pub lock: LockSettings,
     /// Run none of the groups' hooks.
@@ -49,6 +51,7 @@ impl Settings {
             color,
             stdout_color,
             load: docker_tls_from_env(),
+            secrets: cli.secrets.clone(),
             state: cli.state.clone(),
             lock: LockSettings {
                 wait: cli.lock_wait.unwrap_or_default(),

@@ -361,12 +361,7 @@ impl Engine for FakeEngine {
                     "sha256:{}",
                     crate::release::sha256(desired.spec.image.as_bytes())
                 ),
-                env: desired
-                    .spec
-                    .env
-                    .iter()
-                    .map(|(key, value)| format!("{key}={value}"))
-                    .collect(),
+                env: desired.env_lines(),
                 files: BTreeMap::new(),
                 starts: 0,
                 exit_code: 0,

@@ -32,7 +32,7 @@ pub fn create_body(desired: &DesiredContainer) -> ContainerCreateBody {
     ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: Some(spec.command.clone()),
-        env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+        env: Some(desired.env_lines()),
         labels: Some(desired.all_labels().into_iter().collect()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         stop_timeout: Some(i64::from(spec.stop_timeout)),

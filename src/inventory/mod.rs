@@ -13,6 +13,7 @@ mod hosts;
 mod model;
 pub mod notify;
 mod raw;
+mod secret_names;
 mod selection;
 mod settings;
 mod source_map;
@@ -25,7 +26,8 @@ use std::path::Path;
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use files::{check_files, Sources};
 pub use model::{resolve, Connection, Copy, Group, Host, Inventory, Member, TemplateFile, Unit};
-pub use settings::{DEFAULT_RUN_TEMPLATE, RUN_SH};
+pub use secret_names::SecretName;
+pub use settings::{is_env_name, DEFAULT_RUN_TEMPLATE, RUN_SH};
 pub use targets::{Selection, Target};
 pub use validate::{parse_inventory, LoadOptions};
 

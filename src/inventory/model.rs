@@ -85,6 +85,8 @@ pub struct Group {
     /// Shell block rendered into core units' `/run.sh`.
     pub core_cmd: String,
     pub container: ContainerSpec,
+    /// Variables whose values come from this machine at `create`; names only here.
+    pub secrets: Vec<super::secret_names::SecretName>,
     pub run_template: TemplateFile,
     /// Extra files rendered into every container of the group.
     pub templates: Vec<TemplateFile>,

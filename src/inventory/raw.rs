@@ -53,6 +53,8 @@ pub struct RawSettings {
     pub command: Option<StringOrList>,
     pub ports: Option<Vec<String>>,
     pub env: Option<BTreeMap<String, Scalar>>,
+    /// Names of environment variables whose values come from this machine, not the file.
+    pub secrets: Option<Vec<String>>,
     pub volumes: Option<Vec<String>>,
     pub restart: Option<String>,
     pub stop_timeout: Option<u32>,

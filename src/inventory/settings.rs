@@ -14,6 +14,7 @@ use super::hooks::{parse_hooks, Hooks};
 use super::model::{resolve, Copy, Group, TemplateFile};
 use super::notify::{parse_notify, NotifyTarget};
 use super::raw::{RawSettings, Scalar, StringOrList};
+use super::secret_names::{layer_secrets, parse_secrets, SecretName};
 use super::suggest::did_you_mean;
 use crate::labels::LABEL_PREFIX;
 
@@ -30,6 +31,7 @@ pub struct GroupSettings {
     pub command: Option<Vec<String>>,
     pub ports: Option<Vec<PortBinding>>,
     pub env: BTreeMap<String, String>,
+    pub secrets: Vec<SecretName>,
     pub volumes: Option<Vec<Mount>>,
     pub restart: Option<RestartPolicy>,
     pub stop_timeout: Option<u32>,
@@ -45,7 +47,8 @@ pub struct GroupSettings {
 }
 
 impl GroupSettings {
-    /// `over` wins key by key; maps (env, labels, vars) merge, lists replace.
+    /// `over` wins key by key; maps (env, labels, vars) merge, lists replace, except
+    /// `secrets`, which adds to the list beneath.
     pub fn layer(&self, over: &GroupSettings) -> GroupSettings {
         fn pick<T: Clone>(over: &Option<T>, base: &Option<T>) -> Option<T> {
             over.clone().or_else(|| base.clone())
@@ -64,6 +67,7 @@ impl GroupSettings {
             command: pick(&over.command, &self.command),
             ports: pick(&over.ports, &self.ports),
             env: merge(&self.env, &over.env),
+            secrets: layer_secrets(&self.secrets, &over.secrets),
             volumes: pick(&over.volumes, &self.volumes),
             restart: pick(&over.restart, &self.restart),
             stop_timeout: pick(&over.stop_timeout, &self.stop_timeout),
@@ -98,6 +102,7 @@ impl GroupSettings {
                 labels: self.labels,
                 health: self.health,
             },
+            secrets: self.secrets,
             rollout: self.rollout.resolve(),
             hooks: self.hooks,
             run_template: self.run_template.unwrap_or_else(|| TemplateFile {
@@ -161,6 +166,7 @@ pub fn parse_settings(
             .ok()
     });
     settings.env = parse_env(raw.env.unwrap_or_default(), &key("env"), checker);
+    settings.secrets = parse_secrets(raw.secrets.unwrap_or_default(), &key("secrets"), checker);
     settings.labels = parse_labels(raw.labels.unwrap_or_default(), &key("labels"), checker);
     settings.run_template = raw.run_template.map(|src| TemplateFile {
         path: resolve(base_dir, &src),
@@ -241,9 +247,7 @@ fn parse_env(
 ) -> BTreeMap<String, String> {
     let mut parsed = BTreeMap::new();
     for (name, Scalar(value)) in env {
-        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if valid {
+        if is_env_name(&name) {
             parsed.insert(name, value);
         } else {
             let at = format!("{key}.{name}");
@@ -255,6 +259,12 @@ fn parse_env(
         }
     }
     parsed
+}
+
+/// A name a shell can export: a letter or `_`, then letters, digits and `_`.
+pub fn is_env_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn parse_labels(

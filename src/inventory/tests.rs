@@ -362,7 +362,7 @@ fn a_notify_target_is_named_and_serialized_without_its_secrets() {
         "
 defaults:
   notify:
-    - url: https://oapi.dingtalk.com/robot/send?access_token=secret#frag
+    - url: https://oapi.dingtalk.com/robot/send?access_token=tok9c1#frag
     - url: https://user:pass@hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX
     - url: http://[::1]:8080/
 {UNITS}"
@@ -381,9 +381,31 @@ defaults:
         ]
     );
     let json = serde_json::to_string(&inventory.groups[0]).unwrap();
-    assert!(!json.contains("secret") && !json.contains("pass") && !json.contains("XXXX"));
+    assert!(!json.contains("tok9c1") && !json.contains("pass") && !json.contains("XXXX"));
     assert!(
         json.contains(r#""format":"json","on":["failure","rollback"]"#),
         "{json}"
     );
+}
+
+#[test]
+fn a_groups_secrets_add_to_those_of_defaults() {
+    let inventory = parse(&format!(
+        "defaults:\n  secrets: [API_KEY]\ngroups:\n  product:\n    secrets: [DB_PASSWORD, API_KEY]\n{UNITS}"
+    ));
+    let names = |group: &str| -> Vec<(String, String)> {
+        let group = inventory.group(group).unwrap();
+        group
+            .secrets
+            .iter()
+            .map(|secret| (secret.name.clone(), secret.key.clone()))
+            .collect()
+    };
+    let api_key = ("API_KEY".to_string(), "defaults.secrets[0]".to_string());
+    let db_password = (
+        "DB_PASSWORD".to_string(),
+        "groups.product.secrets[0]".to_string(),
+    );
+    assert_eq!(names("product"), [api_key.clone(), db_password]);
+    assert_eq!(names("test"), [api_key]);
 }

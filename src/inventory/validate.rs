@@ -10,6 +10,7 @@ use super::diagnostic::{Diagnostic, Diagnostics, Location};
 use super::hosts::{resolve_hosts, ResolvedHost};
 use super::model::{Connection, Group, GroupIndex, Host, Inventory, Unit, DEFAULT_KEEP_RELEASES};
 use super::raw::RawInventory;
+use super::secret_names::check_secrets_not_in_env;
 use super::settings::{check_image, parse_settings, GroupSettings};
 use super::source_map::{Duplicate, SourceMap};
 use super::suggest::{unknown_key, Suggester};
@@ -307,6 +308,7 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
         check_image(image, &format!("images.{name}"), checker);
     }
     let no_settings = GroupSettings::default();
+    let mut clashes = HashSet::new();
     names
         .into_iter()
         .map(|(name, defined_at)| {
@@ -322,8 +324,27 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
             group.defined_at = defined_at;
             check_templates_outside_volumes(&group, checker);
             check_gate_fits_deadline(&group, section, checker);
+            let env_keys = env_keys(&group, section);
+            check_secrets_not_in_env(&name, &group.secrets, &env_keys, &mut clashes, checker);
             group
         })
+        .collect()
+}
+
+/// The key that set each of the group's variables: its own section's, else `defaults`'.
+fn env_keys<'a>(group: &'a Group, section: &GroupSettings) -> BTreeMap<&'a str, String> {
+    let section_name = |name: &str| {
+        if section.env.contains_key(name) {
+            format!("groups.{}", group.name)
+        } else {
+            "defaults".to_string()
+        }
+    };
+    group
+        .container
+        .env
+        .keys()
+        .map(|name| (name.as_str(), format!("{}.env.{name}", section_name(name))))
         .collect()
 }
 

@@ -109,6 +109,13 @@ fn changes(desired: &DesiredContainer, found: &ObservedContainer) -> Vec<String>
         let had = recorded.get(field).unwrap_or(&Value::Null);
         diff_field(field, had, want, &mut changes);
     }
+    // Left out of the spec when empty, so a container that had secrets and should have
+    // none is only seen from its recorded side.
+    if !wanted.contains_key("secrets") {
+        if let Some(had) = recorded.get("secrets") {
+            diff_secrets(had, &Value::Null, &mut changes);
+        }
+    }
     if changes.is_empty() {
         // Same fields, other hash: the hash covers something older jdeploys recorded.
         changes.push("configuration hash".into());
@@ -119,6 +126,9 @@ fn changes(desired: &DesiredContainer, found: &ObservedContainer) -> Vec<String>
 fn diff_field(field: &str, had: &Value, want: &Value, changes: &mut Vec<String>) {
     if had == want {
         return;
+    }
+    if field == "secrets" {
+        return diff_secrets(had, want, changes);
     }
     // Environment values may be secrets: they are named, never shown, as in `plan`.
     let secret = field == "env";
@@ -146,6 +156,22 @@ fn diff_field(field: &str, had: &Value, want: &Value, changes: &mut Vec<String>)
             }
         }
         _ => changes.push(format!("{field}: {} -> {}", show(had), show(want))),
+    }
+}
+
+/// Secrets are recorded as fingerprints: a change is told by the secret's name alone,
+/// without the fingerprints, which are no use to read.
+fn diff_secrets(had: &Value, want: &Value, changes: &mut Vec<String>) {
+    let names = |value: &Value| value.as_object().cloned().unwrap_or_default();
+    let (had, want) = (names(had), names(want));
+    let all: std::collections::BTreeSet<&String> = had.keys().chain(want.keys()).collect();
+    for name in all {
+        match (had.get(name), want.get(name)) {
+            (Some(a), Some(b)) if a != b => changes.push(format!("secret {name} changed")),
+            (Some(_), None) => changes.push(format!("secret {name} removed")),
+            (None, Some(_)) => changes.push(format!("secret {name} added")),
+            _ => {}
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::inventory::container::{Mount, PortBinding};
 use crate::inventory::gates::HealthCheck;
 use crate::inventory::{Group, Host, Inventory};
 use crate::labels;
+use crate::secrets::GroupSecrets;
 
 /// Everything `create` gives Docker for one container; its hash decides whether an
 /// existing container still matches.
@@ -17,6 +18,11 @@ pub struct DesiredSpec {
     pub image: String,
     pub command: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// Secret name to the fingerprint of its value, never the value: the hash changes
+    /// with the value, and the label can be read by anyone who can inspect. Left out
+    /// when there is none, so containers made before secrets existed keep their hash.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, String>,
     pub ports: Vec<String>,
     pub volumes: Vec<String>,
     pub restart: String,
@@ -38,6 +44,8 @@ pub struct DesiredContainer {
     pub spec: DesiredSpec,
     /// The hex SHA-256 of `spec` as JSON.
     pub config_hash: String,
+    /// The values behind `spec.secrets`, for the container's environment only.
+    pub secret_values: GroupSecrets,
 }
 
 impl DesiredSpec {
@@ -60,14 +68,23 @@ impl DesiredContainer {
         all.insert(labels::CONFIG.into(), self.spec.to_json());
         all
     }
+
+    /// The container's environment: `env`, then the secrets' values.
+    pub fn env_lines(&self) -> Vec<String> {
+        let env = self.spec.env.iter().map(|(k, v)| format!("{k}={v}"));
+        env.chain(self.secret_values.env_lines()).collect()
+    }
 }
 
-/// The containers of `group` as `create` should make them, in file order.
+/// The containers of `group` as `create` should make them, in file order. `secrets`:
+/// the group's, resolved; empty where values are not needed (status).
 pub fn desired_containers(
     inventory: &Inventory,
     group: &Group,
     image: &str,
+    secrets: &GroupSecrets,
 ) -> Vec<DesiredContainer> {
+    let fingerprints = secrets.fingerprints();
     let container = &group.container;
     inventory
         .members(&group.name)
@@ -76,6 +93,7 @@ pub fn desired_containers(
                 image: image.to_string(),
                 command: container.command.clone(),
                 env: container.env.clone(),
+                secrets: fingerprints.clone(),
                 ports: container.ports.iter().map(port_text).collect(),
                 volumes: container.volumes.iter().map(mount_text).collect(),
                 restart: container.restart.to_string(),
@@ -90,6 +108,7 @@ pub fn desired_containers(
                 host: member.host().clone(),
                 config_hash: spec.hash(),
                 spec,
+                secret_values: secrets.clone(),
             }
         })
         .collect()

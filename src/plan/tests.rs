@@ -22,6 +22,7 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
         image: "app:1".into(),
         command: vec!["sh".into(), "/run.sh".into()],
         env: BTreeMap::from([("TZ".into(), "UTC".into())]),
+        secrets: BTreeMap::new(),
         ports: vec![],
         volumes: vec![],
         restart: "unless-stopped".into(),
@@ -36,6 +37,7 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
         host: host("10.0.0.1"),
         config_hash: spec.hash(),
         spec,
+        secret_values: Default::default(),
     }
 }
 
@@ -315,4 +317,32 @@ mod release {
         );
         assert!(release_changes(Some(&old), &old, |_| None, |_| None).is_empty());
     }
+}
+
+#[test]
+fn secrets_added_or_removed_are_named_and_their_absence_changes_no_hash() {
+    let old = desired("a", false);
+    // Containers made before secrets existed keep their hash.
+    assert!(!old.spec.to_json().contains("secrets"));
+    let mut new = old.clone();
+    new.spec.secrets = BTreeMap::from([("DB_PASSWORD".into(), "0f1e".into())]);
+    new.config_hash = new.spec.hash();
+    let added = plan_one(
+        new.clone(),
+        Some(observed_from(&old, ContainerState::Running)),
+        Recreate::Never,
+    );
+    let CreateStep::Differs { changes, .. } = added else {
+        panic!("{added:?}")
+    };
+    assert_eq!(changes, ["secret DB_PASSWORD added"]);
+    let removed = plan_one(
+        old,
+        Some(observed_from(&new, ContainerState::Running)),
+        Recreate::Never,
+    );
+    let CreateStep::Differs { changes, .. } = removed else {
+        panic!("{removed:?}")
+    };
+    assert_eq!(changes, ["secret DB_PASSWORD removed"]);
 }

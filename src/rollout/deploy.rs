@@ -21,6 +21,7 @@ use crate::inventory::Host;
 use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
 use crate::release::{short, Kept, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
 use crate::render::RenderedContainer;
+use crate::secrets::EnvMask;
 
 /// One container to deploy into, with what it should run.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub struct DeployUnit {
     pub copies: Arc<[CopyTree]>,
     pub copy_manifests: Arc<[ManifestCopy]>,
     pub flags: ReleaseFlags,
+    /// The group's secrets, masked in the environment the manifest records.
+    pub secrets: Arc<EnvMask>,
 }
 
 /// A unit and what deploying it would do.
@@ -123,7 +126,7 @@ pub async fn plan_deploy<E: Engine>(fleet: &Fleet<E>, units: Vec<DeployUnit>) ->
 
 async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<UnitPlan, UnitError> {
     let name = unit.key.container.as_str();
-    let Some(in_place) = in_place(fleet, &unit.host, name).await? else {
+    let Some(in_place) = in_place(fleet, &unit.host, name, &unit.secrets).await? else {
         return Err(UnitError::missing(&unit.key));
     };
     let manifest = Manifest::new(

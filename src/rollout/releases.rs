@@ -16,6 +16,7 @@ use crate::layout::{
     release_dir, release_of_target, CURRENT_LINK, KEPT_FILE, MANIFEST_IN_RELEASE, PENDING_LINK,
 };
 use crate::release::{Kept, Manifest, Timeline};
+use crate::secrets::EnvMask;
 
 /// A container and its releases.
 #[derive(Debug, Clone)]
@@ -34,18 +35,21 @@ impl InPlace {
     }
 }
 
-/// None when the host has no such container.
+/// None when the host has no such container. Its environment comes with `mask` applied:
+/// it goes into manifests, which must never hold a secret's value.
 pub async fn in_place<E: Engine>(
     fleet: &Fleet<E>,
     host: &Host,
     name: &str,
+    mask: &EnvMask,
 ) -> Result<Option<InPlace>, EngineError> {
-    let Some(details) = fleet
+    let Some(mut details) = fleet
         .call(host, |engine| async move { engine.inspect(name).await })
         .await?
     else {
         return Ok(None);
     };
+    details.env = mask.apply(&details.env, &details.labels);
     let current = fleet.call(host, |engine| async move {
         engine.link_target(name, CURRENT_LINK).await
     });

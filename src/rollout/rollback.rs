@@ -15,6 +15,7 @@ use crate::release::{
     contradictions, resolve, short, Kept, Manifest, RollbackTarget, TargetError, Timeline,
     CLOCK_SKEW,
 };
+use crate::secrets::EnvMask;
 
 #[derive(Debug, Clone)]
 pub struct PlannedRollback {
@@ -59,10 +60,11 @@ pub async fn plan_rollback<'f, E: Engine>(
     fleet: &'f Fleet<E>,
     units: Vec<FleetUnit>,
     target: RollbackTarget<'_>,
+    secrets: &EnvMask,
 ) -> Result<RollbackPlan<'f, E>, TargetError> {
     let observed: Vec<Result<InPlace, RollbackProblem>> =
         join_all(units.iter().map(|unit| async {
-            match in_place(fleet, &unit.host, &unit.key.container).await {
+            match in_place(fleet, &unit.host, &unit.key.container, secrets).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) => Err(RollbackProblem::Container(UnitError::missing(&unit.key))),
                 Err(err) => Err(err.into()),

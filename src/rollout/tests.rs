@@ -33,6 +33,7 @@ fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
         copies: Vec::new().into(),
         copy_manifests: Vec::new().into(),
         flags: ReleaseFlags::default(),
+        secrets: Default::default(),
     }
 }
 

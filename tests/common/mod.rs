@@ -154,6 +154,7 @@ impl Test {
             .env_remove("DOCKER_TLS_VERIFY")
             .env_remove("JDEPLOY_FILE")
             .env_remove("JDEPLOY_LOG")
+            .env_remove("JDEPLOY_SECRETS")
             .env("NO_COLOR", "1");
         for (key, value) in &self.envs {
             command.env(key, value);

@@ -41,6 +41,7 @@ use super::ExitStatus;
 use crate::app::{App, Context, Docker, RunReport};
 use crate::inventory::Selection;
 use crate::report::{failure_logs, outcomes_table, summary_line, OutcomesJson, Printer};
+use crate::secrets::{Environment, SecretSources};
 
 /// The application over each host's Docker engine.
 fn app(settings: &Settings) -> App<Docker> {
@@ -51,6 +52,10 @@ fn app(settings: &Settings) -> App<Docker> {
             load: settings.load.clone(),
             state: settings.state_path(),
             lock: settings.lock.clone(),
+            secrets: SecretSources {
+                file: settings.secrets.clone(),
+                environment: Environment::Process,
+            },
         },
     )
 }
