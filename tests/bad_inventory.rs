@@ -555,3 +555,30 @@ fn secrets_file_that_cannot_be_parsed() {
         .stderr("error: groups.yaml:3:15: groups.product.secrets[0]: group `product` needs secret `DB_PASSWORD`: the secrets file prod.env: line 2 is not NAME=value (an unclosed quote?)\n  help: fix prod.env: one NAME=value a line; quote values with spaces, `#` or `$` in '...'\n")
         .run();
 }
+
+const TWO_GROUPS: &str =
+    "units:\n  - host: 127.0.0.2\n    dockers: [web_1]\n    group: [common, api, web]\n";
+
+bad_inventory!(
+    depends_on_unknown_group,
+    &format!("groups:\n  api:\n    depends_on: [comon]\n{TWO_GROUPS}"),
+    "error: groups.yaml:3:18: groups.api.depends_on[0]: no unit is in group `comon`\n  help: did you mean `common`?\n",
+);
+
+bad_inventory!(
+    depends_on_cycle,
+    &format!("groups:\n  api:\n    depends_on: [web]\n  web:\n    depends_on: [common]\n  common:\n    depends_on: [api]\n{TWO_GROUPS}"),
+    "error: groups.yaml:7:5: groups.common.depends_on: groups depend on each other in a cycle: common -> api -> web -> common\n  help: remove one of these depends_on entries\n",
+);
+
+bad_inventory!(
+    depends_on_itself,
+    &format!("groups:\n  api:\n    depends_on: [api]\n{TWO_GROUPS}"),
+    "error: groups.yaml:3:18: groups.api.depends_on[0]: group `api` cannot depend on itself\n",
+);
+
+bad_inventory!(
+    depends_on_in_defaults,
+    &format!("defaults:\n  depends_on: [common]\n{TWO_GROUPS}"),
+    "error: groups.yaml:2:3: defaults.depends_on: `depends_on` names what one group needs first; set it under groups.<name>\n",
+);

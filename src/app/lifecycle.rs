@@ -1,5 +1,6 @@
 //! `start`, `stop`, `restart` and `rm`.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -7,8 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::select::{fleet_units, label, longest_stop, without_hooks};
 use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
-use crate::inventory::Selection;
-use crate::rollout::{self, Lifecycle, Order, Stopped, Strategy, UnitKey};
+use crate::engine::Engine;
+use crate::inventory::{Inventory, Selection};
+use crate::rollout::{
+    self, Execution, Fleet, FleetUnit, Lifecycle, Order, Outcome, Reporter, Status, Stopped,
+    Strategy, UnitKey,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LifecycleRequest {
@@ -21,6 +26,10 @@ pub struct LifecycleRequest {
     /// Run none of the groups' hooks.
     #[serde(default)]
     pub no_hooks: bool,
+    /// Only these groups (with no group in `selection`); a restart of several groups
+    /// goes group by group in dependency order.
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 impl<B: Backend> App<B> {
@@ -33,6 +42,12 @@ impl<B: Backend> App<B> {
         let mut units = fleet_units(&inventory, &request.selection, request.stop_timeout)?;
         if request.no_hooks {
             without_hooks(&mut units);
+        }
+        if !request.groups.is_empty() {
+            for name in &request.groups {
+                inventory.select_group(name)?;
+            }
+            units.retain(|unit| request.groups.contains(&unit.key.group));
         }
         let removes = matches!(request.action, Lifecycle::Remove { .. });
         if removes && !request.yes {
@@ -71,15 +86,21 @@ impl<B: Backend> App<B> {
                 None => Strategy::plain(Order::CoreFirst),
             };
             let reporter = frontend.reporter(request.action.name());
-            let execution = rollout::lifecycle(
-                &fleet,
-                &units,
-                request.action,
-                &strategy,
-                reporter.as_ref(),
-                &interrupted,
-            )
-            .await;
+            let several: BTreeSet<&str> =
+                units.iter().map(|unit| unit.key.group.as_str()).collect();
+            let execution = if request.action == Lifecycle::Restart && several.len() > 1 {
+                restart_in_order(&fleet, &inventory, &units, reporter.as_ref(), &interrupted).await
+            } else {
+                rollout::lifecycle(
+                    &fleet,
+                    &units,
+                    request.action,
+                    &strategy,
+                    reporter.as_ref(),
+                    &interrupted,
+                )
+                .await
+            };
             drop(reporter);
             let label = label(&request.selection);
             let mut report = RunReport::new(
@@ -98,4 +119,66 @@ impl<B: Backend> App<B> {
         locks.release(frontend).await;
         result
     }
+}
+
+/// Restarts several groups one after another in dependency order, each as its `rollout`
+/// says; a group that failed leaves the groups depending on it alone.
+async fn restart_in_order<E: Engine>(
+    fleet: &Fleet<E>,
+    inventory: &Inventory,
+    units: &[FleetUnit],
+    reporter: &dyn Reporter,
+    interrupted: &dyn Fn() -> bool,
+) -> Execution {
+    let names: Vec<&str> = units.iter().map(|unit| unit.key.group.as_str()).collect();
+    let mut all = Execution {
+        outcomes: Vec::new(),
+        stopped: None,
+        failed: 0,
+        tolerated: 0,
+    };
+    let mut failed: Vec<&str> = Vec::new();
+    for group in inventory.dependency_order(&names) {
+        let of_group: Vec<FleetUnit> = units
+            .iter()
+            .filter(|unit| unit.key.group == group.name)
+            .cloned()
+            .collect();
+        if let Some(needed) = failed
+            .iter()
+            .find(|failed| inventory.depends_on(&group.name, failed))
+        {
+            let why = format!("not restarted: group {needed}, which it depends on, failed");
+            all.outcomes.extend(
+                of_group
+                    .iter()
+                    .map(|unit| Outcome::new(unit.key.clone(), Status::Skipped, why.clone())),
+            );
+            failed.push(&group.name);
+            continue;
+        }
+        let strategy = strategy(&group.rollout, Order::CoreFirst, false);
+        let execution = rollout::lifecycle(
+            fleet,
+            &of_group,
+            Lifecycle::Restart,
+            &strategy,
+            reporter,
+            interrupted,
+        )
+        .await;
+        if execution
+            .outcomes
+            .iter()
+            .any(|outcome| outcome.status.is_failure())
+        {
+            failed.push(&group.name);
+        }
+        all.outcomes.extend(execution.outcomes);
+        if execution.stopped.is_some() {
+            all.stopped = execution.stopped;
+            break;
+        }
+    }
+    all
 }

@@ -22,6 +22,7 @@ mod record;
 mod render;
 mod rollback;
 mod select;
+mod sequence;
 mod status;
 mod strategy;
 mod validate;
@@ -40,6 +41,7 @@ pub use logs::{LogsReport, LogsRequest};
 pub use plan::{PlanAction, PlanReport, PlanRequest, PlanRow, PlannedBatch};
 pub use render::RenderRequest;
 pub use rollback::{RollbackRequest, RollbackTo};
+pub use sequence::SequenceReport;
 pub use status::{StatusReport, StatusRequest, StatusRow};
 pub use validate::{ValidateReport, ValidateRequest};
 

@@ -165,11 +165,12 @@ pub enum Command {
     )]
     Stop(StopArgs),
 
-    /// Restart the selected containers, core units first.
+    /// Restart the selected containers, core units first; several groups one after
+    /// another, in `depends_on` order.
     #[command(
-        after_help = "Examples:\n  jdeploy restart --group product\n  jdeploy restart --group product --host 127.0.0.3"
+        after_help = "Examples:\n  jdeploy restart --group product\n  jdeploy restart --group product --host 127.0.0.3\n  jdeploy restart --group common --group api"
     )]
-    Restart(StopArgs),
+    Restart(RestartArgs),
 
     /// Stop and remove the selected containers, core units last.
     #[command(
@@ -312,6 +313,25 @@ pub struct StopArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// The group to restart (repeatable).
+    #[arg(short, long, value_name = "GROUP", required_unless_present = "all")]
+    pub group: Vec<String>,
+
+    /// Every group in groups.yaml.
+    #[arg(long, conflicts_with = "group")]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub narrow: NarrowArgs,
+
+    /// Seconds to wait for a container to stop before killing it; the group's
+    /// `container.stop_timeout` without.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u32>,
+}
+
+#[derive(Debug, Args)]
 pub struct RmArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -393,9 +413,14 @@ pub struct GroupsArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// The group whose containers to create.
-    #[arg(short, long, value_name = "GROUP")]
-    pub group: String,
+    /// The group whose containers to create (repeatable: several groups go one after
+    /// another, in `depends_on` order).
+    #[arg(short, long, value_name = "GROUP", required_unless_present = "all")]
+    pub group: Vec<String>,
+
+    /// Every group, in `depends_on` order.
+    #[arg(long, conflicts_with = "group")]
+    pub all: bool,
 
     /// Replace containers whose configuration differs from groups.yaml.
     #[arg(long)]
@@ -467,9 +492,14 @@ pub struct ImageLsArgs {
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// The group to deploy.
-    #[arg(short, long, value_name = "GROUP")]
-    pub group: String,
+    /// The group to deploy (repeatable: several groups go one after another, in
+    /// `depends_on` order, each gated before the next starts).
+    #[arg(short, long, value_name = "GROUP", required_unless_present = "all")]
+    pub group: Vec<String>,
+
+    /// Every group, in `depends_on` order.
+    #[arg(long, conflicts_with = "group")]
+    pub all: bool,
 
     #[command(flatten)]
     pub flags: DeployFlags,

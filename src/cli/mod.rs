@@ -87,10 +87,7 @@ async fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatu
             let action = Lifecycle::Stop;
             commands::lifecycle(&args.target, args.timeout, action, false, settings).await
         }
-        Command::Restart(args) => {
-            let action = Lifecycle::Restart;
-            commands::lifecycle(&args.target, args.timeout, action, false, settings).await
-        }
+        Command::Restart(args) => commands::restart(args, settings).await,
         Command::Rm(args) => {
             let action = Lifecycle::Remove {
                 foreign: args.force,

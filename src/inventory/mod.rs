@@ -12,6 +12,7 @@ pub mod hooks;
 mod hosts;
 mod model;
 pub mod notify;
+mod order;
 mod raw;
 mod secret_names;
 mod selection;

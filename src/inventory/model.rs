@@ -94,6 +94,8 @@ pub struct Group {
     pub vars: BTreeMap<String, serde_yaml::Value>,
     /// How deploy, restart and rollback move through the group.
     pub rollout: super::gates::RolloutPolicy,
+    /// Groups put in place before this one when commands act on several.
+    pub depends_on: Vec<String>,
     /// Commands run here around a deploy, and in each container around its restart.
     pub hooks: super::hooks::Hooks,
     /// Webhooks told when a command on the group starts, succeeds, fails or rolls back.

@@ -66,6 +66,7 @@ pub struct RawSettings {
     pub health: Option<RawHealth>,
     pub rollout: Option<RawRollout>,
     pub hooks: Option<super::hooks::RawHooks>,
+    pub depends_on: Option<Vec<String>>,
     pub notify: Option<Vec<RawNotify>>,
 }
 

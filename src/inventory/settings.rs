@@ -43,6 +43,8 @@ pub struct GroupSettings {
     pub health: Option<HealthCheck>,
     pub rollout: RolloutSettings,
     pub hooks: Hooks,
+    /// Groups to act on first; a group's own, never from `defaults`.
+    pub depends_on: Vec<String>,
     pub notify: Option<Vec<NotifyTarget>>,
 }
 
@@ -79,6 +81,7 @@ impl GroupSettings {
             health: pick(&over.health, &self.health),
             rollout: self.rollout.layer(&over.rollout),
             hooks: self.hooks.layer(&over.hooks),
+            depends_on: over.depends_on.clone(),
             notify: pick(&over.notify, &self.notify),
         }
     }
@@ -105,6 +108,7 @@ impl GroupSettings {
             secrets: self.secrets,
             rollout: self.rollout.resolve(),
             hooks: self.hooks,
+            depends_on: self.depends_on,
             run_template: self.run_template.unwrap_or_else(|| TemplateFile {
                 name: DEFAULT_RUN_TEMPLATE.to_string(),
                 path: resolve(base_dir, DEFAULT_RUN_TEMPLATE),
@@ -184,6 +188,17 @@ pub fn parse_settings(
     settings.health = raw
         .health
         .and_then(|health| parse_health(health, &key("health"), checker));
+    if let Some(depends_on) = raw.depends_on {
+        if prefix == "defaults" {
+            checker.error(
+                &key("depends_on"),
+                "`depends_on` names what one group needs first; set it under groups.<name>",
+                None,
+            );
+        } else {
+            settings.depends_on = depends_on;
+        }
+    }
     settings.hooks = raw
         .hooks
         .map(|hooks| parse_hooks(hooks, &key("hooks"), checker))

@@ -309,7 +309,7 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
     }
     let no_settings = GroupSettings::default();
     let mut clashes = HashSet::new();
-    names
+    let groups = names
         .into_iter()
         .map(|(name, defined_at)| {
             let section = sections.get(&name).unwrap_or(&no_settings);
@@ -328,7 +328,9 @@ fn check_groups(raw: RawInventory, base_dir: &Path, checker: &mut Checker) -> Ve
             check_secrets_not_in_env(&name, &group.secrets, &env_keys, &mut clashes, checker);
             group
         })
-        .collect()
+        .collect::<Vec<_>>();
+    super::order::check_dependencies(&groups, checker);
+    groups
 }
 
 /// The key that set each of the group's variables: its own section's, else `defaults`'.

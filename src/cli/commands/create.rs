@@ -1,6 +1,6 @@
 //! `jdeploy create`.
 
-use super::{app, finish};
+use super::{app, finish, finish_sequence};
 use crate::app::CreateRequest;
 use crate::cli::args::CreateArgs;
 use crate::cli::frontend::Terminal;
@@ -9,13 +9,17 @@ use crate::cli::ExitStatus;
 
 pub async fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let request = CreateRequest {
-        group: args.group.clone(),
+        group: args.group.first().cloned().unwrap_or_default(),
         recreate: args.recreate,
         force: args.force,
         push_images: args.push_images,
     };
-    let report = app(settings)
-        .create(&request, &Terminal::new(settings))
-        .await?;
-    Ok(finish(settings, &report))
+    let app = app(settings);
+    let frontend = Terminal::new(settings);
+    if args.group.len() == 1 {
+        let report = app.create(&request, &frontend).await?;
+        return Ok(finish(settings, &report));
+    }
+    let sequence = app.create_groups(&args.group, &request, &frontend).await?;
+    Ok(finish_sequence(settings, &sequence))
 }

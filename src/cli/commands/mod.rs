@@ -24,7 +24,7 @@ pub use exec::exec;
 pub use groups::groups;
 pub use history::history;
 pub use images::{image_ls, image_push};
-pub use lifecycle::lifecycle;
+pub use lifecycle::{lifecycle, restart};
 pub use lock::{lock_release, lock_status};
 pub use logs::logs;
 pub use plan::plan;
@@ -38,7 +38,7 @@ use std::io;
 use super::args::NarrowArgs;
 use super::settings::Settings;
 use super::ExitStatus;
-use crate::app::{App, Context, Docker, RunReport};
+use crate::app::{App, Context, Docker, RunReport, SequenceReport};
 use crate::inventory::Selection;
 use crate::report::{failure_logs, outcomes_table, summary_line, OutcomesJson, Printer};
 use crate::secrets::{Environment, SecretSources};
@@ -95,16 +95,27 @@ fn written(output: io::Result<()>, status: ExitStatus, printer: &Printer) -> Exi
 /// was refused and nothing changed.
 fn finish(settings: &Settings, report: &RunReport) -> ExitStatus {
     let printer = settings.printer();
-    let status = if report.refused {
+    let shown = if settings.json {
+        printer.json(&OutcomesJson::new(report))
+    } else {
+        show_run(settings, &printer, report)
+    };
+    written(shown, run_status(report), &printer)
+}
+
+fn run_status(report: &RunReport) -> ExitStatus {
+    if report.refused {
         ExitStatus::Error
     } else if report.interrupted {
         ExitStatus::Interrupted
     } else {
         status_of(report.ok())
-    };
-    let shown = if settings.json {
-        printer.json(&OutcomesJson::new(report))
-    } else if settings.quiet {
+    }
+}
+
+/// One run's outcomes: the table and summary, or only failures with --quiet.
+fn show_run(settings: &Settings, printer: &Printer, report: &RunReport) -> io::Result<()> {
+    if settings.quiet {
         for outcome in report
             .outcomes
             .iter()
@@ -117,15 +128,43 @@ fn finish(settings: &Settings, report: &RunReport) -> ExitStatus {
                 outcome.detail
             ));
         }
-        Ok(())
+        return Ok(());
+    }
+    let logs = failure_logs(&report.outcomes);
+    if settings.verbose > 0 && !logs.is_empty() {
+        eprint!("{logs}");
+    }
+    printer
+        .out(&outcomes_table(&report.outcomes, settings.color))
+        .and_then(|()| printer.out(&summary_line(report)))
+}
+
+/// A command over several groups: each group's outcomes in the order they ran, then
+/// why it stopped early, if it did. The worst status of the runs.
+fn finish_sequence(settings: &Settings, sequence: &SequenceReport) -> ExitStatus {
+    let printer = settings.printer();
+    let interrupted = sequence.runs.iter().any(|run| run.interrupted);
+    let status = if interrupted {
+        ExitStatus::Interrupted
     } else {
-        let logs = failure_logs(&report.outcomes);
-        if settings.verbose > 0 && !logs.is_empty() {
-            eprint!("{logs}");
+        status_of(sequence.ok())
+    };
+    let shown = if settings.json {
+        let runs: Vec<OutcomesJson> = sequence.runs.iter().map(OutcomesJson::new).collect();
+        printer.json(&serde_json::json!({
+            "ok": sequence.ok(),
+            "runs": runs,
+            "stopped": sequence.stopped,
+        }))
+    } else {
+        let mut shown = Ok(());
+        for run in &sequence.runs {
+            shown = shown.and_then(|()| show_run(settings, &printer, run));
         }
-        printer
-            .out(&outcomes_table(&report.outcomes, settings.color))
-            .and_then(|()| printer.out(&summary_line(report)))
+        if let Some(why) = &sequence.stopped {
+            printer.error(&format!("stopped: {why}"));
+        }
+        shown
     };
     written(shown, status, &printer)
 }
