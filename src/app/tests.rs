@@ -280,6 +280,7 @@ async fn rm_of_the_whole_fleet_needs_yes_when_nobody_can_be_asked() {
         stop_timeout: None,
         yes: false,
         no_hooks: false,
+        groups: Vec::new(),
     };
     let refused = app.lifecycle(&request, &Unattended).await;
     assert!(matches!(refused, Err(AppError::Refused(_))));
@@ -673,6 +674,7 @@ async fn restart_is_gated_and_stops_at_the_first_batch_that_fails() {
         stop_timeout: None,
         yes: false,
         no_hooks: false,
+        groups: Vec::new(),
     };
     let report = setup.app.lifecycle(&request, &Unattended).await.unwrap();
     let got: Vec<Status> = report.outcomes.iter().map(|o| o.status).collect();
