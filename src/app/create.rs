@@ -1,15 +1,19 @@
 //! `create`: every container of a group, created and started on its host.
 
+use std::collections::HashSet;
 use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use super::record::RunInfo;
-use super::{App, AppError, Backend, Frontend, RunReport};
-use crate::inventory::Selection;
+use super::{App, AppError, Backend, Frontend, Question, RunReport};
+use crate::inventory::{Inventory, Selection};
 use crate::plan::{desired_containers, Recreate};
-use crate::rollout;
+use crate::rollout::{self, FleetUnit, Lifecycle, Outcome, Status, Strategy, UnitKey};
 use crate::secrets::resolve_group;
+
+/// What create and status say of a container groups.yaml no longer lists.
+pub(super) const NOT_LISTED: &str = "not in groups.yaml";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateRequest {
@@ -21,6 +25,12 @@ pub struct CreateRequest {
     /// First send the group's image from this machine's engine to hosts that lack it.
     #[serde(default)]
     pub push_images: bool,
+    /// Remove the containers created for the group that groups.yaml no longer lists.
+    #[serde(default)]
+    pub prune: bool,
+    /// Do not ask before pruning.
+    #[serde(default)]
+    pub yes: bool,
 }
 
 impl<B: Backend> App<B> {
@@ -57,13 +67,78 @@ impl<B: Backend> App<B> {
             let started_at = SystemTime::now();
             let started = Instant::now();
             let fleet = self.fleet(&inventory, group.container.stop_timeout);
+            // Every host of the file: a unit removed from the group may have been alone
+            // on its host in it.
+            let listed = listed_containers(&inventory);
+            let (strays, unlisted) =
+                rollout::find_strays(&fleet, &inventory.hosts(), &[&group.name], &listed).await;
+            for (host, err) in &unlisted {
+                frontend.warning(&format!(
+                    "{}: its containers could not be listed for ones groups.yaml no longer lists: {err}",
+                    host.name
+                ));
+            }
+            if request.prune && !strays.is_empty() && !request.yes {
+                let keys: Vec<UnitKey> = strays.iter().map(|stray| stray.unit.clone()).collect();
+                if !frontend.can_answer() {
+                    return Err(AppError::Refused(format!(
+                        "--prune would remove {} container(s) groups.yaml no longer lists ({}); without a terminal to confirm on, it needs --yes; nothing was changed",
+                        keys.len(),
+                        keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                let question = Question::Remove { units: &keys };
+                if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                    return Err(AppError::NotConfirmed(
+                        "nothing was created or removed: not confirmed (--yes skips the question)"
+                            .into(),
+                    ));
+                }
+            }
             let reporter = frontend.reporter("create");
             let recreate = match (request.force, request.recreate) {
                 (true, _) => Recreate::All,
                 (false, true) => Recreate::Changed,
                 (false, false) => Recreate::Never,
             };
-            let outcomes = rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
+            let mut outcomes =
+                rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
+            if request.prune {
+                let units: Vec<FleetUnit> = strays
+                    .iter()
+                    .map(|stray| FleetUnit {
+                        key: stray.unit.clone(),
+                        host: stray.host.clone(),
+                        stop_timeout: group.container.stop_timeout,
+                        gate: Default::default(),
+                        hooks: Default::default(),
+                    })
+                    .collect();
+                let removal = Lifecycle::Remove { foreign: false };
+                let execution = rollout::lifecycle(
+                    &fleet,
+                    &units,
+                    removal,
+                    &Strategy::plain(removal.order()),
+                    reporter.as_ref(),
+                    &|| frontend.interrupted(),
+                )
+                .await;
+                outcomes.extend(execution.outcomes.into_iter().map(|mut outcome| {
+                    if outcome.status == Status::Removed {
+                        outcome.detail = NOT_LISTED.into();
+                    }
+                    outcome
+                }));
+            } else {
+                outcomes.extend(strays.into_iter().map(|stray| {
+                    Outcome::new(
+                        stray.unit,
+                        Status::Unchanged,
+                        format!("{NOT_LISTED}; create --prune removes it"),
+                    )
+                }));
+            }
             let elapsed = started.elapsed();
             let info = RunInfo {
                 flags: serde_json::json!({
@@ -81,4 +156,18 @@ impl<B: Backend> App<B> {
         locks.release(frontend).await;
         result
     }
+}
+
+/// Every container groups.yaml lists, in any group, as (host identity, name): one listed
+/// under another group now is not the old group's to remove.
+pub(super) fn listed_containers(inventory: &Inventory) -> HashSet<(String, String)> {
+    inventory
+        .units
+        .iter()
+        .flat_map(|unit| {
+            unit.containers
+                .iter()
+                .map(|name| (unit.host.identity.clone(), name.clone()))
+        })
+        .collect()
 }

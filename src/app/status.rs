@@ -5,6 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::create::{listed_containers, NOT_LISTED};
 use super::select::{fleet_units, longest_stop};
 use super::{App, AppError, Backend, Frontend};
 use crate::engine::ErrorKind;
@@ -47,10 +48,26 @@ impl<B: Backend> App<B> {
         let statuses = rollout::status(&fleet, &units, request.usage).await;
         let now = SystemTime::now();
         let mut hashes = DesiredHashes::new(&inventory);
-        let rows = statuses
+        let mut rows: Vec<StatusRow> = statuses
             .iter()
             .map(|status| StatusRow::new(status, hashes.of(status).as_deref(), now))
             .collect();
+        // Narrowed to hosts or containers, the question is about those alone.
+        let whole = request.selection.hosts.is_empty() && request.selection.containers.is_empty();
+        if whole {
+            let groups: Vec<&str> = match &request.selection.group {
+                Some(group) => vec![group.as_str()],
+                None => inventory.group_names().collect(),
+            };
+            let (strays, _) = rollout::find_strays(
+                &fleet,
+                &inventory.hosts(),
+                &groups,
+                &listed_containers(&inventory),
+            )
+            .await;
+            rows.extend(strays.iter().map(StatusRow::stray));
+        }
         Ok(StatusReport {
             rows,
             elapsed: started.elapsed(),
@@ -88,6 +105,30 @@ pub struct StatusRow {
 }
 
 impl StatusRow {
+    /// A container jdeploy created for a group that groups.yaml no longer lists.
+    fn stray(stray: &rollout::Stray) -> Self {
+        Self {
+            unit: stray.unit.clone(),
+            state: stray.state.name().into(),
+            exit_code: None,
+            health: None,
+            started_at: None,
+            uptime_secs: None,
+            memory_bytes: None,
+            memory_limit_bytes: None,
+            cpu_percent: None,
+            restart_count: None,
+            config_hash: None,
+            config_differs: false,
+            release: None,
+            note: Some(format!(
+                "{NOT_LISTED}; `jdeploy create --group {} --prune` removes it",
+                stray.unit.group
+            )),
+            error_kind: None,
+        }
+    }
+
     /// `desired_hash` is the configuration groups.yaml asks for, when it names an image.
     pub fn new(status: &UnitStatus, desired_hash: Option<&str>, now: SystemTime) -> Self {
         let mut row = Self {

@@ -122,6 +122,8 @@ fn create_request() -> CreateRequest {
         recreate: false,
         force: false,
         push_images: false,
+        prune: false,
+        yes: false,
     }
 }
 
@@ -347,6 +349,8 @@ async fn bad_input_is_an_input_error_and_no_engine_is_called() {
         recreate: false,
         force: false,
         push_images: false,
+        prune: false,
+        yes: false,
     };
     let err = app.create(&request, &Unattended).await.unwrap_err();
     assert!(matches!(err, AppError::Input(_)), "{err}");

@@ -433,6 +433,15 @@ pub struct CreateArgs {
     /// First send the group's image from this machine's engine to the hosts that lack it.
     #[arg(long)]
     pub push_images: bool,
+
+    /// Also remove the containers created for the group that groups.yaml no longer lists
+    /// (core last); asks first on a terminal.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Do not ask before pruning.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

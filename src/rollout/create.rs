@@ -1,6 +1,6 @@
 //! `create`: list each host once, plan, then create, start or replace what must be.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::future::join_all;
 
@@ -198,4 +198,68 @@ fn key(desired: &DesiredContainer) -> UnitKey {
         host: desired.host.name.clone(),
         core: desired.spec.core,
     }
+}
+
+/// A container jdeploy created for a group that groups.yaml no longer lists.
+#[derive(Debug, Clone)]
+pub struct Stray {
+    pub unit: UnitKey,
+    pub host: Host,
+    pub state: crate::plan::ContainerState,
+}
+
+/// The strays of `groups` on `hosts`, each host listed once; `listed` holds the
+/// containers groups.yaml puts on each host, as (host identity, name). Hosts that cannot
+/// be listed come back with why.
+pub async fn find_strays<E: Engine>(
+    fleet: &Fleet<E>,
+    hosts: &[&Host],
+    groups: &[&str],
+    listed: &HashSet<(String, String)>,
+) -> (Vec<Stray>, Vec<(Host, EngineError)>) {
+    let distinct = distinct_hosts(hosts);
+    let lists = join_all(
+        distinct
+            .iter()
+            .map(|host| fleet.call(host, |engine| async move { engine.list().await })),
+    )
+    .await;
+    let mut strays = Vec::new();
+    let mut unlisted = Vec::new();
+    for (host, list) in distinct.into_iter().zip(lists) {
+        let found = match list {
+            Ok(found) => found,
+            Err(err) => {
+                unlisted.push((host.clone(), err));
+                continue;
+            }
+        };
+        let names: HashSet<&str> = listed
+            .iter()
+            .filter(|(identity, _)| *identity == host.identity)
+            .map(|(_, name)| name.as_str())
+            .collect();
+        let of_groups = groups.iter().flat_map(|group| {
+            crate::plan::strays(group, &found, &names, NEXT_SUFFIX)
+                .into_iter()
+                .map(move |container| (*group, container))
+        });
+        for (group, container) in of_groups {
+            strays.push(Stray {
+                unit: UnitKey {
+                    group: group.to_string(),
+                    container: container.name.clone(),
+                    host: host.name.clone(),
+                    core: container
+                        .labels
+                        .get(crate::labels::CORE)
+                        .map(String::as_str)
+                        == Some("true"),
+                },
+                host: host.clone(),
+                state: container.state,
+            });
+        }
+    }
+    (strays, unlisted)
 }

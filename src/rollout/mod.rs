@@ -20,7 +20,7 @@ mod rollback;
 mod status;
 mod undo;
 
-pub use create::create;
+pub use create::{create, find_strays, Stray};
 pub use deploy::{
     plan_deploy, DeployOptions, DeployPlan, DeployResult, DeployUnit, PlannedUnit, Stamp, UnitPlan,
 };

@@ -13,6 +13,8 @@ pub async fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<Ex
         recreate: args.recreate,
         force: args.force,
         push_images: args.push_images,
+        prune: args.prune,
+        yes: args.yes,
     };
     let app = app(settings);
     let frontend = Terminal::new(settings);
