@@ -89,12 +89,13 @@ fn tls_engines_take_certificates_from_groups_yaml_or_docker_environment() {
         .args(["create", "--group", &group])
         .status(1)
         .run();
+    // The group's lock lives on that engine: nothing is done, and the error says why.
     assert!(
-        plain
-            .stdout
-            .contains("cannot reach the engine at tcp://127.0.0.9:2376"),
+        plain.stderr.contains(&format!(
+            "cannot lock group {group} on tcp://127.0.0.9:2376: cannot reach the engine at tcp://127.0.0.9:2376"
+        )),
         "{}",
-        plain.stdout
+        plain.stderr
     );
 }
 
@@ -134,15 +135,15 @@ fn a_certificate_from_another_ca_is_refused() {
         .run();
     assert!(
         output
-            .stdout
+            .stderr
             .contains("cannot reach the engine at https://127.0.0.9:2376"),
         "{}",
-        output.stdout
+        output.stderr
     );
     assert!(
-        output.stdout.to_lowercase().contains("certificate"),
+        output.stderr.to_lowercase().contains("certificate"),
         "{}",
-        output.stdout
+        output.stderr
     );
 }
 
@@ -160,9 +161,9 @@ fn only_the_configured_ca_is_trusted_not_the_systems() {
         .run();
     assert!(
         output
-            .stdout
+            .stderr
             .contains("cannot reach the engine at https://127.0.0.9:2376"),
         "{}",
-        output.stdout
+        output.stderr
     );
 }
