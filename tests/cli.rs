@@ -441,3 +441,22 @@ fn create_without_a_secret_value_changes_nothing() {
     // Refused before any engine or the history database was touched.
     assert!(!output.dir.path().join(".jdeploy/history.db").exists());
 }
+
+/// A stock soft limit of open files runs out at a few hundred hosts: jdeploy raises it to
+/// the hard limit before it connects to anything.
+#[test]
+fn the_open_file_limit_is_raised_to_the_hard_limit() {
+    let test = Test::new().groups(&Fleet::new().unit("127.0.0.2", &["web_1"], "web").to_yaml());
+    let output = std::process::Command::new("prlimit")
+        .args(["--nofile=64:2048", "--"])
+        .arg(env!("CARGO_BIN_EXE_jdeploy"))
+        .args(["validate"])
+        .env("JDEPLOY_LOG", "jdeploy=debug")
+        .env("NO_COLOR", "1")
+        .current_dir(test.path())
+        .output()
+        .expect("prlimit runs jdeploy");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("limit=2048"), "{stderr}");
+}

@@ -51,6 +51,7 @@ pub fn main() -> ExitCode {
     };
     let settings = Settings::resolve(&cli);
     init_tracing(&settings);
+    raise_open_file_limit();
     // One runtime for the whole run; every command is an async call into `app`.
     let status = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -152,6 +153,15 @@ fn report_error(err: &anyhow::Error, settings: &Settings) -> ExitStatus {
         None => printer.error(&format!("{err:#}")),
     }
     ExitStatus::Error
+}
+
+/// Every host is a connection, and a stock soft limit (1024) runs out at a few hundred
+/// hosts; the hard limit is what the system allows this process.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files"),
+        Err(err) => tracing::warn!("cannot raise the open-file limit: {err}"),
+    }
 }
 
 /// Logs go to stderr; -v and -vv raise the level, JDEPLOY_LOG overrides it.
