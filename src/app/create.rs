@@ -103,7 +103,18 @@ impl<B: Backend> App<B> {
             };
             let mut outcomes =
                 rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
-            if request.prune {
+            let created = !outcomes.iter().any(|outcome| outcome.status.is_failure());
+            if request.prune && !created {
+                // What replaces them may not be up: nothing is removed.
+                outcomes.extend(strays.into_iter().map(|stray| {
+                    Outcome::new(
+                        stray.unit,
+                        Status::Skipped,
+                        format!("{NOT_LISTED}; not pruned, as creating the group failed"),
+                    )
+                }));
+            } else if request.prune {
+                let hooks = std::sync::Arc::new(group.hooks.in_container());
                 let units: Vec<FleetUnit> = strays
                     .iter()
                     .map(|stray| FleetUnit {
@@ -111,7 +122,7 @@ impl<B: Backend> App<B> {
                         host: stray.host.clone(),
                         stop_timeout: group.container.stop_timeout,
                         gate: Default::default(),
-                        hooks: Default::default(),
+                        hooks: std::sync::Arc::clone(&hooks),
                     })
                     .collect();
                 let removal = Lifecycle::Remove { foreign: false };
@@ -121,7 +132,7 @@ impl<B: Backend> App<B> {
                     removal,
                     &Strategy::plain(removal.order()),
                     reporter.as_ref(),
-                    &|| frontend.interrupted(),
+                    &|| frontend.interrupted() || locks.lost(),
                 )
                 .await;
                 outcomes.extend(execution.outcomes.into_iter().map(|mut outcome| {

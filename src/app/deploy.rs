@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::announce::{announce, announce_start};
-use super::hooks::HookContext;
+use super::hooks::{HookContext, LocalHook};
 use super::load::{read_copies, render_members, renderer};
 use super::plan::plan_rows;
 use super::record::RunInfo;
@@ -58,21 +58,13 @@ impl<B: Backend> App<B> {
                 unit.hooks = Arc::clone(&none);
             }
         }
-        let locks = self
-            .lock(&inventory, [group.name.as_str()], frontend)
-            .await?;
-        let interrupted = || frontend.interrupted() || locks.lost();
-        let result = async {
-            let started_at = SystemTime::now();
-            let started = Instant::now();
-            let fleet = self.fleet(&inventory, group.container.stop_timeout);
-            let plan = rollout::plan_deploy(&fleet, units).await;
-            let changing = plan
-                .units
-                .iter()
-                .filter(|planned| planned.is_change() || (request.force && planned.plan.is_ok()))
-                .count();
-            if changing > 0 && !request.yes && frontend.can_answer() {
+        let fleet = self.fleet(&inventory, group.container.stop_timeout);
+        // Asked before the lock is taken: an unanswered question must not hold the group.
+        let mut shown = None;
+        if !request.yes && frontend.can_answer() {
+            let plan = rollout::plan_deploy(&fleet, units.clone()).await;
+            let changing = changing(&plan, request.force);
+            if changing > 0 {
                 let rows = plan_rows(&plan).await;
                 let question = Question::Deploy {
                     group: &group.name,
@@ -84,6 +76,23 @@ impl<B: Backend> App<B> {
                         "nothing was deployed: not confirmed (--yes skips the question)".into(),
                     ));
                 }
+            }
+            shown = Some(changing);
+        }
+        let locks = self
+            .lock(&inventory, [group.name.as_str()], frontend)
+            .await?;
+        let interrupted = || frontend.interrupted() || locks.lost();
+        let result = async {
+            let started_at = SystemTime::now();
+            let started = Instant::now();
+            let plan = rollout::plan_deploy(&fleet, units).await;
+            let now_changing = changing(&plan, request.force);
+            if shown.is_some_and(|shown| shown != now_changing) {
+                return Err(AppError::Aborted(format!(
+                    "the group changed while the question was open ({now_changing} container(s) would change now, {} were shown); nothing was deployed; run it again",
+                    shown.unwrap_or_default()
+                )));
             }
             let stamp = Stamp {
                 at: deploy_time(plan.latest_deploy()),
@@ -108,7 +117,7 @@ impl<B: Backend> App<B> {
             };
             if !request.no_hooks {
                 hooks
-                    .run("pre_deploy", None, frontend)
+                    .run(LocalHook::PreDeploy, None, frontend)
                     .await
                     .map_err(|err| AppError::Aborted(format!("{err}; nothing was changed")))?;
             }
@@ -124,7 +133,10 @@ impl<B: Backend> App<B> {
             drop(reporter);
             let elapsed = started.elapsed();
             let mut report = RunReport::new("deploy", &group.name, result.outcomes, elapsed);
-            report.interrupted = result.stopped == Some(Stopped::Interrupted);
+            // Stopped for a broken lock is a failure, not the operator's interruption.
+            report.lock_lost = locks.lost();
+            report.interrupted =
+                result.stopped == Some(Stopped::Interrupted) && !report.lock_lost;
             report.rolled_back = result.rolled_back;
             report.strategy = Some(policy);
             let info = RunInfo {
@@ -147,6 +159,15 @@ impl<B: Backend> App<B> {
         locks.release(frontend).await;
         result
     }
+}
+
+/// How many containers the deploy changes: those whose release moves, and with `force`
+/// every one that can be deployed.
+fn changing<E>(plan: &rollout::DeployPlan<'_, E>, force: bool) -> usize {
+    plan.units
+        .iter()
+        .filter(|planned| planned.is_change() || (force && planned.plan.is_ok()))
+        .count()
 }
 
 /// Now, or just after the group's latest deploy if this machine's clock is behind it:

@@ -2,16 +2,42 @@
 //! anything is touched, `post_deploy` after, `on_failure` when it failed.
 
 use std::process::Stdio;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use std::sync::Mutex;
-
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
 use super::{Frontend, RunReport};
+use crate::inventory::hooks;
 use crate::inventory::{Group, Inventory};
 use crate::render::Flags;
+
+/// How long a hook's output may go on once the hook itself exited: what it left running
+/// in the background may hold its output open.
+const OUTPUT_GRACE: Duration = Duration::from_secs(1);
+/// The longest line of a hook's output passed on whole.
+const MAX_LINE: usize = 64 * 1024;
+
+/// A hook run here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LocalHook {
+    PreDeploy,
+    PostDeploy,
+    OnFailure,
+}
+
+impl LocalHook {
+    fn name(self) -> &'static str {
+        match self {
+            LocalHook::PreDeploy => "pre_deploy",
+            LocalHook::PostDeploy => "post_deploy",
+            LocalHook::OnFailure => "on_failure",
+        }
+    }
+}
 
 /// What a local hook is told, as `JDEPLOY_*` variables.
 pub(super) struct HookContext<'a> {
@@ -31,19 +57,20 @@ impl HookContext<'_> {
     /// lines go to the frontend. Err says why it failed.
     pub async fn run(
         &self,
-        hook: &str,
+        hook: LocalHook,
         result: Option<&str>,
         frontend: &dyn Frontend,
     ) -> Result<(), String> {
         let hooks = &self.group.hooks;
         let command = match hook {
-            "pre_deploy" => hooks.pre_deploy.as_deref(),
-            "post_deploy" => hooks.post_deploy.as_deref(),
-            _ => hooks.on_failure.as_deref(),
+            LocalHook::PreDeploy => hooks.pre_deploy.as_deref(),
+            LocalHook::PostDeploy => hooks.post_deploy.as_deref(),
+            LocalHook::OnFailure => hooks.on_failure.as_deref(),
         };
         let Some(command) = command else {
             return Ok(());
         };
+        let name = hook.name();
         let mut child = Command::new("sh");
         child
             .arg("-c")
@@ -52,6 +79,8 @@ impl HookContext<'_> {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // Its own process group, so a timeout stops what it started too.
+            .process_group(0)
             .kill_on_drop(true)
             .env("JDEPLOY_GROUP", &self.group.name)
             .env("JDEPLOY_COMMAND", self.command)
@@ -66,39 +95,52 @@ impl HookContext<'_> {
         }
         let mut child = child
             .spawn()
-            .map_err(|err| format!("{hook} hook `{command}` could not start: {err}"))?;
-        let source = format!("hook {hook}");
+            .map_err(|err| format!("{name} hook `{command}` could not start: {err}"))?;
+        let group = child
+            .id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .map(Pid::from_raw);
+        let source = format!("hook {name}");
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
         let last = Mutex::new(String::new());
-        let timeout = hooks.timeout();
-        let ran = tokio::time::timeout(timeout, async {
-            let (_, _, status) = tokio::join!(
+        let output = async {
+            tokio::join!(
                 pass_on(stdout, &source, &last, frontend),
-                pass_on(stderr, &source, &last, frontend),
-                child.wait()
-            );
-            status
+                pass_on(stderr, &source, &last, frontend)
+            )
+        };
+        tokio::pin!(output);
+        let mut output_done = false;
+        let timeout = hooks.timeout();
+        // The hook's exit decides; its output is read meanwhile.
+        let ran = tokio::time::timeout(timeout, async {
+            loop {
+                tokio::select! {
+                    status = child.wait() => break status,
+                    _ = &mut output, if !output_done => output_done = true,
+                }
+            }
         })
         .await;
-        let last = last.into_inner().expect("no reader panics");
-        let said = if last.is_empty() {
-            String::new()
-        } else {
-            format!(": {last}")
-        };
+        if let Some(group) = group {
+            if ran.is_err() {
+                let _ = killpg(group, Signal::SIGKILL);
+                let _ = child.wait().await;
+            }
+        }
+        if !output_done {
+            let _ = tokio::time::timeout(OUTPUT_GRACE, &mut output).await;
+        }
+        let last = last.lock().expect("no reader panics").clone();
         match ran {
-            Err(_) => Err(format!(
-                "{hook} hook did not finish within {}",
-                humantime::format_duration(Duration::from_secs(timeout.as_secs().max(1)))
-            )),
-            Ok(Err(err)) => Err(format!("{hook} hook failed: {err}")),
+            Err(_) => Err(format!("{name} hook {}", hooks::timed_out(timeout))),
+            Ok(Err(err)) => Err(format!("{name} hook failed: {err}")),
             Ok(Ok(status)) if status.success() => Ok(()),
             Ok(Ok(status)) => {
-                let code = status
-                    .code()
-                    .map_or("on a signal".to_string(), |code| code.to_string());
-                Err(format!("{hook} hook exited {code}{said}"))
+                // No code: a signal ended it.
+                let code = status.code().map(i64::from);
+                Err(format!("{name} hook {}", hooks::exited(code, &last)))
             }
         }
     }
@@ -108,29 +150,45 @@ impl HookContext<'_> {
     pub async fn after(&self, report: &RunReport, frontend: &dyn Frontend) {
         let result = result_of(report);
         if self.command == "deploy" {
-            if let Err(err) = self.run("post_deploy", Some(result), frontend).await {
+            if let Err(err) = self
+                .run(LocalHook::PostDeploy, Some(result), frontend)
+                .await
+            {
                 frontend.warning(&err);
             }
         }
         if !report.ok() {
-            if let Err(err) = self.run("on_failure", Some(result), frontend).await {
+            if let Err(err) = self.run(LocalHook::OnFailure, Some(result), frontend).await {
                 frontend.warning(&err);
             }
         }
     }
 }
 
-/// Each line of `stream` to the frontend; the last one kept for an error.
+/// Each line of `stream` to the frontend, whatever its bytes; the last one kept for an
+/// error.
 async fn pass_on<R: AsyncRead + Unpin>(
     stream: R,
     source: &str,
     last: &Mutex<String>,
     frontend: &dyn Frontend,
 ) {
-    let mut lines = BufReader::new(stream).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        frontend.output(source, &line);
-        *last.lock().expect("no reader panics") = line;
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match (&mut reader)
+            .take(MAX_LINE as u64)
+            .read_until(b'\n', &mut line)
+            .await
+        {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
+        let text = text.trim_end_matches('\r').to_string();
+        frontend.output(source, &text);
+        *last.lock().expect("no reader panics") = text;
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::select::{fleet_units, label, longest_stop, without_hooks};
+use super::sequence::blocked;
 use super::strategy::strategy;
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::engine::Engine;
@@ -109,7 +110,10 @@ impl<B: Backend> App<B> {
                 execution.outcomes,
                 started.elapsed(),
             );
-            report.interrupted = execution.stopped == Some(Stopped::Interrupted);
+            // Stopped for a broken lock is a failure, not the operator's interruption.
+            report.lock_lost = locks.lost();
+            report.interrupted =
+                execution.stopped == Some(Stopped::Interrupted) && !report.lock_lost;
             if request.action == Lifecycle::Restart {
                 report.strategy = policy;
             }
@@ -144,11 +148,7 @@ async fn restart_in_order<E: Engine>(
             .filter(|unit| unit.key.group == group.name)
             .cloned()
             .collect();
-        if let Some(needed) = failed
-            .iter()
-            .find(|failed| inventory.depends_on(&group.name, failed))
-        {
-            let why = format!("not restarted: group {needed}, which it depends on, failed");
+        if let Some(why) = blocked(inventory, &group.name, &failed, "restart") {
             all.outcomes.extend(
                 of_group
                     .iter()
@@ -175,7 +175,8 @@ async fn restart_in_order<E: Engine>(
             failed.push(&group.name);
         }
         all.outcomes.extend(execution.outcomes);
-        if execution.stopped.is_some() {
+        // Too many failures stop this group only; the operator's interruption, all.
+        if execution.stopped == Some(Stopped::Interrupted) {
             all.stopped = execution.stopped;
             break;
         }

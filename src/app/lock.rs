@@ -59,7 +59,7 @@ impl<E: Engine> Locks<E> {
             renewer.abort();
         }
         if self.lost() {
-            frontend.warning("a group's lock was broken while this command ran (`jdeploy lock release`); it stopped starting new work");
+            frontend.warning("a group's lock was broken (`jdeploy lock release`) or lapsed while this command ran; it started nothing more after that");
         }
         for (engine, acquired) in &self.held {
             if let Err(err) = acquired.release(engine.as_ref()).await {
@@ -198,7 +198,9 @@ impl<B: Backend> App<B> {
     }
 }
 
-/// Renews every held lock a quarter of its lease apart; marks `lost` if one was broken.
+/// Renews every held lock a quarter of its lease apart, all hosts at once, each call
+/// bounded so one hung host delays no other. Marks `lost` once a lock is gone (broken)
+/// or was not renewed for a whole lease: others may have taken it over since.
 fn renew<E: Engine>(held: Vec<(Arc<E>, Acquired)>, lost: Arc<AtomicBool>) -> JoinHandle<()> {
     let every = held
         .iter()
@@ -206,15 +208,22 @@ fn renew<E: Engine>(held: Vec<(Arc<E>, Acquired)>, lost: Arc<AtomicBool>) -> Joi
         .min()
         .unwrap_or(lock::MAX_TTL / 4);
     tokio::spawn(async move {
+        let mut renewed: Vec<Instant> = vec![Instant::now(); held.len()];
         loop {
             tokio::time::sleep(every).await;
-            for (engine, acquired) in &held {
-                // A host that does not answer now may later; the lease has time. A lock
-                // that is gone was broken.
-                if let Err(crate::engine::EngineError::NoSuchContainer { .. }) =
-                    acquired.renew(engine.as_ref()).await
-                {
-                    lost.store(true, Ordering::SeqCst);
+            let attempts = held.iter().map(|(engine, acquired)| async move {
+                tokio::time::timeout(every, acquired.renew(engine.as_ref())).await
+            });
+            let results = futures::future::join_all(attempts).await;
+            for ((result, (_, acquired)), last) in results.iter().zip(&held).zip(&mut renewed) {
+                match result {
+                    Ok(Ok(())) => *last = Instant::now(),
+                    Ok(Err(crate::engine::EngineError::NoSuchContainer { .. })) => {
+                        lost.store(true, Ordering::SeqCst);
+                    }
+                    // A host that does not answer now may later, while the lease lasts.
+                    _ if last.elapsed() >= acquired.ttl => lost.store(true, Ordering::SeqCst),
+                    _ => {}
                 }
             }
         }
@@ -328,6 +337,11 @@ impl<B: Backend> App<B> {
         else {
             return Ok(None);
         };
+        if !found.is_lock() {
+            return Err(AppError::Refused(format!(
+                "{found}: not a lock jdeploy made, left in place; remove it with docker if it is not needed"
+            )));
+        }
         if !request.yes {
             if !frontend.can_answer() {
                 return Err(AppError::Refused(format!(
@@ -341,8 +355,10 @@ impl<B: Backend> App<B> {
                 ));
             }
         }
-        lock::release_by_force(&engine, &group.name, &host.name)
+        // Only the lock shown: one taken since the question was asked stays.
+        let removed = lock::release_by_force(&engine, &found)
             .await
-            .map_err(failed)
+            .map_err(failed)?;
+        Ok(removed.then_some(found))
     }
 }

@@ -144,6 +144,9 @@ pub struct RunReport {
     pub interrupted: bool,
     /// It failed past what it tolerates and put back what it had changed.
     pub rolled_back: bool,
+    /// Its group's lock was broken or lapsed while it ran, so it started nothing more.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lock_lost: bool,
     /// How it moved through the group: deploy, restart and rollback.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<RolloutPolicy>,
@@ -160,6 +163,7 @@ impl RunReport {
             refused: false,
             interrupted: false,
             rolled_back: false,
+            lock_lost: false,
             strategy: None,
         }
     }
@@ -169,6 +173,7 @@ impl RunReport {
         !self.refused
             && !self.interrupted
             && !self.rolled_back
+            && !self.lock_lost
             && !self
                 .outcomes
                 .iter()

@@ -147,7 +147,10 @@ impl<B: Backend> App<B> {
                 execution.outcomes,
                 started.elapsed(),
             );
-            report.interrupted = execution.stopped == Some(Stopped::Interrupted);
+            // Stopped for a broken lock is a failure, not the operator's interruption.
+            report.lock_lost = locks.lost();
+            report.interrupted =
+                execution.stopped == Some(Stopped::Interrupted) && !report.lock_lost;
             report.strategy = Some(policy.clone());
             self.record(frontend, info(), &report);
             if !request.no_hooks {

@@ -14,13 +14,13 @@ use crate::rollout::{Outcome, Reporter, Status, UnitKey};
 #[derive(Debug, Clone, Serialize)]
 pub struct SequenceReport {
     pub runs: Vec<RunReport>,
-    /// Why it stopped before the last group, if it did.
-    pub stopped: Option<String>,
+    /// It was asked to stop, and started no more groups.
+    pub interrupted: bool,
 }
 
 impl SequenceReport {
     pub fn ok(&self) -> bool {
-        self.stopped.is_none() && self.runs.iter().all(RunReport::ok)
+        !self.interrupted && self.runs.iter().all(RunReport::ok)
     }
 }
 
@@ -36,16 +36,10 @@ impl<B: Backend> App<B> {
         let inventory = self.inventory(frontend)?;
         let order = ordered(&inventory, groups)?;
         for group in &order {
-            let policy = inventory
-                .select_group(group)?
-                .rollout
-                .overridden(&request.rollout);
-            super::deploy::deploy_units(
-                &inventory,
-                inventory.select_group(group)?,
-                &request.flags,
-                &policy,
-            )?;
+            let group = inventory.select_group(group)?;
+            let policy = group.rollout.overridden(&request.rollout);
+            super::deploy::check_policy(&policy)?;
+            super::deploy::deploy_units(&inventory, group, &request.flags, &policy)?;
         }
         self.in_order(&inventory, order, "deploy", frontend, |group| {
             let request = DeployRequest {
@@ -66,8 +60,11 @@ impl<B: Backend> App<B> {
     ) -> Result<SequenceReport, AppError> {
         let inventory = self.inventory(frontend)?;
         let order = ordered(&inventory, groups)?;
+        let store = self.secret_store(&inventory);
         for group in &order {
-            inventory.require_image(inventory.select_group(group)?)?;
+            let group = inventory.select_group(group)?;
+            inventory.require_image(group)?;
+            crate::secrets::resolve_group(&inventory, group, &store)?;
         }
         self.in_order(&inventory, order, "create", frontend, |group| {
             let request = CreateRequest {
@@ -94,20 +91,22 @@ impl<B: Backend> App<B> {
         let mut runs: Vec<RunReport> = Vec::new();
         let mut failed: Vec<String> = Vec::new();
         for group in order {
-            if let Some(needed) = failed
-                .iter()
-                .find(|failed| inventory.depends_on(&group, failed))
-            {
-                let why = format!(
-                    "not {}: group {needed}, which it depends on, failed",
-                    past(command)
-                );
-                runs.push(skipped(inventory, command, &group, &why));
+            if let Some(why) = blocked(inventory, &group, &failed, command) {
+                runs.push(every_unit(
+                    inventory,
+                    command,
+                    &group,
+                    Status::Skipped,
+                    &why,
+                ));
                 failed.push(group);
                 continue;
             }
             if frontend.interrupted() {
-                break;
+                return Ok(SequenceReport {
+                    runs,
+                    interrupted: true,
+                });
             }
             match run(group.clone()).await {
                 Ok(report) => {
@@ -117,22 +116,25 @@ impl<B: Backend> App<B> {
                     }
                     runs.push(report);
                     if interrupted {
-                        break;
+                        return Ok(SequenceReport {
+                            runs,
+                            interrupted: true,
+                        });
                     }
                 }
                 // Nothing was done yet: the command as a whole failed as this group did.
                 Err(err) if runs.is_empty() => return Err(err),
+                // Locked, or its pre_deploy said no: this group failed, the others go on.
                 Err(err) => {
-                    return Ok(SequenceReport {
-                        runs,
-                        stopped: Some(format!("group {group}: {err}")),
-                    })
+                    let why = err.to_string();
+                    runs.push(every_unit(inventory, command, &group, Status::Failed, &why));
+                    failed.push(group);
                 }
             }
         }
         Ok(SequenceReport {
             runs,
-            stopped: None,
+            interrupted: false,
         })
     }
 }
@@ -155,8 +157,31 @@ fn ordered(inventory: &Inventory, groups: &[String]) -> Result<Vec<String>, AppE
         .collect())
 }
 
-/// A group left alone because one it depends on failed: every container skipped.
-fn skipped(inventory: &Inventory, command: &str, group: &str, why: &str) -> RunReport {
+/// Why `group` must be left alone: a group it depends on, directly or not, failed.
+pub(super) fn blocked(
+    inventory: &Inventory,
+    group: &str,
+    failed: &[impl AsRef<str>],
+    command: &str,
+) -> Option<String> {
+    let needed = failed
+        .iter()
+        .map(AsRef::as_ref)
+        .find(|failed| inventory.depends_on(group, failed))?;
+    Some(format!(
+        "not {}: group {needed}, which it depends on, failed",
+        past(command)
+    ))
+}
+
+/// Every container of `group` with the same outcome: left alone, or failed as a whole.
+fn every_unit(
+    inventory: &Inventory,
+    command: &str,
+    group: &str,
+    status: Status,
+    why: &str,
+) -> RunReport {
     let outcomes = inventory
         .members(group)
         .map(|member| {
@@ -166,7 +191,7 @@ fn skipped(inventory: &Inventory, command: &str, group: &str, why: &str) -> RunR
                 host: member.host().name.clone(),
                 core: member.is_core(),
             };
-            Outcome::new(unit, Status::Skipped, why)
+            Outcome::new(unit, status, why)
         })
         .collect();
     RunReport::new(command, group, outcomes, std::time::Duration::ZERO)

@@ -148,7 +148,7 @@ impl Frontend for Terminal {
                 )
             }
             Question::BreakLock { lock } => {
-                eprintln!("{lock}");
+                eprintln!("{}", crate::report::visible(&lock.to_string()));
                 format!("Break the lock of group {}?", lock.group)
             }
         };

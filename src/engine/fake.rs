@@ -152,8 +152,7 @@ impl FakeFleet {
         self.state().calls.clone()
     }
 
-    /// The calls that change something, leaving out reads.
-    /// Every call that changed a container other than a group's lock.
+    /// The calls that change something, leaving out reads and a group's lock.
     pub fn writes(&self) -> Vec<String> {
         let reads = [
             "clock",

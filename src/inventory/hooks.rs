@@ -115,3 +115,23 @@ pub fn parse_hooks(raw: RawHooks, key: &str, checker: &mut Checker) -> Hooks {
     }
     hooks
 }
+
+/// Why a hook failed, the same words wherever it ran: it outlived `timeout`.
+pub fn timed_out(timeout: Duration) -> String {
+    let whole = Duration::from_secs(timeout.as_secs().max(1));
+    format!(
+        "did not finish within {}",
+        humantime::format_duration(whole)
+    )
+}
+
+/// Why a hook failed: it exited with `code` (`on a signal` when none), after printing
+/// `last`.
+pub fn exited(code: Option<i64>, last: &str) -> String {
+    let code = code.map_or("on a signal".to_string(), |code| code.to_string());
+    if last.is_empty() {
+        format!("exited {code}")
+    } else {
+        format!("exited {code}: {last}")
+    }
+}

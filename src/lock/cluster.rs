@@ -13,6 +13,9 @@ use crate::labels;
 /// Rounds of finding a lapsed lock, removing it and trying again, before giving up to
 /// whoever keeps taking it first.
 const TAKEOVER_ROUNDS: usize = 3;
+/// A lock seen lapsed is looked at again this much later before it is taken over: the
+/// engine replaces a lease file by removing it first, so one look can fall between.
+const LAPSE_CONFIRM: Duration = Duration::from_millis(700);
 
 /// A lock this process holds.
 #[derive(Debug, Clone)]
@@ -96,6 +99,12 @@ pub async fn acquire<E: Engine>(
             // Released in the meantime.
             None => continue,
             Some((lock, container)) if lock.expired => {
+                tokio::time::sleep(LAPSE_CONFIRM).await;
+                match found(engine, group, host).await.map_err(fail)? {
+                    Some((again, same)) if again.expired && same == container => {}
+                    // Renewed, released or taken meanwhile: look again from the start.
+                    _ => continue,
+                }
                 // By id: if someone else took the lapsed lock over first, theirs stays.
                 match engine.remove(&container, 0).await {
                     Ok(()) | Err(EngineError::NoSuchContainer { .. }) => continue,
@@ -122,17 +131,18 @@ pub async fn inspect<E: Engine>(
     Ok(found(engine, group, host).await?.map(|(lock, _)| lock))
 }
 
-/// Removes `group`'s lock whoever holds it; returns what it was.
-pub async fn release_by_force<E: Engine>(
-    engine: &E,
-    group: &str,
-    host: &str,
-) -> Result<Option<LockInfo>, EngineError> {
-    let Some((lock, container)) = found(engine, group, host).await? else {
-        return Ok(None);
-    };
-    match engine.remove(&container, 0).await {
-        Ok(()) | Err(EngineError::NoSuchContainer { .. }) => Ok(Some(lock)),
+/// Removes the lock `seen` showed, whoever holds it, and only that one: a lock taken
+/// since stays. Returns whether it was still there.
+pub async fn release_by_force<E: Engine>(engine: &E, seen: &LockInfo) -> Result<bool, EngineError> {
+    if !seen.is_lock() {
+        return Err(EngineError::Other(format!(
+            "{} is not a lock jdeploy made; remove it with docker if it is not needed",
+            lock_name(&seen.group)
+        )));
+    }
+    match engine.remove(&seen.container, 0).await {
+        Ok(()) => Ok(true),
+        Err(EngineError::NoSuchContainer { .. }) => Ok(false),
         Err(error) => Err(error),
     }
 }
@@ -157,9 +167,10 @@ async fn found<E: Engine>(
             command: format!("a container named {} that is not a lock", lock_name(group)),
             since: details.created.clone().unwrap_or_default(),
             held_for: Duration::ZERO,
-            expires_in: Duration::MAX,
+            expires_in: Duration::ZERO,
             expired: false,
-            id: details.id.clone(),
+            id: String::new(),
+            container: details.id.clone(),
         };
         return Ok(Some((lock, details.id)));
     }
@@ -189,6 +200,7 @@ async fn found<E: Engine>(
         expires_in: expires_at.duration_since(now).unwrap_or_default(),
         expired: expires_at <= now,
         id,
+        container: details.id.clone(),
     };
     Ok(Some((lock, details.id)))
 }

@@ -59,8 +59,19 @@ pub struct LockInfo {
     pub expires_in: Duration,
     /// Its holder stopped renewing it: the next command takes it over.
     pub expired: bool,
-    /// Which taking of the lock it is.
+    /// Which taking of the lock it is; empty for a container under the lock's name that
+    /// jdeploy did not make.
     pub id: String,
+    /// The lock container's id on its engine.
+    #[serde(skip)]
+    pub container: String,
+}
+
+impl LockInfo {
+    /// Made by jdeploy: it can lapse and be broken.
+    pub fn is_lock(&self) -> bool {
+        !self.id.is_empty()
+    }
 }
 
 impl fmt::Display for LockInfo {

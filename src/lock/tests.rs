@@ -97,11 +97,11 @@ async fn renewing_pushes_the_lapse_ahead_and_a_broken_lock_cannot_be_renewed() {
         .file(HOST, &lock_name("product"), LEASE_FILE)
         .expect("a lease");
     assert!(lease.contains(&held.id), "{lease}");
-    let broken = release_by_force(&engine, "product", HOST)
-        .await
-        .unwrap()
-        .expect("it was held");
-    assert_eq!(broken.by, "alice@laptop");
+    let seen = inspect(&engine, "product", HOST).await.unwrap().unwrap();
+    assert_eq!(seen.by, "alice@laptop");
+    assert!(release_by_force(&engine, &seen).await.unwrap());
+    // Seen before, gone now: nothing more to remove.
+    assert!(!release_by_force(&engine, &seen).await.unwrap());
     assert!(matches!(
         held.renew(&engine).await,
         Err(EngineError::NoSuchContainer { .. })
@@ -124,6 +124,7 @@ async fn a_container_under_the_locks_name_that_is_not_a_lock_is_never_taken_over
         panic!("{refused:?}");
     };
     assert!(lock.command.contains("is not a lock"), "{lock:?}");
+    assert!(release_by_force(&engine, &lock).await.is_err());
     assert!(fleet.container(HOST, &lock_name("product")).is_some());
 }
 

@@ -2,16 +2,13 @@
 //! it is restarted or stopped, `post_start` once it passed its gate.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use super::fleet::Fleet;
 use super::lines::LineBuffer;
 use super::outcome::FleetUnit;
 use super::reporter::Reporter;
 use crate::engine::{Engine, EngineError, OutputStream};
-
-/// Lines of a failed hook's output kept for its error.
-const TAIL_LINES: usize = 5;
+use crate::inventory::hooks;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerHook {
@@ -59,7 +56,8 @@ pub async fn run_hook<E: Engine>(
         })
         .await?;
     let engine = fleet.engine(&unit.host).await?;
-    let lines = Mutex::new((LineBuffer::default(), Vec::<String>::new()));
+    // Lines come in pieces; the last whole one says why a failing hook failed.
+    let lines = Mutex::new((LineBuffer::default(), String::new()));
     let source = format!("hook {}", hook.name());
     let pass_on = |line: &[u8]| {
         let line = String::from_utf8_lossy(line).into_owned();
@@ -70,40 +68,19 @@ pub async fn run_hook<E: Engine>(
         let mut held = lines.lock().expect("no sink panics");
         let complete = held.0.push(stream, &data);
         for line in complete {
-            let line = pass_on(&line);
-            keep_tail(&mut held.1, line);
+            held.1 = pass_on(&line);
         }
     };
     let timeout = unit.hooks.timeout;
     let ran = tokio::time::timeout(timeout, engine.exec_run(name, &exec_id, &sink)).await;
     let mut held = lines.into_inner().expect("no sink panics");
     for (_, rest) in held.0.finish() {
-        let line = pass_on(&rest);
-        keep_tail(&mut held.1, line);
+        held.1 = pass_on(&rest);
     }
-    let tail = held.1.last().cloned().unwrap_or_default();
     match ran {
-        Err(_) => Err(failed(format!(
-            "did not finish within {}",
-            humantime::format_duration(Duration::from_secs(timeout.as_secs().max(1)))
-        ))),
+        Err(_) => Err(failed(hooks::timed_out(timeout))),
         Ok(Err(err)) => Err(err),
         Ok(Ok(Some(0))) => Ok(()),
-        Ok(Ok(code)) => {
-            let code = code.map_or("?".to_string(), |code| code.to_string());
-            let said = if tail.is_empty() {
-                String::new()
-            } else {
-                format!(": {tail}")
-            };
-            Err(failed(format!("exited {code}{said}")))
-        }
+        Ok(Ok(code)) => Err(failed(hooks::exited(code, &held.1))),
     }
-}
-
-fn keep_tail(tail: &mut Vec<String>, line: String) {
-    if tail.len() == TAIL_LINES {
-        tail.remove(0);
-    }
-    tail.push(line);
 }

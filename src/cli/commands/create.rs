@@ -17,7 +17,7 @@ pub async fn create(args: &CreateArgs, settings: &Settings) -> anyhow::Result<Ex
         yes: args.yes,
     };
     let app = app(settings);
-    let frontend = Terminal::new(settings);
+    let frontend = Terminal::watching_signals(settings);
     if args.group.len() == 1 {
         let report = app.create(&request, &frontend).await?;
         return Ok(finish(settings, &report));

@@ -38,7 +38,7 @@ pub async fn lock_release(
         .await?;
     let printer = settings.printer();
     let shown = if settings.json {
-        printer.json(&serde_json::json!({ "group": args.group, "released": released }))
+        printer.json(&serde_json::json!({ "ok": true, "group": args.group, "released": released }))
     } else {
         match &released {
             Some(lock) => printer.out(&format!(

@@ -139,12 +139,11 @@ fn show_run(settings: &Settings, printer: &Printer, report: &RunReport) -> io::R
         .and_then(|()| printer.out(&summary_line(report)))
 }
 
-/// A command over several groups: each group's outcomes in the order they ran, then
-/// why it stopped early, if it did. The worst status of the runs.
+/// A command over several groups: each group's outcomes in the order they ran. The
+/// worst status of the runs.
 fn finish_sequence(settings: &Settings, sequence: &SequenceReport) -> ExitStatus {
     let printer = settings.printer();
-    let interrupted = sequence.runs.iter().any(|run| run.interrupted);
-    let status = if interrupted {
+    let status = if sequence.interrupted {
         ExitStatus::Interrupted
     } else {
         status_of(sequence.ok())
@@ -154,15 +153,15 @@ fn finish_sequence(settings: &Settings, sequence: &SequenceReport) -> ExitStatus
         printer.json(&serde_json::json!({
             "ok": sequence.ok(),
             "runs": runs,
-            "stopped": sequence.stopped,
+            "interrupted": sequence.interrupted,
         }))
     } else {
         let mut shown = Ok(());
         for run in &sequence.runs {
             shown = shown.and_then(|()| show_run(settings, &printer, run));
         }
-        if let Some(why) = &sequence.stopped {
-            printer.error(&format!("stopped: {why}"));
+        if sequence.interrupted {
+            printer.error("interrupted: the groups after these were not started");
         }
         shown
     };
