@@ -177,3 +177,49 @@ fn container_hooks_drain_and_register_and_a_failing_one_fails_its_container() {
     let run_sh = container_file(2, &core, "/run.sh").unwrap();
     assert!(!run_sh.contains("next"), "{run_sh}");
 }
+
+#[test]
+fn a_hook_is_decided_by_its_exit_and_one_that_outlives_its_timeout_is_stopped_with_its_children() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("hooktime");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    // It exits at once, leaving a process behind that holds its output open, and
+    // prints bytes that are not UTF-8.
+    let background =
+        "  pre_deploy: sleep 3117 & printf '\\377\\376 raw\\n'; echo ready\n  timeout: 20s";
+    test(&group, background)
+        .args(["create", "--group", &group])
+        .run();
+    let started = std::time::Instant::now();
+    let output = test(&group, background)
+        .args(["deploy", "--group", &group, "--yes"])
+        .run();
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert!(
+        output.stderr.contains("hook pre_deploy: ready"),
+        "{}",
+        output.stderr
+    );
+    let _ = std::process::Command::new("pkill")
+        .args(["-f", "sleep 3117"])
+        .status();
+
+    // Past its timeout it fails the deploy, and what it started is stopped with it.
+    let hanging = "  pre_deploy: sh -c 'sleep 3119' ; true\n  timeout: 1s";
+    let refused = test(&group, hanging)
+        .args(["deploy", "--group", &group, "--mode", "late", "--yes"])
+        .status(1)
+        .run();
+    assert!(
+        refused
+            .stderr
+            .contains("pre_deploy hook did not finish within 1s; nothing was changed"),
+        "{}",
+        refused.stderr
+    );
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 3119"])
+        .output()
+        .unwrap();
+    assert!(!left.status.success(), "a hook's child outlived it");
+}
