@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::announce::{announce, announce_start};
+use super::announce::announce_start;
 use super::hooks::{HookContext, LocalHook};
 use super::load::{read_copies, render_members, renderer};
 use super::plan::plan_rows;
@@ -148,11 +148,8 @@ impl<B: Backend> App<B> {
                 deploy: deploy.clone(),
                 started: started_at,
             };
-            self.record(frontend, info, &report);
-            if !request.no_hooks {
-                hooks.after(&report, frontend).await;
-            }
-            announce(group, &report, deploy, frontend).await;
+            self.conclude(frontend, group, info, &report, (!request.no_hooks).then_some(&hooks))
+                .await;
             Ok(report)
         }
         .await;

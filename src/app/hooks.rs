@@ -10,7 +10,9 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
-use super::{Frontend, RunReport};
+use super::announce::announce;
+use super::record::RunInfo;
+use super::{App, Backend, Frontend, RunReport};
 use crate::inventory::hooks;
 use crate::inventory::{Group, Inventory};
 use crate::render::Flags;
@@ -189,6 +191,26 @@ async fn pass_on<R: AsyncRead + Unpin>(
         let text = text.trim_end_matches('\r').to_string();
         frontend.output(source, &text);
         *last.lock().expect("no reader panics") = text;
+    }
+}
+
+impl<B: Backend> App<B> {
+    /// After a deploy or rollback of `group`: the history record, the hooks that follow
+    /// it (none with `--no-hooks`), then the group's webhooks.
+    pub(super) async fn conclude(
+        &self,
+        frontend: &dyn Frontend,
+        group: &Group,
+        info: RunInfo,
+        report: &RunReport,
+        hooks: Option<&HookContext<'_>>,
+    ) {
+        let deploy = info.deploy.clone();
+        self.record(frontend, info, report);
+        if let Some(hooks) = hooks {
+            hooks.after(report, frontend).await;
+        }
+        announce(group, report, deploy, frontend).await;
     }
 }
 

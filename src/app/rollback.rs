@@ -4,7 +4,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::announce::{announce, announce_start};
+use super::announce::announce_start;
 use super::hooks::HookContext;
 use super::record::RunInfo;
 use super::select::{fleet_units, longest_stop, without_hooks};
@@ -152,11 +152,14 @@ impl<B: Backend> App<B> {
             report.interrupted =
                 execution.stopped == Some(Stopped::Interrupted) && !report.lock_lost;
             report.strategy = Some(policy.clone());
-            self.record(frontend, info(), &report);
-            if !request.no_hooks {
-                hooks.after(&report, frontend).await;
-            }
-            announce(group, &report, None, frontend).await;
+            self.conclude(
+                frontend,
+                group,
+                info(),
+                &report,
+                (!request.no_hooks).then_some(&hooks),
+            )
+            .await;
             Ok(report)
         }
         .await;

@@ -105,35 +105,11 @@ pub struct StatusRow {
 }
 
 impl StatusRow {
-    /// A container jdeploy created for a group that groups.yaml no longer lists.
-    fn stray(stray: &rollout::Stray) -> Self {
+    /// `unit` in `state`, nothing else known yet.
+    fn blank(unit: &UnitKey, state: &str) -> Self {
         Self {
-            unit: stray.unit.clone(),
-            state: stray.state.name().into(),
-            exit_code: None,
-            health: None,
-            started_at: None,
-            uptime_secs: None,
-            memory_bytes: None,
-            memory_limit_bytes: None,
-            cpu_percent: None,
-            restart_count: None,
-            config_hash: None,
-            config_differs: false,
-            release: None,
-            note: Some(format!(
-                "{NOT_LISTED}; `jdeploy create --group {} --prune` removes it",
-                stray.unit.group
-            )),
-            error_kind: None,
-        }
-    }
-
-    /// `desired_hash` is the configuration groups.yaml asks for, when it names an image.
-    pub fn new(status: &UnitStatus, desired_hash: Option<&str>, now: SystemTime) -> Self {
-        let mut row = Self {
-            unit: status.unit.clone(),
-            state: "unknown".into(),
+            unit: unit.clone(),
+            state: state.into(),
             exit_code: None,
             health: None,
             started_at: None,
@@ -147,7 +123,23 @@ impl StatusRow {
             release: None,
             note: None,
             error_kind: None,
-        };
+        }
+    }
+
+    /// A container jdeploy created for a group that groups.yaml no longer lists.
+    fn stray(stray: &rollout::Stray) -> Self {
+        Self {
+            note: Some(format!(
+                "{NOT_LISTED}; `jdeploy create --group {} --prune` removes it",
+                stray.unit.group
+            )),
+            ..Self::blank(&stray.unit, stray.state.name())
+        }
+    }
+
+    /// `desired_hash` is the configuration groups.yaml asks for, when it names an image.
+    pub fn new(status: &UnitStatus, desired_hash: Option<&str>, now: SystemTime) -> Self {
+        let mut row = Self::blank(&status.unit, "unknown");
         match &status.observed {
             Err(err) => {
                 row.note = Some(err.to_string());
