@@ -103,6 +103,19 @@ impl<B: Backend> App<B> {
             };
             let mut outcomes =
                 rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
+            if request.prune {
+                // A host not listed may keep strays: pruning is not done there.
+                outcomes.extend(unlisted.iter().map(|(host, err)| {
+                    let unit = UnitKey {
+                        group: group.name.clone(),
+                        container: "*".into(),
+                        host: host.name.clone(),
+                        core: false,
+                    };
+                    let why = format!("its containers could not be listed ({err}); none was pruned there");
+                    Outcome::failed(unit, err.kind(), why)
+                }));
+            }
             let created = !outcomes.iter().any(|outcome| outcome.status.is_failure());
             if request.prune && !created {
                 // What replaces them may not be up: nothing is removed.
@@ -110,7 +123,7 @@ impl<B: Backend> App<B> {
                     Outcome::new(
                         stray.unit,
                         Status::Skipped,
-                        format!("{NOT_LISTED}; not pruned, as creating the group failed"),
+                        format!("{NOT_LISTED}; not pruned: the create before it did not fully succeed"),
                     )
                 }));
             } else if request.prune {

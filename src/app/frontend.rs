@@ -48,7 +48,7 @@ pub enum Question<'a> {
 }
 
 /// One container going from one release to another.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Move {
     pub unit: UnitKey,
     pub from: Option<String>,

@@ -60,6 +60,25 @@ impl<B: Backend> App<B> {
             RollbackTo::Release(to) => RollbackTarget::To(to),
             RollbackTo::Steps(steps) => RollbackTarget::Steps(*steps),
         };
+        let fleet = self.fleet(&inventory, longest_stop(&units));
+        let mask = EnvMask::new(group);
+        // Asked before the lock is taken: an unanswered question must not hold the group.
+        let mut shown = None;
+        if !request.yes && frontend.can_answer() {
+            let plan = rollout::plan_rollback(&fleet, units.clone(), target, &mask).await;
+            if let Some(moves) = plan.ok().and_then(|plan| moves(&plan)) {
+                let question = Question::Rollback {
+                    group: &group.name,
+                    moves: &moves,
+                };
+                if !frontend.confirm(&question).map_err(AppError::Refused)? {
+                    return Err(AppError::NotConfirmed(
+                        "nothing was rolled back: not confirmed (--yes skips the question)".into(),
+                    ));
+                }
+                shown = Some(moves);
+            }
+        }
         let locks = self
             .lock(&inventory, [group.name.as_str()], frontend)
             .await?;
@@ -67,8 +86,7 @@ impl<B: Backend> App<B> {
         let result = async {
             let started_at = SystemTime::now();
             let started = Instant::now();
-            let fleet = self.fleet(&inventory, longest_stop(&units));
-            let plan = rollout::plan_rollback(&fleet, units, target, &EnvMask::new(group))
+            let plan = rollout::plan_rollback(&fleet, units, target, &mask)
                 .await
                 .map_err(|err| {
                     AppError::Refused(format!(
@@ -93,29 +111,11 @@ impl<B: Backend> App<B> {
                 self.record(frontend, info(), &report);
                 return Ok(report);
             }
-            if !request.yes && frontend.can_answer() {
-                let moves: Vec<Move> = plan
-                    .units
-                    .iter()
-                    .map(|planned| Move {
-                        unit: planned.unit.key.clone(),
-                        from: planned.current.clone(),
-                        to: planned
-                            .target
-                            .as_ref()
-                            .ok()
-                            .map(|target| target.manifest.release.clone()),
-                    })
-                    .collect();
-                let question = Question::Rollback {
-                    group: &group.name,
-                    moves: &moves,
-                };
-                if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                    return Err(AppError::NotConfirmed(
-                        "nothing was rolled back: not confirmed (--yes skips the question)".into(),
-                    ));
-                }
+            if shown.is_some() && shown != moves(&plan) {
+                return Err(AppError::Aborted(
+                    "the group changed while the question was open; nothing was rolled back; run it again"
+                        .into(),
+                ));
             }
             let mtime = started_at
                 .duration_since(UNIX_EPOCH)
@@ -166,6 +166,21 @@ impl<B: Backend> App<B> {
         locks.release(frontend).await;
         result
     }
+}
+
+/// Each container's move, when every one has somewhere to go.
+fn moves<E>(plan: &RollbackPlan<'_, E>) -> Option<Vec<Move>> {
+    plan.units
+        .iter()
+        .map(|planned| {
+            let target = planned.target.as_ref().ok()?;
+            Some(Move {
+                unit: planned.unit.key.clone(),
+                from: planned.current.clone(),
+                to: Some(target.manifest.release.clone()),
+            })
+        })
+        .collect()
 }
 
 /// Every container goes back, or none: a group half on one release and half on another
