@@ -17,9 +17,8 @@ pub const LOCK: &str = "io.jdeploy.lock";
 pub const LOCK_BY: &str = "io.jdeploy.lock.by";
 /// On a group's lock: the command that holds it, as typed.
 pub const LOCK_COMMAND: &str = "io.jdeploy.lock.command";
-/// On a group's lock: when it was taken (RFC 3339, the engine's clock).
-pub const LOCK_SINCE: &str = "io.jdeploy.lock.since";
-/// On a group's lock: when it lapses unless renewed first (RFC 3339, the engine's clock).
-pub const LOCK_EXPIRES: &str = "io.jdeploy.lock.expires";
+/// On a group's lock: how long after it was taken (the container's creation time, the
+/// engine's clock) it lapses unless renewed first.
+pub const LOCK_TTL: &str = "io.jdeploy.lock.ttl";
 /// On a group's lock: which taking of the lock it is.
 pub const LOCK_ID: &str = "io.jdeploy.lock.id";

@@ -55,6 +55,8 @@ struct State {
 pub struct FakeContainer {
     /// Unique to this container: a later one of the same name has another.
     pub id: String,
+    /// When it was made, RFC 3339.
+    pub created: String,
     pub state: ContainerState,
     pub labels: BTreeMap<String, String>,
     pub image: String,
@@ -83,6 +85,7 @@ impl FakeFleet {
     pub fn with_container(self, host: &str, name: &str) -> Self {
         let container = FakeContainer {
             id: format!("id-{name}"),
+            created: now_rfc3339(),
             state: ContainerState::Running,
             labels: BTreeMap::from([(crate::labels::GROUP.to_string(), "g".to_string())]),
             image: "sha256:image".into(),
@@ -320,6 +323,10 @@ fn key_of(containers: &BTreeMap<String, FakeContainer>, name: &str) -> Option<St
         .map(|(key, _)| key.clone())
 }
 
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string()
+}
+
 /// A fresh container id.
 fn new_id(name: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -354,6 +361,7 @@ impl Engine for FakeEngine {
             }
             let container = FakeContainer {
                 id: new_id(name),
+                created: now_rfc3339(),
                 state: ContainerState::Created,
                 labels: desired.all_labels(),
                 image: format!(
@@ -431,7 +439,7 @@ impl Engine for FakeEngine {
                 .and_then(|key| containers.get(&key))
                 .map(|container| ContainerDetails {
                     id: container.id.clone(),
-                    created: None,
+                    created: Some(container.created.clone()),
                     state: container.state,
                     exit_code: Some(container.exit_code),
                     health: container.health.clone(),
@@ -596,6 +604,7 @@ impl Engine for FakeEngine {
             let id = new_id(name);
             let marker = FakeContainer {
                 id: id.clone(),
+                created: now_rfc3339(),
                 state: ContainerState::Created,
                 labels: labels.clone(),
                 image: super::MARKER_IMAGE.into(),

@@ -4,9 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::lease::{Lease, LEASE_FILE};
-use super::{
-    lock_name, parse_time, rfc3339, rfc3339_seconds, Holder, LockError, LockInfo, MAX_TTL,
-};
+use super::{lock_name, parse_time, rfc3339_seconds, Holder, LockError, LockInfo, MAX_TTL};
 use crate::engine::{Engine, EngineError};
 use crate::labels;
 
@@ -70,18 +68,27 @@ pub async fn acquire<E: Engine>(
     let name = lock_name(group);
     for _ in 0..TAKEOVER_ROUNDS {
         let local_at = Instant::now();
-        let engine_at = engine.clock().await.map_err(fail)?;
-        let id = lock_id(holder, engine_at);
+        let id = lock_id(holder, SystemTime::now());
         let lock_labels = BTreeMap::from([
             (labels::LOCK.to_string(), group.to_string()),
             (labels::LOCK_BY.to_string(), holder.by.clone()),
             (labels::LOCK_COMMAND.to_string(), holder.command.clone()),
-            (labels::LOCK_SINCE.to_string(), rfc3339_seconds(engine_at)),
-            (labels::LOCK_EXPIRES.to_string(), rfc3339(engine_at + ttl)),
+            (
+                labels::LOCK_TTL.to_string(),
+                humantime::format_duration(ttl).to_string(),
+            ),
             (labels::LOCK_ID.to_string(), id.clone()),
         ]);
         match engine.create_marker(&name, &lock_labels).await {
             Ok(container) => {
+                // The engine's clock, from when it made the lock: renewals are in it.
+                let engine_at = match created_at(engine, &container).await {
+                    Ok(at) => at,
+                    Err(error) => {
+                        let _ = engine.remove(&container, 0).await;
+                        return Err(fail(error));
+                    }
+                };
                 return Ok(Acquired {
                     group: group.to_string(),
                     host: host.to_string(),
@@ -90,7 +97,7 @@ pub async fn acquire<E: Engine>(
                     ttl,
                     engine_at,
                     local_at,
-                })
+                });
             }
             Err(EngineError::NameConflict { .. }) => {}
             Err(error) => return Err(fail(error)),
@@ -175,21 +182,23 @@ async fn found<E: Engine>(
         return Ok(Some((lock, details.id)));
     }
     let id = label(labels::LOCK_ID).unwrap_or_default();
-    let since = label(labels::LOCK_SINCE)
-        .and_then(|since| parse_time(&since))
-        .or_else(|| details.created.as_deref().and_then(parse_time))
+    let since = details
+        .created
+        .as_deref()
+        .and_then(parse_time)
         .unwrap_or(now);
+    let ttl = label(labels::LOCK_TTL)
+        .and_then(|ttl| humantime::parse_duration(&ttl).ok())
+        .map_or(MAX_TTL, |ttl| ttl.min(MAX_TTL));
     let lease = match engine.read_file(&details.id, LEASE_FILE).await {
         Ok(content) => content.and_then(|content| Lease::expiry(&content, &id)),
         // Removed between the two calls: it lapsed as we looked.
         Err(EngineError::NoSuchContainer { .. }) => return Ok(None),
         Err(error) => return Err(error),
     };
-    // Before its first renewal, the lease is the one it was taken with; a holder never
-    // takes one longer than MAX_TTL.
-    let expires_at = lease
-        .or_else(|| label(labels::LOCK_EXPIRES).and_then(|at| parse_time(&at)))
-        .unwrap_or(since + MAX_TTL);
+    // Before its first renewal, the lease is the one it was taken with, never longer
+    // than MAX_TTL.
+    let expires_at = lease.unwrap_or(since + ttl);
     let lock = LockInfo {
         group: group.to_string(),
         host: host.to_string(),
@@ -203,6 +212,20 @@ async fn found<E: Engine>(
         container: details.id.clone(),
     };
     Ok(Some((lock, details.id)))
+}
+
+/// When the engine made `container`, by its own clock; asked of the engine when the
+/// container does not say.
+async fn created_at<E: Engine>(engine: &E, container: &str) -> Result<SystemTime, EngineError> {
+    let created = engine
+        .inspect(container)
+        .await?
+        .and_then(|details| details.created)
+        .and_then(|created| parse_time(&created));
+    match created {
+        Some(at) => Ok(at),
+        None => engine.clock().await,
+    }
 }
 
 /// Unique to this taking of the lock; not a secret.
