@@ -32,9 +32,21 @@ impl DockerEngine {
         name: &str,
         marker_labels: &BTreeMap<String, String>,
     ) -> Result<String, EngineError> {
-        if self.image_id_of(MARKER_IMAGE).await?.is_none() {
-            self.import_marker_image().await?;
+        // Tried first: the image is there on every use but the first.
+        match self.create_marker_once(name, marker_labels).await {
+            Err(EngineError::NoSuchImage { .. }) => {
+                self.import_marker_image().await?;
+                self.create_marker_once(name, marker_labels).await
+            }
+            created => created,
         }
+    }
+
+    async fn create_marker_once(
+        &self,
+        name: &str,
+        marker_labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
         let body = ContainerCreateBody {
             image: Some(MARKER_IMAGE.into()),
             // Never run: the image has nothing to run.
