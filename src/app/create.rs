@@ -45,6 +45,20 @@ impl<B: Backend> App<B> {
         // Before any engine is asked: a missing value changes nothing.
         let secrets = resolve_group(&inventory, group, &self.secret_store(&inventory))?;
         let desired = desired_containers(&inventory, group, image, &secrets);
+        let fleet = self.fleet(&inventory, group.container.stop_timeout);
+        let listed = listed_containers(&inventory);
+        // Asked before anything is sent or locked: an unanswered question holds nothing.
+        let confirmed = if request.prune && !request.yes {
+            let (strays, _) =
+                rollout::find_strays(&fleet, &inventory.hosts(), &[&group.name], &listed).await;
+            let keys: Vec<UnitKey> = strays.into_iter().map(|stray| stray.unit).collect();
+            if !keys.is_empty() {
+                confirm_prune(&keys, frontend)?;
+            }
+            Some(keys)
+        } else {
+            None
+        };
         if request.push_images {
             let selection = Selection {
                 group: Some(group.name.clone()),
@@ -66,34 +80,19 @@ impl<B: Backend> App<B> {
         let result = async {
             let started_at = SystemTime::now();
             let started = Instant::now();
-            let fleet = self.fleet(&inventory, group.container.stop_timeout);
             // Every host of the file: a unit removed from the group may have been alone
             // on its host in it.
-            let listed = listed_containers(&inventory);
-            let (strays, unlisted) =
+            let (mut strays, unlisted) =
                 rollout::find_strays(&fleet, &inventory.hosts(), &[&group.name], &listed).await;
+            if let Some(confirmed) = &confirmed {
+                // Only what the operator agreed to; others found since stay, named.
+                strays.retain(|stray| confirmed.contains(&stray.unit));
+            }
             for (host, err) in &unlisted {
                 frontend.warning(&format!(
                     "{}: its containers could not be listed for ones groups.yaml no longer lists: {err}",
                     host.name
                 ));
-            }
-            if request.prune && !strays.is_empty() && !request.yes {
-                let keys: Vec<UnitKey> = strays.iter().map(|stray| stray.unit.clone()).collect();
-                if !frontend.can_answer() {
-                    return Err(AppError::Refused(format!(
-                        "--prune would remove {} container(s) groups.yaml no longer lists ({}); without a terminal to confirm on, it needs --yes; nothing was changed",
-                        keys.len(),
-                        keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                    )));
-                }
-                let question = Question::Remove { units: &keys };
-                if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                    return Err(AppError::NotConfirmed(
-                        "nothing was created or removed: not confirmed (--yes skips the question)"
-                            .into(),
-                    ));
-                }
             }
             let reporter = frontend.reporter("create");
             let recreate = match (request.force, request.recreate) {
@@ -180,6 +179,24 @@ impl<B: Backend> App<B> {
         locks.release(frontend).await;
         result
     }
+}
+
+/// Asks before removing `keys`; without anyone to ask, refuses.
+fn confirm_prune(keys: &[UnitKey], frontend: &dyn Frontend) -> Result<(), AppError> {
+    if !frontend.can_answer() {
+        return Err(AppError::Refused(format!(
+            "--prune would remove {} container(s) groups.yaml no longer lists ({}); without a terminal to confirm on, it needs --yes; nothing was changed",
+            keys.len(),
+            keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let question = Question::Remove { units: keys };
+    if !frontend.confirm(&question).map_err(AppError::Refused)? {
+        return Err(AppError::NotConfirmed(
+            "nothing was created or removed: not confirmed (--yes skips the question)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Every container groups.yaml lists, in any group, as (host identity, name): one listed
