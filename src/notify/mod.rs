@@ -35,6 +35,18 @@ pub struct Event {
     pub elapsed_secs: f64,
 }
 
+/// Why a container failed, as a webhook may be told: a hook's output stays here, since
+/// whatever a hook prints (its environment, say) is not for a chat room.
+fn reason(outcome: &crate::rollout::Outcome) -> String {
+    match outcome.error_kind {
+        Some(crate::engine::ErrorKind::Hook) => match outcome.detail.split_once(": ") {
+            Some((why, _output)) => why.to_string(),
+            None => outcome.detail.clone(),
+        },
+        _ => outcome.detail.clone(),
+    }
+}
+
 /// A container the command did not do its job on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedUnit {
@@ -63,7 +75,7 @@ impl Event {
                 failed.push(FailedUnit {
                     container: outcome.unit.container.clone(),
                     host: outcome.unit.host.clone(),
-                    reason: outcome.detail.clone(),
+                    reason: reason(outcome),
                 });
             }
         }

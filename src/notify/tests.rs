@@ -87,6 +87,18 @@ fn an_event_counts_statuses_and_lists_what_failed() {
     assert_eq!(rolled.result, "rolled back");
     let ok = Event::from_report(EventKind::Success, &report(vec![]), None, "bob@ci".into());
     assert_eq!(ok.result, "ok");
+    let hook = Outcome::failed(
+        unit("web_2", "127.0.0.3"),
+        crate::engine::ErrorKind::Hook,
+        "post_start hook exited 4: DB_PASSWORD=hunter2",
+    );
+    let told = Event::from_report(
+        EventKind::Failure,
+        &report(vec![hook]),
+        None,
+        "bob@ci".into(),
+    );
+    assert_eq!(told.failed[0].reason, "post_start hook exited 4");
     let started = Event::started("product", "deploy", "bob@ci".into());
     assert_eq!(
         (started.kind, started.result.as_str()),
