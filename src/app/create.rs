@@ -5,6 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::frontend::ask;
 use super::record::RunInfo;
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::inventory::{Inventory, Selection};
@@ -191,12 +192,7 @@ fn confirm_prune(keys: &[UnitKey], frontend: &dyn Frontend) -> Result<(), AppErr
         )));
     }
     let question = Question::Remove { units: keys };
-    if !frontend.confirm(&question).map_err(AppError::Refused)? {
-        return Err(AppError::NotConfirmed(
-            "nothing was created or removed: not confirmed (--yes skips the question)".into(),
-        ));
-    }
-    Ok(())
+    ask(frontend, &question, "nothing was created or removed")
 }
 
 /// Every container groups.yaml lists, in any group, as (host identity, name): one listed

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::announce::announce_start;
+use super::frontend::ask;
 use super::hooks::{HookContext, LocalHook};
 use super::load::{read_copies, render_members, renderer};
 use super::plan::plan_rows;
@@ -71,11 +72,7 @@ impl<B: Backend> App<B> {
                     changing,
                     plan: &rows,
                 };
-                if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                    return Err(AppError::NotConfirmed(
-                        "nothing was deployed: not confirmed (--yes skips the question)".into(),
-                    ));
-                }
+                ask(frontend, &question, "nothing was deployed")?;
             }
             shown = Some(changing);
         }

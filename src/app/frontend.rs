@@ -30,6 +30,25 @@ pub trait Frontend: Send + Sync {
     }
 }
 
+/// Asks `question`; an answer of no is `NotConfirmed`, saying `untouched` ("nothing was
+/// deployed") and how not to be asked.
+pub(super) fn ask(
+    frontend: &dyn Frontend,
+    question: &Question<'_>,
+    untouched: &str,
+) -> Result<(), super::AppError> {
+    if frontend
+        .confirm(question)
+        .map_err(super::AppError::Refused)?
+    {
+        Ok(())
+    } else {
+        Err(super::AppError::NotConfirmed(format!(
+            "{untouched}: not confirmed (--yes skips the question)"
+        )))
+    }
+}
+
 /// What the application asks before it acts.
 #[derive(Debug)]
 pub enum Question<'a> {

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::frontend::ask;
 use super::select::{fleet_units, label, longest_stop, without_hooks};
 use super::sequence::blocked;
 use super::strategy::strategy;
@@ -63,11 +64,7 @@ impl<B: Backend> App<B> {
             if frontend.can_answer() {
                 let keys: Vec<UnitKey> = units.iter().map(|unit| unit.key.clone()).collect();
                 let question = Question::Remove { units: &keys };
-                if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                    return Err(AppError::NotConfirmed(
-                        "nothing was removed: not confirmed (--yes skips the question)".into(),
-                    ));
-                }
+                ask(frontend, &question, "nothing was removed")?;
             }
         }
         let groups: Vec<&str> = units.iter().map(|unit| unit.key.group.as_str()).collect();

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
+use super::frontend::ask;
 use super::{App, AppError, Backend, EngineOf, Frontend, Question};
 use crate::engine::{ConnectOptions, Connector, Engine};
 use crate::history::operator;
@@ -349,11 +350,7 @@ impl<B: Backend> App<B> {
                 )));
             }
             let question = Question::BreakLock { lock: &found };
-            if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                return Err(AppError::NotConfirmed(
-                    "the lock was left in place: not confirmed (--yes skips the question)".into(),
-                ));
-            }
+            ask(frontend, &question, "the lock was left in place")?;
         }
         // Only the lock shown: one taken since the question was asked stays.
         let removed = lock::release_by_force(&engine, &found)

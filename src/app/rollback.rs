@@ -5,6 +5,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::announce::announce_start;
+use super::frontend::ask;
 use super::hooks::HookContext;
 use super::record::RunInfo;
 use super::select::{fleet_units, longest_stop, without_hooks};
@@ -71,11 +72,7 @@ impl<B: Backend> App<B> {
                     group: &group.name,
                     moves: &moves,
                 };
-                if !frontend.confirm(&question).map_err(AppError::Refused)? {
-                    return Err(AppError::NotConfirmed(
-                        "nothing was rolled back: not confirmed (--yes skips the question)".into(),
-                    ));
-                }
+                ask(frontend, &question, "nothing was rolled back")?;
                 shown = Some(moves);
             }
         }
