@@ -48,10 +48,13 @@ impl<B: Backend> App<B> {
         let desired = desired_containers(&inventory, group, image, &secrets);
         let fleet = self.fleet(&inventory, group.container.stop_timeout);
         let listed = listed_containers(&inventory);
+        // Every host of the file: a unit removed from the group may have been alone on its
+        // host in it.
+        let hosts = inventory.hosts();
         // Asked before anything is sent or locked: an unanswered question holds nothing.
         let confirmed = if request.prune && !request.yes {
-            let (strays, _) =
-                rollout::find_strays(&fleet, &inventory.hosts(), &[&group.name], &listed).await;
+            let listings = rollout::list_hosts(&fleet, &hosts).await;
+            let (strays, _) = rollout::find_strays(&hosts, &listings, &[&group.name], &listed);
             let keys: Vec<UnitKey> = strays.into_iter().map(|stray| stray.unit).collect();
             if !keys.is_empty() {
                 confirm_prune(&keys, frontend)?;
@@ -81,10 +84,10 @@ impl<B: Backend> App<B> {
         let result = async {
             let started_at = SystemTime::now();
             let started = Instant::now();
-            // Every host of the file: a unit removed from the group may have been alone
-            // on its host in it.
+            // One listing of every host serves both the create and the search for strays.
+            let listings = rollout::list_hosts(&fleet, &hosts).await;
             let (mut strays, unlisted) =
-                rollout::find_strays(&fleet, &inventory.hosts(), &[&group.name], &listed).await;
+                rollout::find_strays(&hosts, &listings, &[&group.name], &listed);
             if let Some(confirmed) = &confirmed {
                 // Only what the operator agreed to; others found since stay, named.
                 strays.retain(|stray| confirmed.contains(&stray.unit));
@@ -102,7 +105,8 @@ impl<B: Backend> App<B> {
                 (false, false) => Recreate::Never,
             };
             let mut outcomes =
-                rollout::create(&fleet, desired, recreate, reporter.as_ref()).await;
+                rollout::create_listed(&fleet, desired, &listings, recreate, reporter.as_ref())
+                    .await;
             if request.prune {
                 // A host not listed may keep strays: pruning is not done there.
                 outcomes.extend(unlisted.iter().map(|(host, err)| {

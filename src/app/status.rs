@@ -59,13 +59,10 @@ impl<B: Backend> App<B> {
                 Some(group) => vec![group.as_str()],
                 None => inventory.group_names().collect(),
             };
-            let (strays, _) = rollout::find_strays(
-                &fleet,
-                &inventory.hosts(),
-                &groups,
-                &listed_containers(&inventory),
-            )
-            .await;
+            let hosts = inventory.hosts();
+            let listings = rollout::list_hosts(&fleet, &hosts).await;
+            let (strays, _) =
+                rollout::find_strays(&hosts, &listings, &groups, &listed_containers(&inventory));
             rows.extend(strays.iter().map(StatusRow::stray));
         }
         Ok(StatusReport {

@@ -952,3 +952,11 @@ async fn a_locked_group_is_not_touched_and_the_lock_is_gone_after_each_command()
         .unwrap();
     assert!(report.ok(), "{report:?}");
 }
+
+#[tokio::test]
+async fn create_lists_each_host_once_for_the_group_and_its_strays() {
+    let Setup { app, fake, _dir } = setup(FakeFleet::default());
+    app.create(&create_request(), &Unattended).await.unwrap();
+    let lists = fake.calls().iter().filter(|call| *call == "list -").count();
+    assert_eq!(lists, 2, "{:?}", fake.calls());
+}

@@ -17,6 +17,25 @@ use crate::plan::{
 /// Suffix of a replacement container until the one it replaces is gone.
 const NEXT_SUFFIX: &str = "-jdeploy-next";
 
+/// Every container of each host, by host identity, or why the host could not say.
+pub type Listings = HashMap<String, Result<Vec<ObservedContainer>, EngineError>>;
+
+/// Lists each of `hosts` once, all at once.
+pub async fn list_hosts<E: Engine>(fleet: &Fleet<E>, hosts: &[&Host]) -> Listings {
+    let distinct = distinct_hosts(hosts);
+    let lists = join_all(
+        distinct
+            .iter()
+            .map(|host| fleet.call(host, |engine| async move { engine.list().await })),
+    )
+    .await;
+    distinct
+        .iter()
+        .map(|host| host.identity.clone())
+        .zip(lists)
+        .collect()
+}
+
 pub async fn create<E: Engine>(
     fleet: &Fleet<E>,
     desired: Vec<DesiredContainer>,
@@ -25,18 +44,18 @@ pub async fn create<E: Engine>(
 ) -> Vec<Outcome> {
     // One list per host: a re-run with nothing to change costs no more than that.
     let hosts: Vec<_> = desired.iter().map(|container| &container.host).collect();
-    let distinct = distinct_hosts(&hosts);
-    let lists = join_all(
-        distinct
-            .iter()
-            .map(|host| fleet.call(host, |engine| async move { engine.list().await })),
-    )
-    .await;
-    let listed: HashMap<String, Result<Vec<ObservedContainer>, EngineError>> = distinct
-        .iter()
-        .map(|host| host.identity.clone())
-        .zip(lists)
-        .collect();
+    let listed = list_hosts(fleet, &hosts).await;
+    create_listed(fleet, desired, &listed, recreate, reporter).await
+}
+
+/// As [`create`], from listings already made of (at least) the desired hosts.
+pub async fn create_listed<E: Engine>(
+    fleet: &Fleet<E>,
+    desired: Vec<DesiredContainer>,
+    listed: &Listings,
+    recreate: Recreate,
+    reporter: &dyn Reporter,
+) -> Vec<Outcome> {
     let listing = |host: &Host| listed.get(&host.identity);
 
     let actions = plan_create(
@@ -208,31 +227,25 @@ pub struct Stray {
     pub state: crate::plan::ContainerState,
 }
 
-/// The strays of `groups` on `hosts`, each host listed once; `listed` holds the
-/// containers groups.yaml puts on each host, as (host identity, name). Hosts that cannot
-/// be listed come back with why.
-pub async fn find_strays<E: Engine>(
-    fleet: &Fleet<E>,
+/// The strays of `groups` on `hosts`, from `listings` of them; `listed` holds the
+/// containers groups.yaml puts on each host, as (host identity, name). Hosts that could
+/// not be listed come back with why.
+pub fn find_strays(
     hosts: &[&Host],
+    listings: &Listings,
     groups: &[&str],
     listed: &HashSet<(String, String)>,
 ) -> (Vec<Stray>, Vec<(Host, EngineError)>) {
-    let distinct = distinct_hosts(hosts);
-    let lists = join_all(
-        distinct
-            .iter()
-            .map(|host| fleet.call(host, |engine| async move { engine.list().await })),
-    )
-    .await;
     let mut strays = Vec::new();
     let mut unlisted = Vec::new();
-    for (host, list) in distinct.into_iter().zip(lists) {
-        let found = match list {
-            Ok(found) => found,
-            Err(err) => {
-                unlisted.push((host.clone(), err));
+    for host in distinct_hosts(hosts) {
+        let found = match listings.get(&host.identity) {
+            Some(Ok(found)) => found,
+            Some(Err(err)) => {
+                unlisted.push((host.clone(), err.clone()));
                 continue;
             }
+            None => continue,
         };
         let names: HashSet<&str> = listed
             .iter()
@@ -240,7 +253,7 @@ pub async fn find_strays<E: Engine>(
             .map(|(_, name)| name.as_str())
             .collect();
         let of_groups = groups.iter().flat_map(|group| {
-            crate::plan::strays(group, &found, &names, NEXT_SUFFIX)
+            crate::plan::strays(group, found, &names, NEXT_SUFFIX)
                 .into_iter()
                 .map(move |container| (*group, container))
         });

@@ -20,7 +20,7 @@ mod rollback;
 mod status;
 mod undo;
 
-pub use create::{create, find_strays, Stray};
+pub use create::{create, create_listed, find_strays, list_hosts, Listings, Stray};
 pub use deploy::{
     plan_deploy, DeployOptions, DeployPlan, DeployResult, DeployUnit, PlannedUnit, Stamp, UnitPlan,
 };
