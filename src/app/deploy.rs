@@ -52,13 +52,7 @@ impl<B: Backend> App<B> {
         // changes nothing.
         let policy = group.rollout.overridden(&request.rollout);
         check_policy(&policy)?;
-        let mut units = deploy_units(&inventory, group, &request.flags, &policy)?;
-        if request.no_hooks {
-            let none = Arc::new(ContainerHooks::none());
-            for unit in &mut units {
-                unit.hooks = Arc::clone(&none);
-            }
-        }
+        let units = deploy_units(&inventory, group, &request.flags, &policy, request.no_hooks)?;
         let fleet = self.fleet(&inventory, group.container.stop_timeout);
         // Asked before the lock is taken: an unanswered question must not hold the group.
         let mut shown = None;
@@ -183,18 +177,23 @@ fn deploy_time(latest: Option<&str>) -> String {
 }
 
 /// Every container of `group` with what deploy would put in it: rendered, and the copy
-/// sources read, before any engine is contacted.
+/// sources read, before any engine is contacted. `no_hooks`: none runs in them.
 pub(super) fn deploy_units(
     inventory: &Inventory,
     group: &Group,
     flags: &Flags,
     policy: &RolloutPolicy,
+    no_hooks: bool,
 ) -> Result<Vec<DeployUnit>, Diagnostics> {
     let members: Vec<_> = inventory.members(&group.name).collect();
     let rendered = render_members(inventory, &renderer(inventory), group, &members, flags)?;
     let copies: Arc<[CopyTree]> = read_copies(inventory, &group.copies)?.into();
     let manifests = copy_manifests(&copies).into();
-    let hooks = Arc::new(group.hooks.in_container());
+    let hooks = Arc::new(if no_hooks {
+        ContainerHooks::none()
+    } else {
+        group.hooks.in_container()
+    });
     let release_flags = ReleaseFlags {
         monitor: flags.monitor,
         mode: flags.mode.clone(),

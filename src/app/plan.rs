@@ -119,7 +119,7 @@ impl<B: Backend> App<B> {
         let group = inventory.select_group(&request.group)?;
         let policy = group.rollout.overridden(&request.rollout);
         super::deploy::check_policy(&policy)?;
-        let units = deploy_units(&inventory, group, &request.flags, &policy)?;
+        let units = deploy_units(&inventory, group, &request.flags, &policy, false)?;
         let fleet = self.fleet(&inventory, group.container.stop_timeout);
         let plan = rollout::plan_deploy(&fleet, units).await;
         let keys: Vec<&UnitKey> = plan.units.iter().map(|planned| &planned.unit.key).collect();

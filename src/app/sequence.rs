@@ -39,7 +39,13 @@ impl<B: Backend> App<B> {
             let group = inventory.select_group(group)?;
             let policy = group.rollout.overridden(&request.rollout);
             super::deploy::check_policy(&policy)?;
-            super::deploy::deploy_units(&inventory, group, &request.flags, &policy)?;
+            super::deploy::deploy_units(
+                &inventory,
+                group,
+                &request.flags,
+                &policy,
+                request.no_hooks,
+            )?;
         }
         self.in_order(&inventory, order, "deploy", frontend, |group| {
             let request = DeployRequest {
