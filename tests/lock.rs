@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::engines::{docker, ensure_engines, unique_group, Cleanup, RUN_SH};
 use common::inventory::Fleet;
-use common::Test;
+use common::{Running, Test};
 
 /// A group with its core on 127.0.0.2 (where its lock lives) and a unit on 127.0.0.3;
 /// each deploy takes a few seconds (a 2s gate per wave).
@@ -39,6 +39,13 @@ fn lock_exists(group: &str) -> bool {
         .is_empty()
 }
 
+/// Starts `test`, a command that takes `group`'s lock, and returns once it holds it.
+fn holding(test: Test, group: &str) -> Running {
+    let running = test.spawn();
+    wait_for_lock(group);
+    running
+}
+
 /// Waits until `group`'s lock is on its engine.
 fn wait_for_lock(group: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -59,10 +66,10 @@ fn two_machines_deploying_one_group_one_acts_and_the_other_names_the_holder() {
     ensure_engines(&[2, 3]);
     let group = unique_group("lockpair");
     let _cleanup = created(&group);
-    let first = machine(&[&group])
-        .args(["deploy", "--group", &group, "--force", "--yes"])
-        .spawn();
-    wait_for_lock(&group);
+    let first = holding(
+        machine(&[&group]).args(["deploy", "--group", &group, "--force", "--yes"]),
+        &group,
+    );
     let second = machine(&[&group])
         .args(["deploy", "--group", &group, "--force", "--yes"])
         .status(1)
@@ -122,10 +129,10 @@ fn lock_wait_waits_for_the_holder_then_acts() {
     ensure_engines(&[2, 3]);
     let group = unique_group("lockwait");
     let _cleanup = created(&group);
-    let first = machine(&[&group])
-        .args(["deploy", "--group", &group, "--force", "--yes"])
-        .spawn();
-    wait_for_lock(&group);
+    let first = holding(
+        machine(&[&group]).args(["deploy", "--group", &group, "--force", "--yes"]),
+        &group,
+    );
     let second = machine(&[&group])
         .args(["deploy", "--group", &group, "--force", "--yes"])
         .args(["--lock-wait", "60s"])
@@ -152,11 +159,12 @@ fn a_killed_holders_lock_lapses_and_the_next_deploy_goes_ahead() {
     ensure_engines(&[2, 3]);
     let group = unique_group("lockkill");
     let _cleanup = created(&group);
-    let holder = machine(&[&group])
-        .env("JDEPLOY_LOCK_TTL", "3s")
-        .args(["deploy", "--group", &group, "--force", "--yes"])
-        .spawn();
-    wait_for_lock(&group);
+    let holder = holding(
+        machine(&[&group])
+            .env("JDEPLOY_LOCK_TTL", "3s")
+            .args(["deploy", "--group", &group, "--force", "--yes"]),
+        &group,
+    );
     holder.kill();
     let refused = machine(&[&group])
         .args(["deploy", "--group", &group, "--yes"])
@@ -195,10 +203,10 @@ fn lock_release_breaks_a_dead_holders_lock_and_says_whose_it_was() {
     ensure_engines(&[2, 3]);
     let group = unique_group("lockbreak");
     let _cleanup = created(&group);
-    let holder = machine(&[&group])
-        .args(["restart", "--group", &group])
-        .spawn();
-    wait_for_lock(&group);
+    let holder = holding(
+        machine(&[&group]).args(["restart", "--group", &group]),
+        &group,
+    );
     holder.kill();
     // Without a terminal to confirm on, breaking a lock needs --yes.
     let unconfirmed = machine(&[&group])
