@@ -102,40 +102,31 @@ pub async fn acquire<E: Engine>(
             Err(EngineError::NameConflict { .. }) => {}
             Err(error) => return Err(fail(error)),
         }
-        match found(engine, group, host).await.map_err(fail)? {
+        match inspect(engine, group, host).await.map_err(fail)? {
             // Released in the meantime.
             None => continue,
-            Some((lock, container)) if lock.expired => {
+            Some(lock) if lock.expired => {
                 tokio::time::sleep(LAPSE_CONFIRM).await;
-                match found(engine, group, host).await.map_err(fail)? {
-                    Some((again, same)) if again.expired && same == container => {}
+                match inspect(engine, group, host).await.map_err(fail)? {
+                    Some(again) if again.expired && again.container == lock.container => {}
                     // Renewed, released or taken meanwhile: look again from the start.
                     _ => continue,
                 }
                 // By id: if someone else took the lapsed lock over first, theirs stays.
-                match engine.remove(&container, 0).await {
+                match engine.remove(&lock.container, 0).await {
                     Ok(()) | Err(EngineError::NoSuchContainer { .. }) => continue,
                     Err(error) => return Err(fail(error)),
                 }
             }
-            Some((lock, _)) => return Err(LockError::Held(Box::new(lock))),
+            Some(lock) => return Err(LockError::Held(Box::new(lock))),
         }
     }
-    match found(engine, group, host).await.map_err(fail)? {
-        Some((lock, _)) => Err(LockError::Held(Box::new(lock))),
+    match inspect(engine, group, host).await.map_err(fail)? {
+        Some(lock) => Err(LockError::Held(Box::new(lock))),
         None => Err(fail(EngineError::Other(
             "others kept taking the lock first".into(),
         ))),
     }
-}
-
-/// `group`'s lock on `engine`, if there is one.
-pub async fn inspect<E: Engine>(
-    engine: &E,
-    group: &str,
-    host: &str,
-) -> Result<Option<LockInfo>, EngineError> {
-    Ok(found(engine, group, host).await?.map(|(lock, _)| lock))
 }
 
 /// Removes the lock `seen` showed, whoever holds it, and only that one: a lock taken
@@ -154,12 +145,12 @@ pub async fn release_by_force<E: Engine>(engine: &E, seen: &LockInfo) -> Result<
     }
 }
 
-/// The lock and its container's id.
-async fn found<E: Engine>(
+/// `group`'s lock on `engine`, if there is one.
+pub async fn inspect<E: Engine>(
     engine: &E,
     group: &str,
     host: &str,
-) -> Result<Option<(LockInfo, String)>, EngineError> {
+) -> Result<Option<LockInfo>, EngineError> {
     let Some(details) = engine.inspect(&lock_name(group)).await? else {
         return Ok(None);
     };
@@ -179,7 +170,7 @@ async fn found<E: Engine>(
             id: String::new(),
             container: details.id.clone(),
         };
-        return Ok(Some((lock, details.id)));
+        return Ok(Some(lock));
     }
     let id = label(labels::LOCK_ID).unwrap_or_default();
     let since = details
@@ -211,7 +202,7 @@ async fn found<E: Engine>(
         id,
         container: details.id.clone(),
     };
-    Ok(Some((lock, details.id)))
+    Ok(Some(lock))
 }
 
 /// When the engine made `container`, by its own clock; asked of the engine when the
