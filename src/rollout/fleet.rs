@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::engine::{Connector, EngineError};
+use super::env_key::engine_key;
+use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
+use crate::secrets::EnvKey;
 
 type Connect<E> = dyn Fn(Host) -> BoxFuture<'static, Result<E, EngineError>> + Send + Sync;
 
@@ -19,6 +21,8 @@ struct Slot<E> {
     /// host fails once, not once per container.
     engine: OnceCell<Result<Arc<E>, EngineError>>,
     permits: Semaphore,
+    /// The engine's key for sealing environment values, read once per command.
+    key: OnceCell<Result<Option<EnvKey>, EngineError>>,
 }
 
 pub struct Fleet<E> {
@@ -68,6 +72,27 @@ impl<E: Send + Sync + 'static> Fleet<E> {
         self.connected(&slot).await
     }
 
+    /// `host`'s key for sealing environment values, read once; with `create` (a command
+    /// that changes the host), made first if the engine has none.
+    pub async fn env_key(&self, host: &Host, create: bool) -> Result<Option<EnvKey>, EngineError>
+    where
+        E: Engine,
+    {
+        let slot = self.slot(host);
+        slot.key
+            .get_or_init(|| async {
+                let engine = self.connected(&slot).await?;
+                let _permit = slot
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("permits are never closed");
+                engine_key(engine.as_ref(), create).await
+            })
+            .await
+            .clone()
+    }
+
     async fn connected(&self, slot: &Slot<E>) -> Result<Arc<E>, EngineError> {
         slot.engine
             .get_or_init(|| async { (self.connect)(slot.host.clone()).await.map(Arc::new) })
@@ -82,6 +107,7 @@ impl<E: Send + Sync + 'static> Fleet<E> {
                 host: host.clone(),
                 engine: OnceCell::new(),
                 permits: Semaphore::new(self.parallel),
+                key: OnceCell::new(),
             })
         });
         Arc::clone(slot)

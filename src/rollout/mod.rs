@@ -4,6 +4,7 @@
 
 mod create;
 mod deploy;
+mod env_key;
 mod exec;
 mod executor;
 mod fleet;
@@ -24,6 +25,7 @@ pub use create::{create, create_listed, find_strays, list_hosts, Listings, Stray
 pub use deploy::{
     plan_deploy, DeployOptions, DeployPlan, DeployResult, DeployUnit, PlannedUnit, Stamp, UnitPlan,
 };
+pub use env_key::{engine_key, engine_keys, EngineKeys, KEY_CONTAINER};
 pub use exec::{exec, ExecOutcome, ExecOutput};
 pub use executor::{execute, waves, Execution, Order, Stopped, Strategy, Wave};
 pub use fleet::{distinct_hosts, Fleet};

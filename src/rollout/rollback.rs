@@ -64,7 +64,7 @@ pub async fn plan_rollback<'f, E: Engine>(
 ) -> Result<RollbackPlan<'f, E>, TargetError> {
     let observed: Vec<Result<InPlace, RollbackProblem>> =
         join_all(units.iter().map(|unit| async {
-            match in_place(fleet, &unit.host, &unit.key.container, secrets).await {
+            match in_place(fleet, &unit.host, &unit.key.container, secrets, false).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) => Err(RollbackProblem::Container(UnitError::missing(&unit.key))),
                 Err(err) => Err(err.into()),
@@ -177,7 +177,8 @@ fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackP
             short(found.details.image.trim_start_matches("sha256:"))
         )));
     }
-    if manifest.env != found.details.env {
+    // Manifests of versions that recorded values compare with the values.
+    if manifest.env != found.details.env && manifest.env != found.unsealed_env {
         return Err(refused(format!(
             "release {} ran with another environment than the container has now; {recreate}",
             short(&manifest.release)
