@@ -149,7 +149,11 @@ fn environment_values_are_named_and_sealed_never_recorded() {
     }
     // Sealed to the same value on every run: the second create and status see no change.
     assert!(outputs[3].1.contains("unchanged"), "{}", outputs[3].1);
-    assert!(outputs[2].1.contains("\"config_differs\": false"), "{}", outputs[2].1);
+    assert!(
+        outputs[2].1.contains("\"config_differs\": false"),
+        "{}",
+        outputs[2].1
+    );
     let history = std::fs::read(dir.path().join("history.db")).unwrap();
     assert!(!history.windows(PLAIN.len()).any(|w| w == PLAIN.as_bytes()));
 

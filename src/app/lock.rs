@@ -187,6 +187,7 @@ impl<B: Backend> App<B> {
             .connector(ConnectOptions {
                 connect_timeout: inventory.connection.timeout_secs,
                 request_timeout: super::REQUEST_TIMEOUT_SECS,
+                idle_per_host: 1,
             })
             .connect(host)
             .await
