@@ -57,7 +57,7 @@ pub async fn in_place<E: Engine>(
     };
     let unsealed_env = mask.apply(&details.env, &details.labels);
     details.env = match key? {
-        Some(key) => key.seal_lines(&mask.group_name(), &unsealed_env, MASK_PREFIX),
+        Some(key) => key.seal_lines(mask.group_name(), &unsealed_env, MASK_PREFIX),
         None => unsealed_env.clone(),
     };
     let current = fleet.call(host, |engine| async move {
