@@ -186,7 +186,7 @@ impl<B: Backend> App<B> {
         self.backend
             .connector(ConnectOptions {
                 connect_timeout: inventory.connection.timeout_secs,
-                request_timeout: super::REQUEST_TIMEOUT_SECS,
+                request_timeout: inventory.connection.request_timeout_secs.into(),
                 idle_per_host: 1,
             })
             .connect(host)

@@ -60,9 +60,6 @@ use crate::inventory::{Inventory, LoadOptions};
 use crate::rollout::{Fleet, Outcome};
 use crate::secrets::{SecretSources, SecretStore};
 
-/// Longest any single API call may take beyond the group's stop timeout.
-const REQUEST_TIMEOUT_SECS: u64 = 120;
-
 /// Where engines come from.
 pub trait Backend: Send + Sync + 'static {
     type Connector: Connector;
@@ -123,7 +120,7 @@ impl<B: Backend> App<B> {
         let connection = &inventory.connection;
         let connector = self.backend.connector(ConnectOptions {
             connect_timeout: connection.timeout_secs,
-            request_timeout: REQUEST_TIMEOUT_SECS + u64::from(stop_timeout),
+            request_timeout: u64::from(connection.request_timeout_secs) + u64::from(stop_timeout),
             idle_per_host: idle_per_host(connection, inventory.hosts().len()),
         });
         Fleet::new(connector, connection.parallel, connection.max_open)

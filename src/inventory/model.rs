@@ -140,6 +140,9 @@ pub struct Connection {
     /// Connections open at once across the whole fleet: with many hosts, the open-file
     /// limit of the machine running jdeploy is the bound that matters.
     pub max_open: u32,
+    /// Seconds any one API call may take once connected (a restart gets the stop
+    /// timeout on top): past it, an engine that stopped answering fails its units.
+    pub request_timeout_secs: u32,
 }
 
 impl Default for Connection {
@@ -149,6 +152,7 @@ impl Default for Connection {
             timeout_secs: 10,
             parallel: 8,
             max_open: 256,
+            request_timeout_secs: 120,
         }
     }
 }

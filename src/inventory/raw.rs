@@ -143,6 +143,7 @@ pub struct RawConnection {
     pub timeout: Option<u32>,
     pub parallel: Option<u32>,
     pub max_open: Option<u32>,
+    pub request_timeout: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
