@@ -153,8 +153,8 @@ impl Faulty {
 fn row<'a>(output: &'a str, container: &str) -> &'a str {
     output
         .lines()
-        .filter(|line| line.split_whitespace().any(|word| word == container))
-        .last()
+        .rev()
+        .find(|line| line.split_whitespace().any(|word| word == container))
         .unwrap_or_else(|| panic!("no line for {container} in:\n{output}"))
 }
 
