@@ -79,7 +79,7 @@ impl<B: Backend> App<B> {
             }
         }
         let locks = self
-            .lock(&inventory, [group.name.as_str()], frontend)
+            .lock(&inventory, &fleet, [group.name.as_str()], frontend)
             .await?;
         let result = async {
             let started_at = SystemTime::now();

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use futures::future::join_all;
+use super::window::windowed;
 
 use super::executor::{execute, Stopped, Strategy};
 use super::fleet::Fleet;
@@ -115,7 +115,7 @@ pub struct DeployPlan<'f, E> {
 
 /// Asks every container, all hosts at once, which release it runs.
 pub async fn plan_deploy<E: Engine>(fleet: &Fleet<E>, units: Vec<DeployUnit>) -> DeployPlan<'_, E> {
-    let plans = join_all(units.iter().map(|unit| plan_unit(fleet, unit))).await;
+    let plans = windowed(units.iter().map(|unit| plan_unit(fleet, unit))).await;
     let units = units
         .into_iter()
         .zip(plans)
@@ -166,7 +166,7 @@ impl<E: Engine> DeployPlan<'_, E> {
     /// What would change in each container, with diffs of the rendered files: reads the
     /// release in place from each changed container.
     pub async fn changes(&self) -> Vec<Option<ReleaseChanges>> {
-        join_all(self.units.iter().map(|planned| async move {
+        windowed(self.units.iter().map(|planned| async move {
             let plan = planned.plan.as_ref().ok()?;
             let ReleaseStep::Change { from } = &plan.step else {
                 return None;

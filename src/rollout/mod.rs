@@ -20,6 +20,7 @@ mod reporter;
 mod rollback;
 mod status;
 mod undo;
+mod window;
 
 pub use create::{create, create_listed, find_strays, list_hosts, Listings, Stray};
 pub use deploy::{
@@ -40,6 +41,7 @@ pub use releases::InPlace;
 pub use reporter::{Reporter, SilentReporter};
 pub use rollback::{plan_rollback, Destination, PlannedRollback, RollbackPlan, RollbackProblem};
 pub use status::{status, Observed, UnitStatus, Usage};
+pub use window::windowed;
 
 #[cfg(test)]
 mod tests;
