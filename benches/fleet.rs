@@ -520,7 +520,12 @@ fn main() {
     let minimal = median(minimal_floor);
     println!("deploy --force (state reads, upload, restart, activation)");
     row("floor (direct API)", floor, floor, "");
-    row("jdeploy deploy", median(deploy.clone()), floor, "target <= 1.10x");
+    row(
+        "jdeploy deploy",
+        median(deploy.clone()),
+        floor,
+        "target <= 1.10x",
+    );
     row("docker CLI loop", median(deploy_cli), floor, "");
     println!("deploy --force against the minimal floor (one upload + one restart each)");
     row("minimal floor", minimal, minimal, "");

@@ -8,7 +8,7 @@
 mod common;
 
 use common::engines::{
-    docker, engine_pid, ensure_engines, read_file, unique_group, Cleanup, RUN_SH,
+    docker, engine_pid, ensure_engines, names_on, read_file, unique_group, Cleanup, RUN_SH,
 };
 use common::inventory::Fleet;
 use common::proxy::{request, Fault, Proxy};
@@ -187,18 +187,8 @@ fn an_engine_killed_during_create_fails_its_units_and_a_rerun_converges() {
         assert!(running(engine, &container), "{container}");
     }
     // Nothing left over from the cut create.
-    let leftovers = docker(
-        6,
-        &[
-            "ps",
-            "-a",
-            "--format",
-            "{{.Names}}",
-            "--filter",
-            &format!("name={group}"),
-        ],
-    );
-    assert_eq!(leftovers.lines().count(), 2, "{leftovers}");
+    let leftovers = names_on(6, &group);
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
 }
 
 #[test]

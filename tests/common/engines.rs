@@ -152,3 +152,15 @@ pub fn engine_pid(engine: u8) -> u32 {
         .parse()
         .unwrap()
 }
+
+/// The names of every container on `engine` whose name contains `part`, running or not.
+pub fn names_on(engine: u8, part: &str) -> Vec<String> {
+    let filter = format!("name={part}");
+    docker(
+        engine,
+        &["ps", "-a", "--format", "{{.Names}}", "--filter", &filter],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
