@@ -208,8 +208,9 @@ impl Engine for DockerEngine {
         &self,
         name: &str,
         labels: &std::collections::BTreeMap<String, String>,
+        env: &[String],
     ) -> Result<String, EngineError> {
-        self.create_marker_container(name, labels).await
+        self.create_marker_container(name, labels, env).await
     }
 }
 

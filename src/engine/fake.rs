@@ -602,6 +602,7 @@ impl Engine for FakeEngine {
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
+        env: &[String],
     ) -> Result<String, EngineError> {
         self.call("create_marker", name, |containers| {
             if containers.contains_key(name) {
@@ -614,7 +615,7 @@ impl Engine for FakeEngine {
                 state: ContainerState::Created,
                 labels: labels.clone(),
                 image: super::MARKER_IMAGE.into(),
-                env: Vec::new(),
+                env: env.to_vec(),
                 files: BTreeMap::new(),
                 starts: 0,
                 exit_code: 0,

@@ -1,10 +1,11 @@
-//! Each engine's key for sealing environment values: a file in a never-started container
-//! that only Engine API clients can read, made by the first command that changes the
-//! host. Everyone reading that engine gets the same key, so seals agree across machines.
+//! Each engine's key for sealing environment values: the environment of a never-started
+//! container, in no label, so only Engine API clients (who can read any container's
+//! environment anyway) see it; made by the first command that changes the host. Everyone
+//! reading that engine gets the same key, so seals agree across machines, and reading it
+//! is one inspect.
 
 use std::collections::HashMap;
 
-use bytes::Bytes;
 use futures::future::join_all;
 
 use super::fleet::{distinct_hosts, Fleet};
@@ -15,7 +16,8 @@ use crate::secrets::EnvKey;
 
 /// The container holding the engine's key.
 pub const KEY_CONTAINER: &str = "jdeploy-env-key";
-const KEY_FILE: &str = "/key";
+/// The variable of its environment holding the key, in hex.
+const KEY_VARIABLE: &str = "JDEPLOY_ENV_KEY";
 
 /// Each engine's key by host identity, or why it could not be had.
 pub type EngineKeys = HashMap<String, Result<Option<EnvKey>, EngineError>>;
@@ -43,62 +45,46 @@ pub async fn engine_key<E: Engine>(
     if !create {
         return Ok(None);
     }
-    // Filled under a name of its own, then renamed: no one ever reads an empty holder.
-    // Two machines making one at once: the first rename wins, and both use its key.
-    let staging = format!("{KEY_CONTAINER}.{}", &EnvKey::generate()[..12]);
+    // Made whole in one call. The engine keeps names unique: when two machines make one
+    // at once, one is refused, and both use the key that was made.
     let marker = [(labels::ENV_KEY.to_string(), "true".to_string())].into();
-    engine.create_marker(&staging, &marker).await?;
-    let filled = async {
-        engine
-            .upload(&staging, key_archive(&EnvKey::generate())?)
-            .await?;
-        engine.rename(&staging, KEY_CONTAINER).await
-    };
-    match filled.await {
-        Ok(()) => {}
-        Err(err) => {
-            let _ = engine.remove(&staging, 0).await;
-            if !matches!(err, EngineError::NameConflict { .. }) {
-                return Err(err);
-            }
+    let env = [format!("{KEY_VARIABLE}={}", EnvKey::generate())];
+    match engine.create_marker(KEY_CONTAINER, &marker, &env).await {
+        Ok(_) | Err(EngineError::NameConflict { .. }) => {}
+        Err(err) => return Err(err),
+    }
+    // The engine holds the name from the start of a create that may still be under way.
+    for _ in 0..READ_BACK_TRIES {
+        if let Some(key) = read_key(engine).await? {
+            return Ok(Some(key));
         }
+        tokio::time::sleep(READ_BACK_PAUSE).await;
     }
-    match read_key(engine).await? {
-        Some(key) => Ok(Some(key)),
-        None => Err(EngineError::Other(format!(
-            "{KEY_CONTAINER} has no key at {KEY_FILE} right after it was made"
-        ))),
-    }
+    Err(EngineError::Other(format!(
+        "{KEY_CONTAINER} was made but cannot be read back"
+    )))
 }
 
+/// How long a key made elsewhere at the same moment is waited for: 5 s.
+const READ_BACK_TRIES: u32 = 50;
+const READ_BACK_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
 async fn read_key<E: Engine>(engine: &E) -> Result<Option<EnvKey>, EngineError> {
-    let text = match engine.read_file(KEY_CONTAINER, KEY_FILE).await {
-        Ok(Some(text)) => text,
-        Ok(None) | Err(EngineError::NoSuchContainer { .. }) => return Ok(None),
-        Err(err) => return Err(err),
+    let Some(holder) = engine.inspect(KEY_CONTAINER).await? else {
+        return Ok(None);
     };
-    std::str::from_utf8(&text)
-        .ok()
+    let prefix = format!("{KEY_VARIABLE}=");
+    holder
+        .env
+        .iter()
+        .find_map(|line| line.strip_prefix(&prefix))
         .and_then(EnvKey::from_hex)
         .map(Some)
         .ok_or_else(|| {
             EngineError::Other(format!(
-                "{KEY_CONTAINER} holds no valid key at {KEY_FILE}; remove that container and re-run `jdeploy create`"
+                "{KEY_CONTAINER} holds no valid key in its environment; remove that container and re-run `jdeploy create`"
             ))
         })
-}
-
-fn key_archive(key: &str) -> Result<Bytes, EngineError> {
-    let mut archive = tar::Builder::new(Vec::new());
-    let mut header = tar::Header::new_gnu();
-    header.set_size(key.len() as u64);
-    header.set_mode(0o600);
-    header.set_cksum();
-    archive
-        .append_data(&mut header, &KEY_FILE[1..], key.as_bytes())
-        .and_then(|()| archive.into_inner())
-        .map(Bytes::from)
-        .map_err(|err| EngineError::Other(format!("cannot pack the engine key: {err}")))
 }
 
 #[cfg(test)]
@@ -135,12 +121,9 @@ mod tests {
         let fleet = FakeFleet::default();
         let engine = fleet.connect(&host("h")).await.unwrap();
         let theirs = EnvKey::generate();
+        let env = [format!("{KEY_VARIABLE}={theirs}")];
         engine
-            .create_marker(KEY_CONTAINER, &Default::default())
-            .await
-            .unwrap();
-        engine
-            .upload(KEY_CONTAINER, key_archive(&theirs).unwrap())
+            .create_marker(KEY_CONTAINER, &Default::default(), &env)
             .await
             .unwrap();
         let used = engine_key(&engine, true).await.unwrap().unwrap();
