@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR ?= never
 # Snapshots are compared, never rewritten, outside `make snapshots`.
 export INSTA_UPDATE ?= no
 
-.PHONY: all build install man toolchain deps engines engines-down demo test fmt lint unit bench fuzz snapshots clean
+.PHONY: all build install man toolchain deps engines engines-down demo test fmt lint unit bench bench-scale fuzz snapshots clean
 
 JDEPLOY := ./target/release/jdeploy
 
@@ -66,15 +66,19 @@ fmt: toolchain
 
 lint: toolchain
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 unit:
-	$(CARGO) test --locked
+	$(CARGO) test --locked --workspace
 
 ## bench: 40 containers on 4 local engines against the direct API floor and a docker CLI loop; a 50 MB image push against docker save | docker load.
 bench: deps
 	$(CARGO) bench --locked --bench fleet
 	$(CARGO) bench --locked --bench images
+
+## bench-scale: the release binary against 1,000 stand-in engines x 10 containers, 20 ms a request, under 1,024 open files: create, create again, status and deploy against their ideal (HOSTS=50 CONTAINERS=10 LATENCY_MS=20 make it smaller). No Docker needed.
+bench-scale: toolchain
+	$(CARGO) bench --locked --bench scale
 
 # Fuzzing: how long one `make fuzz` runs, and the limits that make a slow or greedy input
 # count as a failure (seconds per input, bytes per input, MB of memory).

@@ -262,6 +262,9 @@ start_engine() {
         die "engine $E_ID: dockerd pid $pid is alive but $E_ADDR:$E_PORT does not answer; see $E_LOG"
     fi
     rm -f "$E_MARK"
+    # A dockerd that was killed leaves its pidfile, and a new one refuses to start while
+    # that pid exists (a zombie not yet reaped counts): it is not this engine's dockerd.
+    rm -f "$E_PIDFILE"
     [[ -f $E_DIR/daemon.json ]] || echo '{}' >"$E_DIR/daemon.json"
     ensure_bridge
     had_docker0=0

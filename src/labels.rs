@@ -11,6 +11,8 @@ pub const CORE: &str = "io.jdeploy.core";
 pub const CONFIG_HASH: &str = "io.jdeploy.config-hash";
 /// The configuration itself, as JSON, so a changed container can say what changed.
 pub const CONFIG: &str = "io.jdeploy.config";
+/// On the container holding the engine's key for sealing environment values.
+pub const ENV_KEY: &str = "io.jdeploy.env-key";
 /// On a group's lock: the group it locks.
 pub const LOCK: &str = "io.jdeploy.lock";
 /// On a group's lock: `user@machine` holding it.

@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::engines::{docker, ensure_engines, inspect, unique_group, Cleanup, ENGINES, RUN_SH};
+use common::engines::{
+    docker, ensure_engines, inspect, names_on, unique_group, Cleanup, ENGINES, RUN_SH,
+};
 use common::inventory::Fleet;
 use common::{Stdout, Test};
 
@@ -223,18 +225,8 @@ fn a_replace_that_cannot_create_keeps_the_old_container() {
     // The replacements that could not be made left nothing behind, on any engine: each
     // holds exactly the group's own container.
     for (engine, suffix) in [(2, "core"), (3, "a"), (4, "b")] {
-        let names = docker(
-            engine,
-            &[
-                "ps",
-                "-a",
-                "--format",
-                "{{.Names}}",
-                "--filter",
-                &format!("name={group}"),
-            ],
-        );
-        assert_eq!(names.trim(), format!("{group}_{suffix}"), "engine {engine}");
+        let names = names_on(engine, &group);
+        assert_eq!(names, [format!("{group}_{suffix}")], "engine {engine}");
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use common::engines::unique_group;
 use common::fleet::{deployed, jdeploy, test, REACHABLE, UNREACHABLE};
@@ -110,7 +110,7 @@ fn following_survives_a_restart_without_repeating_lines() {
     let dir = test(&group);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("jdeploy"))
         .current_dir(dir.path())
-        .args(["logs", "--group", &group, "-c", "*_a", "--follow"])
+        .args(["logs", "--group", &group, "-c", "*_a", "--follow", "--json"])
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -123,21 +123,28 @@ fn following_survives_a_restart_without_repeating_lines() {
             let _ = lines.send(line.unwrap());
         }
     });
-    let seen = std::cell::RefCell::new(Vec::new());
-    let wait_for = |wanted: &str| loop {
+    let seen = std::cell::RefCell::new(Vec::<serde_json::Value>::new());
+    let logged_at = |line: &serde_json::Value| {
+        humantime::parse_rfc3339(line["timestamp"].as_str().unwrap()).unwrap()
+    };
+    let wait_for = |wanted: &str, after: SystemTime| loop {
         let line = received
             .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|_| panic!("no `{wanted}` line within 30s"));
+        let line: serde_json::Value = serde_json::from_str(&line).unwrap();
         seen.borrow_mut().push(line.clone());
-        if line.ends_with(wanted) {
+        if line["line"] == wanted && logged_at(&line) > after {
             return;
         }
     };
     let container = format!("{group}_a");
-    wait_for(&format!("| started {container}"));
+    let started = format!("started {container}");
+    // The first deploy may have started /run.sh twice: what counts is what follows the restart.
+    wait_for(&started, SystemTime::UNIX_EPOCH);
+    let restarted_at = SystemTime::now();
     jdeploy(&group, &["restart", "--group", &group, "-c", "*_a"], 0);
-    wait_for(&format!("| stopping {container}"));
-    wait_for(&format!("| started {container}"));
+    wait_for(&format!("stopping {container}"), restarted_at);
+    wait_for(&started, restarted_at);
     std::thread::sleep(Duration::from_millis(500));
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -146,13 +153,33 @@ fn following_survives_a_restart_without_repeating_lines() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     reader.join().unwrap();
-    // Nothing was printed twice.
     let mut seen = seen.into_inner();
-    seen.extend(received.try_iter());
-    let count = |text: &str| seen.iter().filter(|line| line.ends_with(text)).count();
-    assert_eq!(count(&format!("| started {container}")), 2, "{seen:#?}");
-    assert_eq!(count(&format!("| stopping {container}")), 1, "{seen:#?}");
-    assert_eq!(count(&format!("| warming up {container}")), 2, "{seen:#?}");
+    seen.extend(
+        received
+            .try_iter()
+            .map(|line| serde_json::from_str(&line).unwrap()),
+    );
+    // Nothing was printed twice: every line is told once, with its engine timestamp.
+    let mut told = std::collections::HashSet::new();
+    for line in &seen {
+        let key = (
+            line["timestamp"].clone(),
+            line["stream"].clone(),
+            line["line"].clone(),
+        );
+        assert!(told.insert(key), "printed twice: {line}\n{seen:#?}");
+    }
+    // The run after the restart, whole and once.
+    let after: Vec<&str> = seen
+        .iter()
+        .filter(|line| logged_at(line) > restarted_at)
+        .map(|line| line["line"].as_str().unwrap())
+        .collect();
+    for text in ["stopping", "warming up", "started"] {
+        let wanted = format!("{text} {container}");
+        let count = after.iter().filter(|line| **line == wanted).count();
+        assert_eq!(count, 1, "{wanted} in {after:#?}");
+    }
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(

@@ -79,13 +79,17 @@ impl<B: Backend> App<B> {
             }
         }
         let locks = self
-            .lock(&inventory, [group.name.as_str()], frontend)
+            .lock(&inventory, &fleet, [group.name.as_str()], frontend)
             .await?;
         let result = async {
             let started_at = SystemTime::now();
             let started = Instant::now();
             // One listing of every host serves both the create and the search for strays.
-            let listings = rollout::list_hosts(&fleet, &hosts).await;
+            let desired_hosts: Vec<_> = desired.iter().map(|container| &container.host).collect();
+            let (listings, _) = futures::join!(
+                rollout::list_hosts(&fleet, &hosts),
+                rollout::engine_keys(&fleet, &desired_hosts, true)
+            );
             let (mut strays, unlisted) =
                 rollout::find_strays(&hosts, &listings, &[&group.name], &listed);
             if let Some(confirmed) = &confirmed {

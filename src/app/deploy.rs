@@ -71,7 +71,7 @@ impl<B: Backend> App<B> {
             shown = Some(changing);
         }
         let locks = self
-            .lock(&inventory, [group.name.as_str()], frontend)
+            .lock(&inventory, &fleet, [group.name.as_str()], frontend)
             .await?;
         let interrupted = || frontend.interrupted() || locks.lost();
         let result = async {

@@ -68,11 +68,11 @@ impl<B: Backend> App<B> {
             }
         }
         let groups: Vec<&str> = units.iter().map(|unit| unit.key.group.as_str()).collect();
-        let locks = self.lock(&inventory, groups, frontend).await?;
+        let fleet = self.fleet(&inventory, longest_stop(&units));
+        let locks = self.lock(&inventory, &fleet, groups, frontend).await?;
         let interrupted = || frontend.interrupted() || locks.lost();
         let result = async {
             let started = Instant::now();
-            let fleet = self.fleet(&inventory, longest_stop(&units));
             // One group's restarts move as its `rollout` says; across groups, every
             // container's own gate applies, all at once after the core units.
             let policy = match &request.selection.group {

@@ -15,6 +15,7 @@ use crate::engine::{ConnectOptions, Connector, Engine};
 use crate::history::operator;
 use crate::inventory::{Host, Inventory};
 use crate::lock::{self, Acquired, Holder, LockError, LockInfo};
+use crate::rollout::Fleet;
 
 /// How long to wait for locks, how long a lease lasts, and what holders say they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +92,7 @@ impl<B: Backend> App<B> {
     pub(super) async fn lock<'a>(
         &self,
         inventory: &Inventory,
+        fleet: &Fleet<EngineOf<B>>,
         groups: impl IntoIterator<Item = &'a str>,
         frontend: &dyn Frontend,
     ) -> Result<Locks<EngineOf<B>>, AppError> {
@@ -106,7 +108,7 @@ impl<B: Backend> App<B> {
                 continue;
             };
             match self
-                .acquire(inventory, host, group, &holder, deadline, frontend)
+                .acquire(fleet, host, group, &holder, deadline, frontend)
                 .await
             {
                 Ok(acquired) => held.push(acquired),
@@ -132,14 +134,18 @@ impl<B: Backend> App<B> {
 
     async fn acquire(
         &self,
-        inventory: &Inventory,
+        fleet: &Fleet<EngineOf<B>>,
         host: &Host,
         group: &str,
         holder: &Holder,
         deadline: Instant,
         frontend: &dyn Frontend,
     ) -> Result<(Arc<EngineOf<B>>, Acquired), AppError> {
-        let engine = Arc::new(self.lock_engine(inventory, host, group).await?);
+        // The command's own connection to the host: one version check, not two.
+        let engine = fleet
+            .engine(host)
+            .await
+            .map_err(|error| cannot_lock(group, host, error))?;
         let mut told: Option<String> = None;
         loop {
             match lock::acquire(
@@ -186,16 +192,12 @@ impl<B: Backend> App<B> {
         self.backend
             .connector(ConnectOptions {
                 connect_timeout: inventory.connection.timeout_secs,
-                request_timeout: super::REQUEST_TIMEOUT_SECS,
+                request_timeout: inventory.connection.request_timeout_secs.into(),
+                idle_per_host: 1,
             })
             .connect(host)
             .await
-            .map_err(|error| {
-                AppError::Locked(format!(
-                    "cannot lock group {group} on {}: {error}; nothing was changed",
-                    host.name
-                ))
-            })
+            .map_err(|error| cannot_lock(group, host, error))
     }
 }
 
@@ -358,4 +360,11 @@ impl<B: Backend> App<B> {
             .map_err(failed)?;
         Ok(removed.then_some(found))
     }
+}
+
+fn cannot_lock(group: &str, host: &Host, error: impl std::fmt::Display) -> AppError {
+    AppError::Locked(format!(
+        "cannot lock group {group} on {}: {error}; nothing was changed",
+        host.name
+    ))
 }

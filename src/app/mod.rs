@@ -60,9 +60,6 @@ use crate::inventory::{Inventory, LoadOptions};
 use crate::rollout::{Fleet, Outcome};
 use crate::secrets::{SecretSources, SecretStore};
 
-/// Longest any single API call may take beyond the group's stop timeout.
-const REQUEST_TIMEOUT_SECS: u64 = 120;
-
 /// Where engines come from.
 pub trait Backend: Send + Sync + 'static {
     type Connector: Connector;
@@ -120,12 +117,22 @@ impl<B: Backend> App<B> {
     /// The engines of `inventory`'s hosts, connected as they are first needed.
     /// `stop_timeout`: the longest any container may take to stop.
     fn fleet(&self, inventory: &Inventory, stop_timeout: u32) -> Fleet<EngineOf<B>> {
+        let connection = &inventory.connection;
         let connector = self.backend.connector(ConnectOptions {
-            connect_timeout: inventory.connection.timeout_secs,
-            request_timeout: REQUEST_TIMEOUT_SECS + u64::from(stop_timeout),
+            connect_timeout: connection.timeout_secs,
+            request_timeout: u64::from(connection.request_timeout_secs) + u64::from(stop_timeout),
+            idle_per_host: idle_per_host(connection, inventory.hosts().len()),
         });
-        Fleet::new(connector, inventory.connection.parallel)
+        Fleet::new(connector, connection.parallel, connection.max_open)
     }
+}
+
+/// Connections kept open between calls, per host: as many as its calls in flight while
+/// the fleet's budget allows, none when there are more hosts than the budget (each call
+/// then opens and closes its own, and the open ones stay within the budget).
+fn idle_per_host(connection: &crate::inventory::Connection, hosts: usize) -> usize {
+    let share = connection.max_open as usize / hosts.max(1);
+    share.min(connection.parallel as usize)
 }
 
 /// What a command that changes containers did to each.

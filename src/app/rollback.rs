@@ -77,7 +77,7 @@ impl<B: Backend> App<B> {
             }
         }
         let locks = self
-            .lock(&inventory, [group.name.as_str()], frontend)
+            .lock(&inventory, &fleet, [group.name.as_str()], frontend)
             .await?;
         let interrupted = || frontend.interrupted() || locks.lost();
         let result = async {

@@ -45,22 +45,28 @@ impl<B: Backend> App<B> {
         let units = fleet_units(&inventory, &request.selection, None)?;
         let started = Instant::now();
         let fleet = self.fleet(&inventory, longest_stop(&units));
-        let statuses = rollout::status(&fleet, &units, request.usage).await;
+        // Narrowed to hosts or containers, the question is about those alone.
+        let whole = request.selection.hosts.is_empty() && request.selection.containers.is_empty();
+        let unit_hosts: Vec<_> = units.iter().map(|unit| &unit.host).collect();
+        let hosts = if whole { inventory.hosts() } else { Vec::new() };
+        // All at once: the containers, the keys their configuration is sealed with, and
+        // (for the whole fleet) each host's list, for containers groups.yaml dropped.
+        let (statuses, keys, listings) = futures::join!(
+            rollout::status(&fleet, &units, request.usage),
+            rollout::engine_keys(&fleet, &unit_hosts, false),
+            rollout::list_hosts(&fleet, &hosts),
+        );
         let now = SystemTime::now();
-        let mut hashes = DesiredHashes::new(&inventory);
+        let mut hashes = DesiredHashes::new(&inventory, &keys);
         let mut rows: Vec<StatusRow> = statuses
             .iter()
             .map(|status| StatusRow::new(status, hashes.of(status).as_deref(), now))
             .collect();
-        // Narrowed to hosts or containers, the question is about those alone.
-        let whole = request.selection.hosts.is_empty() && request.selection.containers.is_empty();
         if whole {
             let groups: Vec<&str> = match &request.selection.group {
                 Some(group) => vec![group.as_str()],
                 None => inventory.group_names().collect(),
             };
-            let hosts = inventory.hosts();
-            let listings = rollout::list_hosts(&fleet, &hosts).await;
             let (strays, _) =
                 rollout::find_strays(&hosts, &listings, &groups, &listed_containers(&inventory));
             rows.extend(strays.iter().map(StatusRow::stray));
@@ -135,7 +141,8 @@ impl StatusRow {
     }
 
     /// `desired_hash` is the configuration groups.yaml asks for, when it names an image.
-    pub fn new(status: &UnitStatus, desired_hash: Option<&str>, now: SystemTime) -> Self {
+    /// `desired`: the configuration hashes that match groups.yaml, if it is known.
+    pub fn new(status: &UnitStatus, desired: Option<&[String]>, now: SystemTime) -> Self {
         let mut row = Self::blank(&status.unit, "unknown");
         match &status.observed {
             Err(err) => {
@@ -149,12 +156,12 @@ impl StatusRow {
                     status.unit.first_group()
                 ));
             }
-            Ok(Some(observed)) => row.fill(observed, desired_hash, now),
+            Ok(Some(observed)) => row.fill(observed, desired, now),
         }
         row
     }
 
-    fn fill(&mut self, observed: &Observed, desired_hash: Option<&str>, now: SystemTime) {
+    fn fill(&mut self, observed: &Observed, desired: Option<&[String]>, now: SystemTime) {
         let details = &observed.details;
         self.state = details.state.name().into();
         let running = details.state == ContainerState::Running;
@@ -179,8 +186,8 @@ impl StatusRow {
         self.release = observed.release.clone();
         if !details.labels.contains_key(labels::GROUP) {
             self.note = Some("not created by jdeploy".into());
-        } else if let (Some(found), Some(desired)) = (&self.config_hash, desired_hash) {
-            if found != desired {
+        } else if let (Some(found), Some(desired)) = (&self.config_hash, desired) {
+            if !desired.contains(found) {
                 self.config_differs = true;
                 self.note = Some(format!(
                     "configuration differs from groups.yaml; `jdeploy create --group {} --recreate` replaces it",
@@ -196,26 +203,29 @@ impl StatusRow {
     }
 }
 
-/// The configuration hash groups.yaml asks for, per group, worked out once per group.
+/// The configuration hashes groups.yaml asks for, per group, worked out once per group.
 struct DesiredHashes<'a> {
     inventory: &'a Inventory,
+    keys: &'a rollout::EngineKeys,
     /// Group name to (container, host identity) to the spec asked for.
     groups: HashMap<String, HashMap<(String, String), DesiredContainer>>,
 }
 
 impl<'a> DesiredHashes<'a> {
-    fn new(inventory: &'a Inventory) -> Self {
+    fn new(inventory: &'a Inventory, keys: &'a rollout::EngineKeys) -> Self {
         Self {
             inventory,
+            keys,
             groups: HashMap::new(),
         }
     }
 
-    /// For the group the container was created for, if groups.yaml gives it an image.
-    fn of(&mut self, status: &UnitStatus) -> Option<String> {
+    /// For the group the container was created for, if groups.yaml gives it an image:
+    /// sealed with its engine's key, and as it was before sealing.
+    fn of(&mut self, status: &UnitStatus) -> Option<Vec<String>> {
         let observed = status.observed.as_ref().ok()?.as_ref()?;
         let group_name = observed.details.labels.get(labels::GROUP)?;
-        let inventory = self.inventory;
+        let (inventory, keys) = (self.inventory, self.keys);
         let desired = self.groups.entry(group_name.clone()).or_insert_with(|| {
             let Some(group) = inventory.group(group_name) else {
                 return HashMap::new();
@@ -225,7 +235,10 @@ impl<'a> DesiredHashes<'a> {
             };
             desired_containers(inventory, group, image, &Default::default())
                 .into_iter()
-                .map(|desired| {
+                .map(|mut desired| {
+                    if let Some(Ok(Some(key))) = keys.get(&desired.host.identity) {
+                        desired.seal(key);
+                    }
                     (
                         (desired.name.clone(), desired.host.identity.clone()),
                         desired,
@@ -240,21 +253,24 @@ impl<'a> DesiredHashes<'a> {
             .map(|unit| unit.host.identity.clone())?;
         let desired = desired.get(&(status.unit.container.clone(), host))?;
         let group = inventory.group(group_name)?;
-        if group.secrets.is_empty() {
-            return Some(desired.config_hash.clone());
+        let mut unsealed = desired.spec.clone();
+        unsealed.env = desired.env_values.clone();
+        let mut specs = vec![desired.spec.clone(), unsealed];
+        if !group.secrets.is_empty() {
+            // Status has no values: it takes each secret's value to be the one the
+            // container was made with, so only secrets added or removed show as a difference.
+            let recorded = recorded_fingerprints(&observed.details.labels);
+            for spec in &mut specs {
+                spec.secrets = group
+                    .secrets
+                    .iter()
+                    .map(|secret| {
+                        let fingerprint = recorded.get(&secret.name).cloned().unwrap_or_default();
+                        (secret.name.clone(), fingerprint)
+                    })
+                    .collect();
+            }
         }
-        // Status has no values: it takes each secret's value to be the one the container
-        // was made with, so only secrets added or removed show as a difference.
-        let recorded = recorded_fingerprints(&observed.details.labels);
-        let mut spec = desired.spec.clone();
-        spec.secrets = group
-            .secrets
-            .iter()
-            .map(|secret| {
-                let fingerprint = recorded.get(&secret.name).cloned().unwrap_or_default();
-                (secret.name.clone(), fingerprint)
-            })
-            .collect();
-        Some(spec.hash())
+        Some(specs.iter().map(|spec| spec.hash()).collect())
     }
 }

@@ -24,6 +24,8 @@ pub struct ConnectOptions {
     pub connect_timeout: u32,
     /// How long any later request may take; restarts wait for the stop timeout first.
     pub request_timeout: u64,
+    /// Connections kept open for the next request to the host (tcp and TLS).
+    pub idle_per_host: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +48,8 @@ pub async fn connect(host: &Host, options: ConnectOptions) -> Result<DockerEngin
         cause,
     };
     let seconds = u64::from(options.connect_timeout);
-    let client = client_for(&host.endpoint, seconds).map_err(|err| unreachable(err.to_string()))?;
+    let client = client_for(&host.endpoint, seconds, options.idle_per_host)
+        .map_err(|err| unreachable(err.to_string()))?;
     let negotiated =
         tokio::time::timeout(Duration::from_secs(seconds), client.negotiate_version()).await;
     let client = match negotiated {
@@ -82,7 +85,11 @@ pub async fn connect_local() -> Result<DockerEngine, EngineError> {
     ))
 }
 
-fn client_for(endpoint: &Endpoint, timeout: u64) -> Result<Docker, bollard::errors::Error> {
+fn client_for(
+    endpoint: &Endpoint,
+    timeout: u64,
+    idle: usize,
+) -> Result<Docker, bollard::errors::Error> {
     match endpoint {
         Endpoint::Unix { path } => {
             Docker::connect_with_unix(&path.to_string_lossy(), timeout, API_DEFAULT_VERSION)
@@ -94,24 +101,40 @@ fn client_for(endpoint: &Endpoint, timeout: u64) -> Result<Docker, bollard::erro
                 format!("{host}:{port}")
             };
             match tls {
-                None => Docker::connect_with_http(&address, timeout, API_DEFAULT_VERSION),
-                Some(tls) => connect_tls(&address, tls, timeout),
+                None => connect_http(&address, timeout, idle),
+                Some(tls) => connect_tls(&address, tls, timeout, idle),
             }
         }
     }
 }
 
-/// The engine's certificate is always checked, against the configured CA only, as
-/// `docker --tlsverify` does: a certificate the system's authorities would vouch for is
-/// not enough. The inventory refuses `verify: false`.
-fn connect_tls(address: &str, tls: &Tls, timeout: u64) -> Result<Docker, bollard::errors::Error> {
-    let config = tls_config(tls).map_err(|message| bollard::errors::Error::IOError {
-        err: std::io::Error::other(message),
-    })?;
+/// Plain tcp through a pooling client: bollard's own opens a connection per request.
+fn connect_http(
+    address: &str,
+    timeout: u64,
+    idle: usize,
+) -> Result<Docker, bollard::errors::Error> {
     let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    let https = HttpsConnector::from((http, config));
-    let client = Arc::new(Client::builder(TokioExecutor::new()).build(https));
+    http.set_nodelay(true);
+    pooled(http, format!("http://{address}"), timeout, idle)
+}
+
+/// A client keeping up to `idle` connections open to the engine between requests.
+fn pooled<C>(
+    connector: C,
+    base: String,
+    timeout: u64,
+    idle: usize,
+) -> Result<Docker, bollard::errors::Error>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
+    let client = Arc::new(
+        Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(idle)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector),
+    );
     Docker::connect_with_custom_transport(
         move |request: BollardRequest| {
             let client = Arc::clone(&client);
@@ -122,10 +145,28 @@ fn connect_tls(address: &str, tls: &Tls, timeout: u64) -> Result<Docker, bollard
                     .map_err(bollard::errors::Error::from)
             }
         },
-        Some(format!("https://{address}")),
+        Some(base),
         timeout,
         API_DEFAULT_VERSION,
     )
+}
+
+/// The engine's certificate is always checked, against the configured CA only, as
+/// `docker --tlsverify` does: a certificate the system's authorities would vouch for is
+/// not enough. The inventory refuses `verify: false`.
+fn connect_tls(
+    address: &str,
+    tls: &Tls,
+    timeout: u64,
+    idle: usize,
+) -> Result<Docker, bollard::errors::Error> {
+    let config = tls_config(tls).map_err(|message| bollard::errors::Error::IOError {
+        err: std::io::Error::other(message),
+    })?;
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    let https = HttpsConnector::from((http, config));
+    pooled(https, format!("https://{address}"), timeout, idle)
 }
 
 /// Trusts the configured CA and nothing else, and presents the client certificate.

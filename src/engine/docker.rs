@@ -94,7 +94,10 @@ impl Engine for DockerEngine {
     }
 
     async fn remove(&self, name: &str, stop_timeout: u32) -> Result<(), EngineError> {
-        self.stop(name, stop_timeout).await?;
+        // With no time to stop, the forced remove below kills it just the same.
+        if stop_timeout > 0 {
+            self.stop(name, stop_timeout).await?;
+        }
         let remove = RemoveContainerOptions {
             force: true,
             ..Default::default()
@@ -205,8 +208,9 @@ impl Engine for DockerEngine {
         &self,
         name: &str,
         labels: &std::collections::BTreeMap<String, String>,
+        env: &[String],
     ) -> Result<String, EngineError> {
-        self.create_marker_container(name, labels).await
+        self.create_marker_container(name, labels, env).await
     }
 }
 

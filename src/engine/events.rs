@@ -9,7 +9,8 @@ use futures::StreamExt;
 use super::docker::DockerEngine;
 use super::error::EngineError;
 
-/// Past events arrive at once; the stream then waits for new ones, which are not needed.
+/// The most the replay of past events may take: an engine whose clock is behind would
+/// otherwise hold the stream open until its `until`.
 const REPLAY: Duration = Duration::from_millis(500);
 
 impl DockerEngine {
@@ -28,8 +29,15 @@ impl DockerEngine {
             ("container", vec![name]),
             ("event", vec!["die"]),
         ]);
+        // Up to now: the engine then ends the stream once the past is replayed, rather
+        // than waiting for events to come.
+        let until = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|now| format!("{}.{:09}", now.as_secs(), now.subsec_nanos()))
+            .unwrap_or_default();
         let options = EventsOptionsBuilder::default()
             .since(&since)
+            .until(&until)
             .filters(&filters)
             .build();
         let mut events = self.client.events(Some(options));

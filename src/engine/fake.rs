@@ -155,7 +155,8 @@ impl FakeFleet {
         self.state().calls.clone()
     }
 
-    /// The calls that change something, leaving out reads and a group's lock.
+    /// The calls that change something, leaving out reads, a group's lock and the
+    /// engine's key.
     pub fn writes(&self) -> Vec<String> {
         let reads = [
             "clock",
@@ -172,7 +173,9 @@ impl FakeFleet {
             .into_iter()
             .filter(|call| {
                 let (op, target) = call.split_once(' ').unwrap_or((call, ""));
-                !reads.contains(&op) && !target.contains("jdeploy-lock.")
+                !reads.contains(&op)
+                    && !target.contains("jdeploy-lock.")
+                    && !target.contains("jdeploy-env-key")
             })
             .collect()
     }
@@ -382,6 +385,9 @@ impl Engine for FakeEngine {
 
     async fn rename(&self, from: &str, to: &str) -> Result<(), EngineError> {
         self.call("rename", &format!("{from}->{to}"), |containers| {
+            if containers.contains_key(to) {
+                return Err(EngineError::NameConflict { name: to.into() });
+            }
             let container = containers
                 .remove(from)
                 .ok_or_else(|| EngineError::NoSuchContainer { name: from.into() })?;
@@ -596,6 +602,7 @@ impl Engine for FakeEngine {
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
+        env: &[String],
     ) -> Result<String, EngineError> {
         self.call("create_marker", name, |containers| {
             if containers.contains_key(name) {
@@ -608,7 +615,7 @@ impl Engine for FakeEngine {
                 state: ContainerState::Created,
                 labels: labels.clone(),
                 image: super::MARKER_IMAGE.into(),
-                env: Vec::new(),
+                env: env.to_vec(),
                 files: BTreeMap::new(),
                 starts: 0,
                 exit_code: 0,

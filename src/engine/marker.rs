@@ -31,12 +31,13 @@ impl DockerEngine {
         &self,
         name: &str,
         marker_labels: &BTreeMap<String, String>,
+        env: &[String],
     ) -> Result<String, EngineError> {
         // Tried first: the image is there on every use but the first.
-        match self.create_marker_once(name, marker_labels).await {
+        match self.create_marker_once(name, marker_labels, env).await {
             Err(EngineError::NoSuchImage { .. }) => {
                 self.import_marker_image().await?;
-                self.create_marker_once(name, marker_labels).await
+                self.create_marker_once(name, marker_labels, env).await
             }
             created => created,
         }
@@ -46,9 +47,11 @@ impl DockerEngine {
         &self,
         name: &str,
         marker_labels: &BTreeMap<String, String>,
+        env: &[String],
     ) -> Result<String, EngineError> {
         let body = ContainerCreateBody {
             image: Some(MARKER_IMAGE.into()),
+            env: (!env.is_empty()).then(|| env.to_vec()),
             // Never run: the image has nothing to run.
             cmd: Some(vec!["marker".into()]),
             labels: Some(marker_labels.clone().into_iter().collect::<HashMap<_, _>>()),

@@ -138,12 +138,14 @@ pub trait Engine: Send + Sync + 'static {
     /// The engine's clock now: times the engine writes compare against it, whatever the
     /// clock of the machine running jdeploy says.
     fn clock(&self) -> impl Future<Output = Result<SystemTime, EngineError>> + Send;
-    /// Creates a container that is never started and only stands for something (a lock),
-    /// labelled `labels`; returns its id. Fails with `NameConflict` if `name` is taken.
+    /// Creates a container that is never started and only stands for something (a lock,
+    /// a key), labelled `labels`, with `env` (`NAME=value`); returns its id. Fails with
+    /// `NameConflict` if `name` is taken.
     fn create_marker(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
+        env: &[String],
     ) -> impl Future<Output = Result<String, EngineError>> + Send;
 }
 

@@ -137,6 +137,12 @@ pub struct Connection {
     pub timeout_secs: u32,
     /// Docker API calls in flight at once per host.
     pub parallel: u32,
+    /// Connections open at once across the whole fleet: with many hosts, the open-file
+    /// limit of the machine running jdeploy is the bound that matters.
+    pub max_open: u32,
+    /// Seconds any one API call may take once connected (a restart gets the stop
+    /// timeout on top): past it, an engine that stopped answering fails its units.
+    pub request_timeout_secs: u32,
 }
 
 impl Default for Connection {
@@ -145,6 +151,8 @@ impl Default for Connection {
             port: 2375,
             timeout_secs: 10,
             parallel: 8,
+            max_open: 256,
+            request_timeout_secs: 120,
         }
     }
 }

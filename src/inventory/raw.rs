@@ -142,6 +142,8 @@ pub struct RawConnection {
     pub port: Option<u16>,
     pub timeout: Option<u32>,
     pub parallel: Option<u32>,
+    pub max_open: Option<u32>,
+    pub request_timeout: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

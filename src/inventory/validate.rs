@@ -150,6 +150,12 @@ fn check_connection(raw: &RawInventory, checker: &mut Checker) -> Connection {
         port: u16::try_from(port).unwrap_or(defaults.port),
         timeout_secs: positive("timeout", raw.connection.timeout, defaults.timeout_secs),
         parallel: positive("parallel", raw.connection.parallel, defaults.parallel),
+        max_open: positive("max_open", raw.connection.max_open, defaults.max_open),
+        request_timeout_secs: positive(
+            "request_timeout",
+            raw.connection.request_timeout,
+            defaults.request_timeout_secs,
+        ),
     }
 }
 

@@ -79,7 +79,7 @@ pub async fn acquire<E: Engine>(
             ),
             (labels::LOCK_ID.to_string(), id.clone()),
         ]);
-        match engine.create_marker(&name, &lock_labels).await {
+        match engine.create_marker(&name, &lock_labels, &[]).await {
             Ok(container) => {
                 // The engine's clock, from when it made the lock: renewals are in it.
                 let engine_at = match created_at(engine, &container).await {

@@ -64,7 +64,10 @@ fn step_for(
     found: &ObservedContainer,
     recreate: Recreate,
 ) -> CreateStep {
-    let same = found.labels.get(labels::CONFIG_HASH) == Some(&desired.config_hash);
+    let same = found
+        .labels
+        .get(labels::CONFIG_HASH)
+        .is_some_and(|hash| desired.matches(hash));
     // Someone else's container of that name is replaced only when told so in full.
     let foreign = !found.labels.contains_key(labels::GROUP);
     if foreign && recreate != Recreate::All {

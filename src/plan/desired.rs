@@ -9,7 +9,7 @@ use crate::inventory::container::{Mount, PortBinding};
 use crate::inventory::gates::HealthCheck;
 use crate::inventory::{Group, Host, Inventory};
 use crate::labels;
-use crate::secrets::GroupSecrets;
+use crate::secrets::{EnvKey, GroupSecrets};
 
 /// Everything `create` gives Docker for one container; its hash decides whether an
 /// existing container still matches.
@@ -44,6 +44,12 @@ pub struct DesiredContainer {
     pub spec: DesiredSpec,
     /// The hex SHA-256 of `spec` as JSON.
     pub config_hash: String,
+    /// The environment's values, for the container itself; once sealed, `spec.env`
+    /// holds their seals.
+    pub env_values: BTreeMap<String, String>,
+    /// The hash before sealing, as versions that recorded values computed it: a
+    /// container they made still matches until it is recreated.
+    pub unsealed_hash: Option<String>,
     /// The values behind `spec.secrets`, for the container's environment only.
     pub secret_values: GroupSecrets,
 }
@@ -59,6 +65,27 @@ impl DesiredSpec {
 }
 
 impl DesiredContainer {
+    /// Seals the environment with its host's key: labels and the hash keep names and
+    /// seals, never values, and still change when a value does.
+    pub fn seal(&mut self, key: &EnvKey) {
+        if self.unsealed_hash.is_some() {
+            return;
+        }
+        self.unsealed_hash = Some(self.config_hash.clone());
+        let group = &self.spec.group;
+        self.spec.env = self
+            .env_values
+            .iter()
+            .map(|(name, value)| (name.clone(), key.seal(group, name, value)))
+            .collect();
+        self.config_hash = self.spec.hash();
+    }
+
+    /// Whether a container recorded with `hash` has this configuration.
+    pub fn matches(&self, hash: &str) -> bool {
+        self.config_hash == hash || self.unsealed_hash.as_deref() == Some(hash)
+    }
+
     /// The operator's labels plus jdeploy's: group, core, the config hash and the config.
     pub fn all_labels(&self) -> BTreeMap<String, String> {
         let mut all = self.spec.labels.clone();
@@ -71,7 +98,7 @@ impl DesiredContainer {
 
     /// The container's environment: `env`, then the secrets' values.
     pub fn env_lines(&self) -> Vec<String> {
-        let env = self.spec.env.iter().map(|(k, v)| format!("{k}={v}"));
+        let env = self.env_values.iter().map(|(k, v)| format!("{k}={v}"));
         env.chain(self.secret_values.env_lines()).collect()
     }
 }
@@ -107,6 +134,8 @@ pub fn desired_containers(
                 name: member.container.to_string(),
                 host: member.host().clone(),
                 config_hash: spec.hash(),
+                env_values: spec.env.clone(),
+                unsealed_hash: None,
                 spec,
                 secret_values: secrets.clone(),
             }

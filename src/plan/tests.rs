@@ -36,9 +36,79 @@ pub(crate) fn desired(name: &str, core: bool) -> DesiredContainer {
         name: name.into(),
         host: host("10.0.0.1"),
         config_hash: spec.hash(),
+        env_values: spec.env.clone(),
+        unsealed_hash: None,
         spec,
         secret_values: Default::default(),
     }
+}
+
+fn key() -> crate::secrets::EnvKey {
+    crate::secrets::EnvKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+#[test]
+fn sealed_labels_name_variables_without_their_values() {
+    let mut want = desired("a", false);
+    want.env_values
+        .insert("DB_URL".into(), "postgres://hunter2@db".into());
+    want.spec.env = want.env_values.clone();
+    want.config_hash = want.spec.hash();
+    want.seal(&key());
+    let labels = want
+        .all_labels()
+        .values()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !labels.contains("hunter2") && !labels.contains("UTC"),
+        "{labels}"
+    );
+    assert!(
+        labels.contains("DB_URL") && labels.contains("hmac:"),
+        "{labels}"
+    );
+    // The container still gets the values.
+    assert!(want
+        .env_lines()
+        .contains(&"DB_URL=postgres://hunter2@db".to_string()));
+    // A container made with those labels is unchanged; a new value is a change, named.
+    let found = observed_from(&want, ContainerState::Running);
+    assert_eq!(
+        plan_one(want.clone(), Some(found.clone()), Recreate::Changed),
+        CreateStep::Unchanged
+    );
+    let mut rotated = desired("a", false);
+    rotated
+        .env_values
+        .insert("DB_URL".into(), "postgres://rotated@db".into());
+    rotated.seal(&key());
+    assert_eq!(
+        plan_one(rotated, Some(found), Recreate::Never),
+        CreateStep::Differs {
+            changes: vec!["env.DB_URL: changed".into()],
+            foreign: false
+        }
+    );
+}
+
+#[test]
+fn containers_recorded_with_values_still_match_until_recreated() {
+    let unsealed = desired("a", false);
+    let found = observed_from(&unsealed, ContainerState::Running);
+    let mut sealed = unsealed.clone();
+    sealed.seal(&key());
+    assert_ne!(sealed.config_hash, unsealed.config_hash);
+    assert_eq!(
+        plan_one(sealed.clone(), Some(found.clone()), Recreate::Changed),
+        CreateStep::Unchanged
+    );
+    // --force replaces it, and the new one is recorded sealed.
+    assert!(matches!(
+        plan_one(sealed, Some(found), Recreate::All),
+        CreateStep::Replace { .. }
+    ));
 }
 
 /// What the engine would list for a container jdeploy created from `desired`.

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use futures::future::join_all;
 
+use super::env_key::engine_keys;
 use super::executor::{execute, Order, Strategy};
 use super::fleet::{distinct_hosts, Fleet};
 use super::outcome::{Outcome, Status, UnitKey};
@@ -44,19 +45,31 @@ pub async fn create<E: Engine>(
 ) -> Vec<Outcome> {
     // One list per host: a re-run with nothing to change costs no more than that.
     let hosts: Vec<_> = desired.iter().map(|container| &container.host).collect();
-    let listed = list_hosts(fleet, &hosts).await;
+    let (listed, _) = futures::join!(list_hosts(fleet, &hosts), engine_keys(fleet, &hosts, true));
     create_listed(fleet, desired, &listed, recreate, reporter).await
 }
 
 /// As [`create`], from listings already made of (at least) the desired hosts.
 pub async fn create_listed<E: Engine>(
     fleet: &Fleet<E>,
-    desired: Vec<DesiredContainer>,
+    mut desired: Vec<DesiredContainer>,
     listed: &Listings,
     recreate: Recreate,
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
     let listing = |host: &Host| listed.get(&host.identity);
+    let hosts: Vec<Host> = desired
+        .iter()
+        .map(|container| container.host.clone())
+        .collect();
+    // Read already when the caller asked for them beside the listing.
+    let keys = engine_keys(fleet, &hosts.iter().collect::<Vec<_>>(), true).await;
+    let keys = &keys;
+    for container in &mut desired {
+        if let Some(Ok(Some(key))) = keys.get(&container.host.identity) {
+            container.seal(key);
+        }
+    }
 
     let actions = plan_create(
         desired,
@@ -82,10 +95,13 @@ pub async fn create_listed<E: Engine>(
         reporter,
         &|| false,
         |(key, action)| async move {
-            match listing(&action.desired.host) {
-                Some(Ok(_)) => apply(fleet, key, action, reporter).await,
-                Some(Err(err)) => Outcome::engine_failed(key.clone(), err),
-                None => Outcome::failed(
+            let host = &action.desired.host;
+            match (listing(host), keys.get(&host.identity)) {
+                (Some(Err(err)), _) | (_, Some(Err(err))) => {
+                    Outcome::engine_failed(key.clone(), err)
+                }
+                (Some(Ok(_)), Some(Ok(Some(_)))) => apply(fleet, key, action, reporter).await,
+                _ => Outcome::failed(
                     key.clone(),
                     crate::engine::ErrorKind::Engine,
                     "its host's containers were not listed",

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use futures::future::join_all;
+use super::window::windowed;
 
 use super::executor::{execute, Stopped, Strategy};
 use super::fleet::Fleet;
@@ -115,7 +115,7 @@ pub struct DeployPlan<'f, E> {
 
 /// Asks every container, all hosts at once, which release it runs.
 pub async fn plan_deploy<E: Engine>(fleet: &Fleet<E>, units: Vec<DeployUnit>) -> DeployPlan<'_, E> {
-    let plans = join_all(units.iter().map(|unit| plan_unit(fleet, unit))).await;
+    let plans = windowed(units.iter().map(|unit| plan_unit(fleet, unit))).await;
     let units = units
         .into_iter()
         .zip(plans)
@@ -126,22 +126,35 @@ pub async fn plan_deploy<E: Engine>(fleet: &Fleet<E>, units: Vec<DeployUnit>) ->
 
 async fn plan_unit<E: Engine>(fleet: &Fleet<E>, unit: &DeployUnit) -> Result<UnitPlan, UnitError> {
     let name = unit.key.container.as_str();
-    let Some(in_place) = in_place(fleet, &unit.host, name, &unit.secrets).await? else {
+    let Some(in_place) = in_place(fleet, &unit.host, name, &unit.secrets, true).await? else {
         return Err(UnitError::missing(&unit.key));
     };
-    let manifest = Manifest::new(
-        &unit.rendered,
-        &unit.copy_manifests,
-        &in_place.details.image,
-        &in_place.details.env,
-        unit.flags.clone(),
-    );
-    let step = release_step(
-        in_place.timeline.current.as_deref(),
-        in_place.is_settled(),
-        &in_place.timeline.kept,
-        &manifest,
-    );
+    let manifest_with = |env: &[String]| {
+        Manifest::new(
+            &unit.rendered,
+            &unit.copy_manifests,
+            &in_place.details.image,
+            env,
+            unit.flags.clone(),
+        )
+    };
+    let step_to = |manifest: &Manifest| {
+        release_step(
+            in_place.timeline.current.as_deref(),
+            in_place.is_settled(),
+            &in_place.timeline.kept,
+            manifest,
+        )
+    };
+    let mut manifest = manifest_with(&in_place.details.env);
+    let mut step = step_to(&manifest);
+    if step != ReleaseStep::Unchanged && in_place.unsealed_env != in_place.details.env {
+        // In place since a version that recorded values: the same release all the same.
+        let unsealed = manifest_with(&in_place.unsealed_env);
+        if step_to(&unsealed) == ReleaseStep::Unchanged {
+            (manifest, step) = (unsealed, ReleaseStep::Unchanged);
+        }
+    }
     Ok(UnitPlan {
         manifest,
         step,
@@ -153,7 +166,7 @@ impl<E: Engine> DeployPlan<'_, E> {
     /// What would change in each container, with diffs of the rendered files: reads the
     /// release in place from each changed container.
     pub async fn changes(&self) -> Vec<Option<ReleaseChanges>> {
-        join_all(self.units.iter().map(|planned| async move {
+        windowed(self.units.iter().map(|planned| async move {
             let plan = planned.plan.as_ref().ok()?;
             let ReleaseStep::Change { from } = &plan.step else {
                 return None;

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use futures::future::join_all;
+use super::window::windowed;
 
 use super::outcome::{Outcome, Status, UnitKey};
 use super::reporter::Reporter;
@@ -255,7 +255,7 @@ where
             }
             continue;
         }
-        let done = join_all(free.iter().map(|&unit| async move {
+        let done = windowed(free.iter().map(|&unit| async move {
             let started = Instant::now();
             let mut outcome = work(&units[unit]).await;
             outcome.elapsed = started.elapsed();

@@ -1,15 +1,18 @@
 //! The engines of a rollout: each connected once, on first use, with a cap on the calls
-//! in flight per host.
+//! in flight per host and another across the fleet, so a thousand hosts never need more
+//! connections at once than the machine running jdeploy can open.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
-use crate::engine::{Connector, EngineError};
+use super::env_key::engine_key;
+use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
+use crate::secrets::EnvKey;
 
 type Connect<E> = dyn Fn(Host) -> BoxFuture<'static, Result<E, EngineError>> + Send + Sync;
 
@@ -19,18 +22,23 @@ struct Slot<E> {
     /// host fails once, not once per container.
     engine: OnceCell<Result<Arc<E>, EngineError>>,
     permits: Semaphore,
+    /// The engine's key for sealing environment values, read once per command.
+    key: OnceCell<Result<Option<EnvKey>, EngineError>>,
 }
 
 pub struct Fleet<E> {
     connect: Box<Connect<E>>,
     parallel: usize,
+    /// Calls and connection attempts in flight across every host.
+    open: Semaphore,
     slots: Mutex<HashMap<String, Arc<Slot<E>>>>,
 }
 
 impl<E: Send + Sync + 'static> Fleet<E> {
     /// Connects to each engine the first time a call needs it; hosts are reached
-    /// concurrently as their units start.
-    pub fn new<C>(connector: C, parallel: u32) -> Self
+    /// concurrently as their units start. `parallel` calls at most per host, `max_open`
+    /// across all of them.
+    pub fn new<C>(connector: C, parallel: u32, max_open: u32) -> Self
     where
         C: Connector<Engine = E>,
     {
@@ -41,6 +49,7 @@ impl<E: Send + Sync + 'static> Fleet<E> {
                 Box::pin(async move { connector.connect(&host).await })
             }),
             parallel: parallel.max(1) as usize,
+            open: Semaphore::new(max_open.max(1) as usize),
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -53,12 +62,21 @@ impl<E: Send + Sync + 'static> Fleet<E> {
     {
         let slot = self.slot(host);
         let engine = self.connected(&slot).await?;
-        let _permit = slot
-            .permits
-            .acquire()
-            .await
-            .expect("permits are never closed");
+        let _permits = self.permits(&slot).await;
         call(engine).await
+    }
+
+    /// The host's permit first: waiting on a busy host holds nothing of the fleet's.
+    async fn permits<'a>(
+        &'a self,
+        slot: &'a Slot<E>,
+    ) -> (SemaphorePermit<'a>, SemaphorePermit<'a>) {
+        let host = slot.permits.acquire().await;
+        let fleet = self.open.acquire().await;
+        (
+            host.expect("permits are never closed"),
+            fleet.expect("permits are never closed"),
+        )
     }
 
     /// The engine itself, for long-lived streams (a command's output, a log) that must
@@ -68,9 +86,29 @@ impl<E: Send + Sync + 'static> Fleet<E> {
         self.connected(&slot).await
     }
 
+    /// `host`'s key for sealing environment values, read once; with `create` (a command
+    /// that changes the host), made first if the engine has none.
+    pub async fn env_key(&self, host: &Host, create: bool) -> Result<Option<EnvKey>, EngineError>
+    where
+        E: Engine,
+    {
+        let slot = self.slot(host);
+        slot.key
+            .get_or_init(|| async {
+                let engine = self.connected(&slot).await?;
+                let _permits = self.permits(&slot).await;
+                engine_key(engine.as_ref(), create).await
+            })
+            .await
+            .clone()
+    }
+
     async fn connected(&self, slot: &Slot<E>) -> Result<Arc<E>, EngineError> {
         slot.engine
-            .get_or_init(|| async { (self.connect)(slot.host.clone()).await.map(Arc::new) })
+            .get_or_init(|| async {
+                let _permit = self.open.acquire().await.expect("permits are never closed");
+                (self.connect)(slot.host.clone()).await.map(Arc::new)
+            })
             .await
             .clone()
     }
@@ -82,6 +120,7 @@ impl<E: Send + Sync + 'static> Fleet<E> {
                 host: host.clone(),
                 engine: OnceCell::new(),
                 permits: Semaphore::new(self.parallel),
+                key: OnceCell::new(),
             })
         });
         Arc::clone(slot)

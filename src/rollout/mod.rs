@@ -4,6 +4,7 @@
 
 mod create;
 mod deploy;
+mod env_key;
 mod exec;
 mod executor;
 mod fleet;
@@ -19,11 +20,13 @@ mod reporter;
 mod rollback;
 mod status;
 mod undo;
+mod window;
 
 pub use create::{create, create_listed, find_strays, list_hosts, Listings, Stray};
 pub use deploy::{
     plan_deploy, DeployOptions, DeployPlan, DeployResult, DeployUnit, PlannedUnit, Stamp, UnitPlan,
 };
+pub use env_key::{engine_key, engine_keys, EngineKeys, KEY_CONTAINER};
 pub use exec::{exec, ExecOutcome, ExecOutput};
 pub use executor::{execute, waves, Execution, Order, Stopped, Strategy, Wave};
 pub use fleet::{distinct_hosts, Fleet};
@@ -38,6 +41,7 @@ pub use releases::InPlace;
 pub use reporter::{Reporter, SilentReporter};
 pub use rollback::{plan_rollback, Destination, PlannedRollback, RollbackPlan, RollbackProblem};
 pub use status::{status, Observed, UnitStatus, Usage};
+pub use window::windowed;
 
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,7 @@ use crate::layout::{
     release_dir, release_of_target, CURRENT_LINK, KEPT_FILE, MANIFEST_IN_RELEASE, PENDING_LINK,
 };
 use crate::release::{Kept, Manifest, Timeline};
-use crate::secrets::EnvMask;
+use crate::secrets::{EnvMask, MASK_PREFIX};
 
 /// A container and its releases.
 #[derive(Debug, Clone)]
@@ -26,6 +26,9 @@ pub struct InPlace {
     /// The release whose files were put in place last, when the container did not
     /// restart on them: a deploy must not take the current release for what runs.
     pub pending: Option<String>,
+    /// `details.env` before its values were sealed (secrets masked all the same), as
+    /// manifests of versions that recorded values kept it.
+    pub unsealed_env: Vec<String>,
 }
 
 impl InPlace {
@@ -35,21 +38,28 @@ impl InPlace {
     }
 }
 
-/// None when the host has no such container. Its environment comes with `mask` applied:
-/// it goes into manifests, which must never hold a secret's value.
+/// None when the host has no such container. Its environment comes with `mask` applied
+/// and sealed with the engine's key (made first with `make_key`): it goes into manifests,
+/// which must hold no value.
 pub async fn in_place<E: Engine>(
     fleet: &Fleet<E>,
     host: &Host,
     name: &str,
     mask: &EnvMask,
+    make_key: bool,
 ) -> Result<Option<InPlace>, EngineError> {
-    let Some(mut details) = fleet
-        .call(host, |engine| async move { engine.inspect(name).await })
-        .await?
-    else {
+    let (details, key) = futures::join!(
+        fleet.call(host, |engine| async move { engine.inspect(name).await }),
+        fleet.env_key(host, make_key)
+    );
+    let Some(mut details) = details? else {
         return Ok(None);
     };
-    details.env = mask.apply(&details.env, &details.labels);
+    let unsealed_env = mask.apply(&details.env, &details.labels);
+    details.env = match key? {
+        Some(key) => key.seal_lines(mask.group_name(), &unsealed_env, MASK_PREFIX),
+        None => unsealed_env.clone(),
+    };
     let current = fleet.call(host, |engine| async move {
         engine.link_target(name, CURRENT_LINK).await
     });
@@ -77,6 +87,7 @@ pub async fn in_place<E: Engine>(
         details,
         timeline: Timeline { current, kept },
         pending,
+        unsealed_env,
     }))
 }
 

@@ -2,7 +2,7 @@
 //! restart it, core units first. Every container's target, and the manifest to put it
 //! back from, is found before any container is touched.
 
-use futures::future::join_all;
+use super::window::windowed;
 
 use super::executor::{execute, Execution, Strategy};
 use super::fleet::Fleet;
@@ -63,8 +63,8 @@ pub async fn plan_rollback<'f, E: Engine>(
     secrets: &EnvMask,
 ) -> Result<RollbackPlan<'f, E>, TargetError> {
     let observed: Vec<Result<InPlace, RollbackProblem>> =
-        join_all(units.iter().map(|unit| async {
-            match in_place(fleet, &unit.host, &unit.key.container, secrets).await {
+        windowed(units.iter().map(|unit| async {
+            match in_place(fleet, &unit.host, &unit.key.container, secrets, false).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) => Err(RollbackProblem::Container(UnitError::missing(&unit.key))),
                 Err(err) => Err(err.into()),
@@ -105,7 +105,7 @@ pub async fn plan_rollback<'f, E: Engine>(
                 .collect()
         } else {
             let resolved = resolve(&timelines, target)?;
-            join_all(units.iter().zip(&observed).zip(resolved).map(
+            windowed(units.iter().zip(&observed).zip(resolved).map(
                 |((unit, found), resolved)| async move {
                     let resolved = resolved?;
                     let release = resolved.release.release.as_str();
@@ -177,7 +177,8 @@ fn check_container(manifest: &Manifest, found: &InPlace) -> Result<(), RollbackP
             short(found.details.image.trim_start_matches("sha256:"))
         )));
     }
-    if manifest.env != found.details.env {
+    // Manifests of versions that recorded values compare with the values.
+    if manifest.env != found.details.env && manifest.env != found.unsealed_env {
         return Err(refused(format!(
             "release {} ran with another environment than the container has now; {recreate}",
             short(&manifest.release)

@@ -1,6 +1,6 @@
 //! `status`: what every selected container is doing, read from all hosts at once.
 
-use futures::future::join_all;
+use super::window::windowed;
 use tracing::debug;
 
 use super::fleet::Fleet;
@@ -49,7 +49,7 @@ pub async fn status<E: Engine>(
     units: &[FleetUnit],
     usage: Usage,
 ) -> Vec<UnitStatus> {
-    join_all(units.iter().map(|unit| async {
+    windowed(units.iter().map(|unit| async {
         UnitStatus {
             unit: unit.key.clone(),
             observed: observe(fleet, unit, usage).await,

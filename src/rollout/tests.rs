@@ -51,7 +51,7 @@ async fn deploy(
     parallel: u32,
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
-    let fleet = Fleet::new(fake.clone(), parallel);
+    let fleet = Fleet::new(fake.clone(), parallel, 256);
     let plan = plan_deploy(&fleet, units).await;
     let stamp = Stamp {
         at: "2026-11-22T10:00:00.000000000Z".into(),
@@ -159,10 +159,35 @@ async fn calls_in_flight_per_host_stay_within_the_cap() {
 }
 
 #[tokio::test]
+async fn calls_in_flight_across_the_fleet_stay_within_the_fleet_cap() {
+    let units: Vec<FleetUnit> = (0..24)
+        .map(|n| fleet_unit(&format!("app{n}"), &format!("h{}", n % 12), false))
+        .collect();
+    let fake = fleet_units_of(&units);
+    let fleet = Fleet::new(fake.clone(), 8, 3);
+    let strategy = Strategy::plain(Order::AllAtOnce);
+    let outcomes = lifecycle(
+        &fleet,
+        &units,
+        Lifecycle::Restart,
+        &strategy,
+        &SilentReporter,
+        &|| false,
+    )
+    .await
+    .outcomes;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Restarted),
+        "{outcomes:?}"
+    );
+    assert_eq!(fake.most_in_flight(), 3);
+}
+
+#[tokio::test]
 async fn a_host_first_met_mid_rollout_is_connected_then_not_a_panic() {
     // No unit named the host when the fleet was made: it is connected on first use.
     let fake = FakeFleet::default().with_container("h9", "late");
-    let fleet = Fleet::new(fake.clone(), 2);
+    let fleet = Fleet::new(fake.clone(), 2, 256);
     let found = fleet
         .call(&host("h9"), |engine| async move {
             crate::engine::Engine::inspect(engine.as_ref(), "late").await
@@ -170,7 +195,7 @@ async fn a_host_first_met_mid_rollout_is_connected_then_not_a_panic() {
         .await;
     assert!(matches!(found, Ok(Some(_))));
     let fake = FakeFleet::default().unreachable("h8");
-    let fleet = Fleet::new(fake, 2);
+    let fleet = Fleet::new(fake, 2, 256);
     assert!(fleet.engine(&host("h8")).await.is_err());
 }
 
@@ -180,7 +205,7 @@ async fn create_lists_each_host_once_and_reports_every_container() {
     let mut other_host = desired("c", false);
     other_host.host = host("10.0.0.2");
     let wanted = vec![desired("a", true), desired("b", false), other_host];
-    let fleet = Fleet::new(fake.clone(), 8);
+    let fleet = Fleet::new(fake.clone(), 8, 256);
     let outcomes = create(&fleet, wanted, Recreate::Never, &SilentReporter).await;
     let calls = fake.calls();
     assert_eq!(calls.iter().filter(|call| *call == "list -").count(), 2);
@@ -210,7 +235,7 @@ fn fleet_units_of(units: &[FleetUnit]) -> FakeFleet {
 
 async fn act(fake: &FakeFleet, units: &[FleetUnit], action: Lifecycle) -> Vec<Outcome> {
     let strategy = Strategy::plain(action.order());
-    let fleet = Fleet::new(fake.clone(), 8);
+    let fleet = Fleet::new(fake.clone(), 8, 256);
     lifecycle(&fleet, units, action, &strategy, &SilentReporter, &|| false)
         .await
         .outcomes

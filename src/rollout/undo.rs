@@ -2,7 +2,7 @@
 //! the release it had, from its own kept copy, core units first, each gated again. A
 //! container on its first release has nothing to go back to and is left as it is.
 
-use futures::future::join_all;
+use super::window::windowed;
 
 use super::deploy::{kept_after, DeployOptions, PlannedUnit};
 use super::fleet::Fleet;
@@ -51,7 +51,7 @@ pub(super) async fn undo<E: Engine>(
     let (core, rest): (Vec<usize>, Vec<usize>) =
         touched.iter().partition(|&&at| units[at].unit.key.core);
     for phase in [core, rest] {
-        let done = join_all(phase.iter().map(|&at| {
+        let done = windowed(phase.iter().map(|&at| {
             let outcome = &outcomes[at];
             back(
                 fleet, &units[at], outcome, options, deploy, &cause, reporter,

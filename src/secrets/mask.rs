@@ -34,6 +34,11 @@ impl EnvMask {
         }
     }
 
+    /// The group whose secrets these are.
+    pub fn group_name(&self) -> &str {
+        &self.group
+    }
+
     /// `env` (`NAME=value` lines, as inspect reads them) with secrets masked. The
     /// fingerprint recorded at create is used where there is one: it is the value's, and
     /// costs nothing.

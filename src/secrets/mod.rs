@@ -2,6 +2,7 @@
 //! environment, then a dotenv file), reach containers as environment variables at
 //! `create`, and are written nowhere by jdeploy: what it records is a fingerprint.
 
+mod env_key;
 mod fingerprint;
 mod mask;
 mod resolve;
@@ -10,6 +11,7 @@ mod store;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use env_key::{EnvKey, SEAL_PREFIX};
 pub use fingerprint::{fingerprint, FINGERPRINT_ROUNDS};
 pub use mask::{recorded_fingerprints, EnvMask, MASK_PREFIX};
 pub use resolve::{check_all, resolve_group};

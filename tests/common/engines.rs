@@ -140,3 +140,27 @@ export JDEPLOY_GROUP={{ group | quote }}
 trap 'exit 0' TERM INT
 while :; do sleep 3600 & wait $!; done
 "#;
+
+/// The pid of engine `engine`'s dockerd, as scripts/engines.sh recorded it.
+pub fn engine_pid(engine: u8) -> u32 {
+    let base =
+        std::env::var("JDEPLOY_ENGINES_DIR").unwrap_or_else(|_| "/var/lib/jdeploy-engines".into());
+    let pidfile = format!("{base}/{engine}/dockerd.pid");
+    std::fs::read_to_string(&pidfile)
+        .unwrap_or_else(|err| panic!("{pidfile}: {err}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The names of every container on `engine` whose name contains `part`, running or not.
+pub fn names_on(engine: u8, part: &str) -> Vec<String> {
+    let filter = format!("name={part}");
+    docker(
+        engine,
+        &["ps", "-a", "--format", "{{.Names}}", "--filter", &filter],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
+}

@@ -5,6 +5,7 @@
 pub mod engines;
 pub mod fleet;
 pub mod inventory;
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 
