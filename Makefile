@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR ?= never
 # Snapshots are compared, never rewritten, outside `make snapshots`.
 export INSTA_UPDATE ?= no
 
-.PHONY: all build install man toolchain deps engines engines-down demo test fmt lint unit bench bench-scale snapshots clean
+.PHONY: all build install man toolchain deps engines engines-down demo test fmt lint unit bench bench-scale fuzz snapshots clean
 
 JDEPLOY := ./target/release/jdeploy
 
@@ -79,6 +79,21 @@ bench: deps
 ## bench-scale: the release binary against 1,000 stand-in engines x 10 containers, 20 ms a request, under 1,024 open files: create, create again, status and deploy against their ideal (HOSTS=50 CONTAINERS=10 LATENCY_MS=20 make it smaller). No Docker needed.
 bench-scale: toolchain
 	$(CARGO) bench --locked --bench scale
+
+# Fuzzing: how long one `make fuzz` runs, and the limits that make a slow or greedy input
+# count as a failure (seconds per input, bytes per input, MB of memory).
+FUZZ_SECONDS ?= 120
+FUZZ_TIMEOUT ?= 2
+FUZZ_MAX_LEN ?= 65536
+FUZZ_RSS_MB ?= 2048
+
+## fuzz: feed random groups.yaml text to the loader (parse, check, validate, render) for FUZZ_SECONDS (default 120); needs nightly Rust; findings go to fuzz/artifacts/inventory.
+fuzz: toolchain
+	@rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	$(CARGO) +nightly fuzz run inventory -- \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -max_len=$(FUZZ_MAX_LEN) \
+		-rss_limit_mb=$(FUZZ_RSS_MB) -dict=$(CURDIR)/fuzz/inventory.dict
 
 ## snapshots: re-record rendered /run.sh snapshots after an intended template change.
 snapshots:

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::load::{read_copies, render_members, renderer};
 use super::{App, AppError, Backend, Frontend};
-use crate::inventory::{Diagnostic, Diagnostics, Severity, Sources};
+use crate::inventory::{Diagnostic, Diagnostics, Inventory, Severity, Sources};
 use crate::render::Flags;
 use crate::secrets::check_all;
 
@@ -41,6 +41,17 @@ impl<B: Backend> App<B> {
         } else {
             self.inventory(frontend)?
         };
+        self.validate_loaded(&inventory, request)
+    }
+
+    /// `validate` of an inventory already loaded with its templates and copy sources
+    /// checked ([`crate::inventory::load_text`]), its warnings left to the caller: every
+    /// template rendered, every copy source read, every secret looked up.
+    pub fn validate_loaded(
+        &self,
+        inventory: &Inventory,
+        request: &ValidateRequest,
+    ) -> Result<ValidateReport, AppError> {
         let mut errors: Vec<Diagnostic> = Vec::new();
         if request.strict {
             errors.extend(inventory.warnings.iter().cloned().map(|mut warning| {
@@ -48,11 +59,11 @@ impl<B: Backend> App<B> {
                 warning
             }));
         }
-        let renderer = renderer(&inventory);
+        let renderer = renderer(inventory);
         let mut rendered_files = 0;
         for group in &inventory.groups {
             let members: Vec<_> = inventory.members(&group.name).collect();
-            match render_members(&inventory, &renderer, group, &members, &request.flags) {
+            match render_members(inventory, &renderer, group, &members, &request.flags) {
                 Ok(rendered) => {
                     rendered_files += rendered.iter().map(|c| c.files.len()).sum::<usize>()
                 }
@@ -73,11 +84,11 @@ impl<B: Backend> App<B> {
             .iter()
             .flat_map(|group| &group.copies)
             .filter(|copy| read.insert(&copy.key));
-        if let Err(Diagnostics(found)) = read_copies(&inventory, copies) {
+        if let Err(Diagnostics(found)) = read_copies(inventory, copies) {
             errors.extend(found);
         }
         // What `create` will need: CI runs validate where create will run.
-        errors.extend(check_all(&inventory, &self.secret_store(&inventory)));
+        errors.extend(check_all(inventory, &self.secret_store(inventory)));
         if !errors.is_empty() {
             return Err(Diagnostics(errors).into());
         }

@@ -46,11 +46,22 @@ pub fn load(
         )
         .help("pass the inventory with -f FILE; it defaults to ./groups.yaml")])
     })?;
+    load_text(&text, file, options, sources)
+}
+
+/// As [`load`], with the text of `file` already read: parsed and checked as if read from
+/// `file`, whose folder holds the files it names.
+pub fn load_text(
+    text: &str,
+    file: &Path,
+    options: &LoadOptions,
+    sources: Sources,
+) -> Result<Inventory, Diagnostics> {
     let base_dir = match file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let inventory = parse_inventory(&text, file, base_dir, options)?;
+    let inventory = parse_inventory(text, file, base_dir, options)?;
     check_files(&inventory, sources)?;
     Ok(inventory)
 }

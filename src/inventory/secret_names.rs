@@ -1,7 +1,7 @@
 //! `secrets`: names only, checked where they are written. Their values come from the
 //! machine running jdeploy (see `crate::secrets`), never from groups.yaml.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -20,18 +20,21 @@ pub struct SecretName {
 /// Checks the list at `key`: shell-exportable names, each once.
 pub fn parse_secrets(names: Vec<String>, key: &str, checker: &mut Checker) -> Vec<SecretName> {
     let mut parsed: Vec<SecretName> = Vec::new();
+    // Name to its place in `parsed`: a long list is checked in linear time.
+    let mut listed: HashMap<String, usize> = HashMap::new();
     for (index, name) in names.into_iter().enumerate() {
         let at = format!("{key}[{index}]");
         if !is_env_name(&name) {
             let message = format!("`{name}` is not a variable name a shell can export");
             checker.error(&at, message, None);
-        } else if let Some(first) = parsed.iter().find(|known| known.name == name) {
+        } else if let Some(&first) = listed.get(&name) {
             let message = format!(
                 "`{name}` is already listed at {}",
-                checker.line_of(&first.key)
+                checker.line_of(&parsed[first].key)
             );
             checker.error(&at, message, None);
         } else {
+            listed.insert(name.clone(), parsed.len());
             parsed.push(SecretName { name, key: at });
         }
     }
@@ -41,8 +44,9 @@ pub fn parse_secrets(names: Vec<String>, key: &str, checker: &mut Checker) -> Ve
 /// A group's list adds to the list it layers over; a name in both keeps its first place.
 pub fn layer_secrets(base: &[SecretName], over: &[SecretName]) -> Vec<SecretName> {
     let mut layered = base.to_vec();
+    let mut names: HashSet<&str> = base.iter().map(|secret| secret.name.as_str()).collect();
     for secret in over {
-        if !layered.iter().any(|known| known.name == secret.name) {
+        if names.insert(&secret.name) {
             layered.push(secret.clone());
         }
     }

@@ -409,3 +409,106 @@ fn a_groups_secrets_add_to_those_of_defaults() {
     assert_eq!(names("product"), [api_key.clone(), db_password]);
     assert_eq!(names("test"), [api_key]);
 }
+
+/// Cycles are looked for only among groups that depend on each other: a long chain of
+/// `depends_on` is checked in linear time, and the one cycle at its end is still found.
+#[test]
+fn a_long_chain_of_depends_on_ending_in_a_cycle() {
+    let count = 2_000;
+    let mut yaml = String::from("groups:\n");
+    for at in 0..count - 1 {
+        yaml += &format!("  g{at}: {{depends_on: [g{}]}}\n", at + 1);
+    }
+    yaml += &format!("  g{}: {{depends_on: [g{}]}}\n", count - 1, count - 2);
+    let names: Vec<String> = (0..count).map(|at| format!("g{at}")).collect();
+    yaml += &format!(
+        "units:\n  - {{host: h, dockers: [a1], group: [{}]}}\n",
+        names.join(", ")
+    );
+    let errors = parse_inventory(
+        &yaml,
+        Path::new("groups.yaml"),
+        Path::new("fleet"),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    let last = count - 1;
+    let before = count - 2;
+    assert_eq!(
+        errors.to_string(),
+        format!(
+            "groups.yaml:{}:11: groups.g{before}.depends_on: groups depend on each other in a \
+             cycle: g{before} -> g{last} -> g{before}\n  help: remove one of these depends_on entries",
+            before + 2
+        )
+    );
+}
+
+/// Duplicates in a long `secrets` list are found by name, not by comparing every pair.
+#[test]
+fn a_long_secrets_list_is_checked_in_linear_time() {
+    let count = 200_000;
+    let mut names: Vec<String> = (0..count).map(|at| format!("S{at}")).collect();
+    names.push("S7".into());
+    let began = std::time::Instant::now();
+    let mut checker = checker::Checker::new(Path::new("groups.yaml"), Default::default());
+    let parsed = secret_names::parse_secrets(names, "defaults.secrets", &mut checker);
+    assert!(began.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(parsed.len(), count);
+    let (diagnostics, _) = checker.into_parts();
+    let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "groups.yaml: defaults.secrets[{count}]: `S7` is already listed at defaults.secrets[7]"
+        )]
+    );
+    let layered = secret_names::layer_secrets(&parsed, &parsed);
+    assert_eq!(layered, parsed);
+}
+
+/// A file inside a volume names the first volume, in the group's order, that holds it,
+/// however deep it lies.
+#[test]
+fn templates_and_copies_name_the_volume_they_would_land_in() {
+    let yaml = "defaults:
+  volumes: ['/srv/a:/data/sub', '/srv/b:/data', 'other:/other/']
+  templates:
+    - {src: a.j2, dest: /data/sub/deep/app.conf}
+    - {src: b.j2, dest: /data/b.conf}
+    - {src: c.j2, dest: /other}
+    - {src: d.j2, dest: /otherwise/d.conf}
+    - {src: e.j2, dest: /dat/e.conf}
+  copy:
+    - {src: code, dest: /data/sub}
+units:
+  - {host: h, dockers: [a1], group: g}
+";
+    let errors = parse_inventory(
+        yaml,
+        Path::new("groups.yaml"),
+        Path::new("fleet"),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    let found: Vec<(String, String)> = errors
+        .0
+        .iter()
+        .map(|error| {
+            let key = error.key.clone().unwrap_or_default();
+            let volume = error.message.split('`').nth(3).unwrap_or_default();
+            (key, volume.to_string())
+        })
+        .collect();
+    let expected = [
+        ("defaults.templates[0].dest", "/data/sub"),
+        ("defaults.templates[1].dest", "/data"),
+        ("defaults.templates[2].dest", "/other/"),
+        ("defaults.copy[0].dest", "/data/sub"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(key, volume)| (key.to_string(), volume.to_string()))
+        .collect();
+    assert_eq!(found, expected);
+}

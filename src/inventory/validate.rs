@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::checker::Checker;
-use super::container::check_container_name;
+use super::container::{check_container_name, Mount};
 use super::depth::{too_deep, MAX_DEPTH};
 use super::diagnostic::{Diagnostic, Diagnostics, Location};
 use super::hosts::{resolve_hosts, ResolvedHost};
@@ -383,8 +383,9 @@ fn check_gate_fits_deadline(group: &Group, section: &GroupSettings, checker: &mu
 /// Deploy stages rendered files under /.jdeploy and hard-links them into place, which
 /// cannot reach into a volume: another file system.
 fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
+    let volumes = Volumes::new(group);
     for template in group.all_templates() {
-        if let Some(volume) = volume_holding(group, &template.dest) {
+        if let Some(volume) = volumes.holding(&template.dest) {
             // Templates are keyed by their `src`; the problem is their `dest`.
             let key = template.key.as_deref().map_or_else(
                 || format!("groups.{}.run_template", group.name),
@@ -402,7 +403,7 @@ fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
     }
     // Copied files are kept with their release and linked into place the same way.
     for copy in &group.copies {
-        if let Some(volume) = volume_holding(group, &copy.dest) {
+        if let Some(volume) = volumes.holding(&copy.dest) {
             checker.error(
                 &format!("{}.dest", copy.key.trim_end_matches(".src")),
                 format!(
@@ -415,13 +416,35 @@ fn check_templates_outside_volumes(group: &Group, checker: &mut Checker) {
     }
 }
 
-fn volume_holding<'a>(
-    group: &'a Group,
-    dest: &str,
-) -> Option<&'a crate::inventory::container::Mount> {
-    let dest = dest.trim_end_matches('/');
-    group.container.volumes.iter().find(|volume| {
-        let target = volume.target.trim_end_matches('/');
-        dest == target || dest.starts_with(&format!("{target}/"))
-    })
+/// A group's volumes by their target, so that finding the one holding a path takes a
+/// look-up per level of the path rather than a comparison per volume.
+struct Volumes<'a> {
+    mounts: &'a [Mount],
+    /// Target, without trailing slashes, to the first volume mounted there.
+    by_target: HashMap<&'a str, usize>,
+}
+
+impl<'a> Volumes<'a> {
+    fn new(group: &'a Group) -> Self {
+        let mounts = &group.container.volumes[..];
+        let mut by_target = HashMap::new();
+        for (index, volume) in mounts.iter().enumerate() {
+            by_target
+                .entry(volume.target.trim_end_matches('/'))
+                .or_insert(index);
+        }
+        Self { mounts, by_target }
+    }
+
+    /// The first volume, in the order the group lists them, mounted at `dest` or at a
+    /// directory above it.
+    fn holding(&self, dest: &str) -> Option<&'a Mount> {
+        let dest = dest.trim_end_matches('/');
+        let above = dest.match_indices('/').map(|(at, _)| &dest[..at]);
+        above
+            .chain([dest])
+            .filter_map(|target| self.by_target.get(target).copied())
+            .min()
+            .map(|index| &self.mounts[index])
+    }
 }

@@ -1,7 +1,5 @@
 //! What a template sees for one container.
 
-use std::collections::BTreeMap;
-
 use minijinja::value::Serde;
 use minijinja::Value;
 use serde::Serialize;
@@ -27,7 +25,8 @@ pub struct Context<'a> {
     pub master: Value,
     pub masters: Value,
     pub units: Value,
-    pub vars: &'a BTreeMap<String, serde_yaml::Value>,
+    /// The group's user variables.
+    pub vars: Value,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -44,8 +43,8 @@ pub struct UnitRef<'a> {
 }
 
 /// What every container of a group sees alike, converted once: template values share it
-/// by reference count, where copying the unit list into each container's context made
-/// rendering a group quadratic in its size.
+/// by reference count, where copying the unit list or the variables into each container's
+/// context made rendering a group quadratic in its size.
 #[derive(Debug, Clone)]
 pub struct GroupContext<'a> {
     pub inventory: &'a Inventory,
@@ -53,6 +52,7 @@ pub struct GroupContext<'a> {
     master: Value,
     masters: Value,
     units: Value,
+    vars: Value,
 }
 
 impl<'a> GroupContext<'a> {
@@ -79,6 +79,7 @@ impl<'a> GroupContext<'a> {
             master: Value::from(Serde(masters.first())),
             masters: Value::from(Serde(&masters)),
             units: Value::from(Serde(&units)),
+            vars: Value::from(Serde(&group.vars)),
         }
     }
 }
@@ -107,6 +108,6 @@ pub fn context<'a>(
         master: shared.master.clone(),
         masters: shared.masters.clone(),
         units: shared.units.clone(),
-        vars: &group.vars,
+        vars: shared.vars.clone(),
     }
 }

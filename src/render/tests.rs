@@ -88,6 +88,29 @@ fn env_set_carries_the_flags() {
     );
 }
 
+/// The group's variables and units are converted for templates once per group and shared
+/// by its containers' contexts: converted again for each container, a groups.yaml of a few
+/// thousand variables and containers took minutes to validate.
+#[test]
+fn containers_of_a_group_share_its_variables_and_units() {
+    let inventory = inventory();
+    let group = inventory.group("product").unwrap();
+    let shared = GroupContext::new(&inventory, group);
+    let flags = Flags::default();
+    let seen: Vec<Value> = inventory
+        .members("product")
+        .map(|member| Value::from(Serde(context(&shared, member, &flags, String::new()))))
+        .collect();
+    assert_eq!(seen.len(), 3);
+    for key in ["vars", "units", "masters"] {
+        let first = seen[0].get_attr(key).unwrap();
+        for other in &seen[1..] {
+            let value = other.get_attr(key).unwrap();
+            assert!(minijinja::tests::is_sameas(&first, &value), "{key}");
+        }
+    }
+}
+
 #[test]
 fn an_undefined_variable_names_the_template_line_and_expression() {
     let err = render(
