@@ -1,7 +1,7 @@
 //! What happened to a container, from the engine's event log.
 
 use std::collections::HashMap;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bollard::query_parameters::EventsOptionsBuilder;
 use futures::StreamExt;
@@ -21,8 +21,7 @@ impl DockerEngine {
     ) -> Result<Vec<i64>, EngineError> {
         let since = humantime::parse_rfc3339_weak(since)
             .ok()
-            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-            .map(|at| format!("{}.{:09}", at.as_secs(), at.subsec_nanos()))
+            .and_then(event_time)
             .ok_or_else(|| EngineError::Other(format!("`{since}` is not a time")))?;
         let filters = HashMap::from([
             ("type", vec!["container"]),
@@ -31,10 +30,7 @@ impl DockerEngine {
         ]);
         // Up to now: the engine then ends the stream once the past is replayed, rather
         // than waiting for events to come.
-        let until = std::time::SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|now| format!("{}.{:09}", now.as_secs(), now.subsec_nanos()))
-            .unwrap_or_default();
+        let until = event_time(SystemTime::now()).unwrap_or_default();
         let options = EventsOptionsBuilder::default()
             .since(&since)
             .until(&until)
@@ -59,4 +55,14 @@ impl DockerEngine {
         }
         Ok(codes)
     }
+}
+
+/// A time as the events API takes it: seconds since the epoch, with nanoseconds.
+fn event_time(at: SystemTime) -> Option<String> {
+    let since_epoch = at.duration_since(UNIX_EPOCH).ok()?;
+    Some(format!(
+        "{}.{:09}",
+        since_epoch.as_secs(),
+        since_epoch.subsec_nanos()
+    ))
 }

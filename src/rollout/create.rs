@@ -58,10 +58,11 @@ pub async fn create_listed<E: Engine>(
     reporter: &dyn Reporter,
 ) -> Vec<Outcome> {
     let listing = |host: &Host| listed.get(&host.identity);
-    let hosts: Vec<Host> = desired
-        .iter()
-        .map(|container| container.host.clone())
-        .collect();
+    // One per engine, owned: the containers are sealed in place below.
+    let hosts: Vec<Host> = {
+        let all: Vec<&Host> = desired.iter().map(|container| &container.host).collect();
+        distinct_hosts(&all).into_iter().cloned().collect()
+    };
     // Read already when the caller asked for them beside the listing.
     let keys = engine_keys(fleet, &hosts.iter().collect::<Vec<_>>(), true).await;
     let keys = &keys;
