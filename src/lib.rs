@@ -27,3 +27,4 @@ pub mod render;
 pub mod report;
 pub mod rollout;
 pub mod secrets;
+pub mod server;

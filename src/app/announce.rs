@@ -2,7 +2,6 @@
 //! is a warning: it never changes the run's result.
 
 use super::{Frontend, RunReport};
-use crate::history::operator;
 use crate::inventory::Group;
 use crate::notify::{notify, Event, EventKind};
 
@@ -11,7 +10,7 @@ pub(super) async fn announce_start(group: &Group, command: &str, frontend: &dyn 
     if group.notify.is_empty() {
         return;
     }
-    let event = Event::started(&group.name, command, operator());
+    let event = Event::started(&group.name, command, frontend.operator());
     for warning in notify(&group.notify, &event).await {
         frontend.warning(&warning);
     }
@@ -31,9 +30,10 @@ pub(super) async fn announce(
         (_, false) if report.rolled_back => &[EventKind::Rollback, EventKind::Failure],
         (_, false) => &[EventKind::Failure],
     };
+    let operator = frontend.operator();
     let sends = group.notify.iter().filter_map(|target| {
         let kind = kinds.iter().copied().find(|kind| target.wants(*kind))?;
-        let event = Event::from_report(kind, report, deploy.clone(), operator());
+        let event = Event::from_report(kind, report, deploy.clone(), operator.clone());
         Some(async move { notify(std::slice::from_ref(target), &event).await })
     });
     for warning in futures::future::join_all(sends).await.into_iter().flatten() {

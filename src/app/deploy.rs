@@ -15,7 +15,6 @@ use super::record::RunInfo;
 use super::strategy::{gate, strategy};
 use super::{App, AppError, Backend, Frontend, Question, RunReport};
 use crate::copies::CopyTree;
-use crate::history::operator;
 use crate::inventory::gates::{RolloutPolicy, RolloutSettings};
 use crate::inventory::hooks::ContainerHooks;
 use crate::inventory::{Diagnostics, Group, Inventory};
@@ -87,7 +86,7 @@ impl<B: Backend> App<B> {
             }
             let stamp = Stamp {
                 at: deploy_time(plan.latest_deploy()),
-                by: operator(),
+                by: frontend.operator(),
                 mtime: started_at
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |since| since.as_secs()),

@@ -28,6 +28,19 @@ pub trait Frontend: Send + Sync {
     fn interrupted(&self) -> bool {
         false
     }
+    /// Who acts, as history, locks, hooks and notifications name them: `user@machine`
+    /// on the command line, the signed-in user on the server.
+    fn operator(&self) -> String {
+        crate::history::operator()
+    }
+    /// What was asked, as history records it.
+    fn command_line(&self) -> String {
+        super::record::command_line()
+    }
+    /// The run was recorded in the history database as `run_id`.
+    fn recorded(&self, run_id: i64) {
+        let _ = run_id;
+    }
 }
 
 /// Asks `question`; an answer of no is `NotConfirmed`, saying `untouched` ("nothing was

@@ -11,7 +11,7 @@ pub struct GroupsRequest {
     pub group: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GroupView {
     pub name: String,
     pub image: Option<String>,
@@ -19,7 +19,7 @@ pub struct GroupView {
     pub units: Vec<UnitView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitView {
     pub host: String,
     pub endpoint: String,

@@ -129,7 +129,7 @@ async fn restart_in_order<E: Engine>(
     inventory: &Inventory,
     units: &[FleetUnit],
     reporter: &dyn Reporter,
-    interrupted: &dyn Fn() -> bool,
+    interrupted: &(dyn Fn() -> bool + Sync),
 ) -> Execution {
     let names: Vec<&str> = units.iter().map(|unit| unit.key.group.as_str()).collect();
     let mut all = Execution {

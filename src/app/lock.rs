@@ -12,7 +12,6 @@ use tokio::task::JoinHandle;
 use super::frontend::ask;
 use super::{App, AppError, Backend, EngineOf, Frontend, Question};
 use crate::engine::{ConnectOptions, Connector, Engine};
-use crate::history::operator;
 use crate::inventory::{Host, Inventory};
 use crate::lock::{self, Acquired, Holder, LockError, LockInfo};
 use crate::rollout::Fleet;
@@ -98,8 +97,13 @@ impl<B: Backend> App<B> {
     ) -> Result<Locks<EngineOf<B>>, AppError> {
         let names: BTreeSet<&str> = groups.into_iter().collect();
         let holder = Holder {
-            by: operator(),
-            command: self.context.lock.purpose.clone(),
+            by: frontend.operator(),
+            // A server has no one command line: each job says what it was asked.
+            command: if self.context.lock.purpose.is_empty() {
+                frontend.command_line()
+            } else {
+                self.context.lock.purpose.clone()
+            },
         };
         let deadline = Instant::now() + self.context.lock.wait;
         let mut held = Vec::new();

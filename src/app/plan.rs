@@ -20,17 +20,19 @@ pub struct PlanRequest {
     pub rollout: RolloutSettings,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanReport {
     pub group: String,
     pub rows: Vec<PlanRow>,
     /// The order deploy would restart the containers that change in.
     pub batches: Vec<PlannedBatch>,
+    /// The rollout settings deploy would follow.
+    #[schema(value_type = Object)]
     pub strategy: RolloutPolicy,
 }
 
 /// Containers deploy would restart together.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlannedBatch {
     /// `core`, `canary`, `batch 2/4`; `all` when one batch holds every container.
     pub label: String,
@@ -45,7 +47,7 @@ impl PlanReport {
 }
 
 /// What deploy would do to one container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanAction {
     Unchanged,
@@ -57,7 +59,7 @@ pub enum PlanAction {
 }
 
 /// What deploy would do to one container, in plain values.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanRow {
     #[serde(flatten)]
     pub unit: UnitKey,
@@ -66,7 +68,9 @@ pub struct PlanRow {
     pub from: Option<String>,
     /// The release deploy would put in place.
     pub release: Option<String>,
+    /// What changes, file by file and key by key.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub changes: Option<ReleaseChanges>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

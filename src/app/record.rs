@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::{App, Backend, Frontend, RunReport};
-use crate::history::{operator, History, Run, UnitRecord};
+use crate::history::{History, Run, UnitRecord};
 
 /// What to record besides the report.
 pub(super) struct RunInfo {
@@ -19,8 +19,8 @@ impl<B: Backend> App<B> {
             id: 0,
             started_at: humantime::format_rfc3339_seconds(info.started).to_string(),
             elapsed: round(report.elapsed),
-            by: operator(),
-            command_line: command_line(),
+            by: frontend.operator(),
+            command_line: frontend.command_line(),
             command: report.command.clone(),
             group: report.group.clone(),
             flags: info.flags,
@@ -49,14 +49,15 @@ impl<B: Backend> App<B> {
         };
         let recorded =
             History::open(&self.context.state).and_then(|mut history| history.record(&run));
-        if let Err(err) = recorded {
-            frontend.warning(&format!("this run was not recorded: {err}"));
+        match recorded {
+            Ok(run_id) => frontend.recorded(run_id),
+            Err(err) => frontend.warning(&format!("this run was not recorded: {err}")),
         }
     }
 }
 
 /// The command line as typed, quoted so it can be pasted back into a shell.
-fn command_line() -> String {
+pub(super) fn command_line() -> String {
     let args: Vec<String> = std::env::args().collect();
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }

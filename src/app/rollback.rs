@@ -130,7 +130,7 @@ impl<B: Backend> App<B> {
                     .iter()
                     .map(|planned| planned.unit.key.to_string())
                     .collect(),
-                performer: crate::history::operator(),
+                performer: frontend.operator(),
             };
             announce_start(group, "rollback", frontend).await;
             let reporter = frontend.reporter("rollback");

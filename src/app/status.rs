@@ -21,10 +21,12 @@ pub struct StatusRequest {
     pub usage: Usage,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusReport {
     pub rows: Vec<StatusRow>,
+    /// Seconds.
     #[serde(serialize_with = "crate::rollout::seconds")]
+    #[schema(value_type = f64)]
     pub elapsed: Duration,
 }
 
@@ -79,7 +81,7 @@ impl<B: Backend> App<B> {
 }
 
 /// One container as `status` reports it, in plain values.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusRow {
     #[serde(flatten)]
     pub unit: UnitKey,

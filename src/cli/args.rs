@@ -192,6 +192,12 @@ pub enum Command {
     )]
     Image(ImageCommand),
 
+    /// Serve the REST API over groups.yaml, for a team: jobs, roles, history.
+    #[command(
+        after_help = "Examples:\n  jdeploy serve\n  jdeploy serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem\n\nSIGTERM or Ctrl-C: no new job starts; running jobs start nothing more and end, then the server exits."
+    )]
+    Serve(ServeArgs),
+
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jdeploy completions bash > /etc/bash_completion.d/jdeploy\n  jdeploy completions zsh > \"${fpath[1]}/_jdeploy\"\n  jdeploy completions fish > ~/.config/fish/completions/jdeploy.fish"
@@ -203,6 +209,21 @@ pub enum Command {
         after_help = "Examples:\n  jdeploy man | man -l -\n  jdeploy man --dir /usr/local/share/man/man1"
     )]
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", env = "JDEPLOY_LISTEN")]
+    pub listen: std::net::SocketAddr,
+
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Which containers a fleet command acts on.

@@ -99,6 +99,7 @@ async fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatu
         Command::Lock(LockCommand::Release(args)) => commands::lock_release(args, settings).await,
         Command::Image(ImageCommand::Push(args)) => commands::image_push(args, settings).await,
         Command::Image(ImageCommand::Ls(args)) => commands::image_ls(args, settings).await,
+        Command::Serve(args) => commands::serve(args, settings).await,
         Command::Completions(args) => commands::completions(args),
         Command::Man(args) => commands::man(args),
     }

@@ -30,7 +30,9 @@ pub enum EngineError {
 }
 
 /// What kind of failure a unit met, for scripts that react to it (`error_kind` in JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The host's engine could not be reached.

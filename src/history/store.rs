@@ -149,6 +149,11 @@ impl History {
         }
     }
 
+    /// The open database, for the tables kept beside the history's.
+    pub fn into_connection(self) -> Connection {
+        self.connection
+    }
+
     fn fail(&self, source: rusqlite::Error) -> HistoryError {
         sqlite_error(&self.path, source)
     }

@@ -7,17 +7,35 @@ use std::time::SystemTime;
 
 use crate::rollout::{duration_text, Outcome, Reporter, UnitKey};
 
+/// Where finished lines go.
+pub type LineSink = Box<dyn Fn(String) + Send + Sync>;
+
 pub struct LineReporter {
     action: String,
     /// Also how each container is doing within its step.
     verbose: bool,
+    sink: LineSink,
 }
 
 impl LineReporter {
+    /// Lines on stderr.
     pub fn new(action: &str, verbose: bool) -> Self {
+        Self::to_sink(
+            action,
+            verbose,
+            Box::new(|line| {
+                // A closed stderr must not stop a rollout halfway.
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }),
+        )
+    }
+
+    /// Lines handed to `sink`, as a server streams a job's steps.
+    pub fn to_sink(action: &str, verbose: bool, sink: LineSink) -> Self {
         Self {
             action: action.to_string(),
             verbose,
+            sink,
         }
     }
 
@@ -25,8 +43,7 @@ impl LineReporter {
     fn line(&self, text: &str) {
         let text = super::visible(text);
         let now = humantime::format_rfc3339_seconds(SystemTime::now());
-        // A closed stderr must not stop a rollout halfway.
-        let _ = writeln!(std::io::stderr().lock(), "{now} {} {text}", self.action);
+        (self.sink)(format!("{now} {} {text}", self.action));
     }
 
     fn unit(unit: &UnitKey) -> String {

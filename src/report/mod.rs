@@ -19,7 +19,7 @@ pub use exec::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
 pub use groups_table::groups_table;
 pub use history::{history_table, run_text};
 pub use images::{image_table, push_table};
-pub use lines::LineReporter;
+pub use lines::{LineReporter, LineSink};
 pub use locks::lock_table;
 pub use logs::LogPrinter;
 pub use outcomes::{failure_logs, outcomes_table, summary_line, OutcomesJson};

@@ -66,6 +66,13 @@ impl Printer {
         }
     }
 
+    /// What the command is doing, on stderr; nothing with `-q`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{}", super::visible(text));
+        }
+    }
+
     pub fn error(&self, text: &str) {
         let text = super::visible(text);
         eprintln!(

@@ -232,7 +232,7 @@ impl<E: Engine> DeployPlan<'_, E> {
         self,
         options: &DeployOptions,
         reporter: &dyn Reporter,
-        interrupted: &dyn Fn() -> bool,
+        interrupted: &(dyn Fn() -> bool + Sync),
     ) -> DeployResult {
         let deploy = self
             .deploy_id(options.force, &options.stamp)

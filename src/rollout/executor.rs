@@ -175,7 +175,7 @@ pub async fn execute<'u, U, F, Fut>(
     strategy: &Strategy,
     verb: &str,
     reporter: &dyn Reporter,
-    interrupted: &dyn Fn() -> bool,
+    interrupted: &(dyn Fn() -> bool + Sync),
     work: F,
 ) -> Execution
 where

@@ -60,7 +60,7 @@ pub async fn lifecycle<E: Engine>(
     action: Lifecycle,
     strategy: &Strategy,
     reporter: &dyn Reporter,
-    interrupted: &dyn Fn() -> bool,
+    interrupted: &(dyn Fn() -> bool + Sync),
 ) -> Execution {
     let strategy = match action {
         Lifecycle::Restart => *strategy,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::engine::{EngineError, ErrorKind};
 
 /// One container of a group on its host.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub struct UnitKey {
     pub group: String,
     pub container: String,

@@ -194,7 +194,7 @@ impl<E: Engine> RollbackPlan<'_, E> {
         mtime: u64,
         strategy: &Strategy,
         reporter: &dyn Reporter,
-        interrupted: &dyn Fn() -> bool,
+        interrupted: &(dyn Fn() -> bool + Sync),
     ) -> Execution {
         let fleet = self.fleet;
         execute(

@@ -14,6 +14,7 @@ mod logs;
 mod plan;
 mod render;
 mod rollback;
+mod serve;
 mod status;
 mod validate;
 
@@ -30,6 +31,7 @@ pub use logs::logs;
 pub use plan::plan;
 pub use render::render;
 pub use rollback::rollback;
+pub use serve::serve;
 pub use status::status;
 pub use validate::validate;
 

@@ -1,0 +1,27 @@
+//! `GET /groups`.
+
+use axum::extract::State;
+use axum::Json;
+
+use super::super::auth::Caller;
+use super::super::error::ApiResult;
+use super::super::frontend::RequestFrontend;
+use super::super::state::Shared;
+use crate::app::{GroupView, GroupsRequest};
+
+/// Every group, its hosts and containers, as groups.yaml lists them.
+#[utoipa::path(get, path = "/groups", tag = "groups",
+    responses((status = 200, body = Vec<GroupView>), (status = 401, body = super::super::error::ErrorBody)))]
+pub async fn list(State(server): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<GroupView>>> {
+    let frontend = RequestFrontend::default();
+    let groups = server
+        .app
+        .groups(&GroupsRequest::default(), &frontend)
+        .await?;
+    Ok(Json(
+        groups
+            .into_iter()
+            .filter(|group| caller.may_read(&group.name))
+            .collect(),
+    ))
+}

@@ -1,0 +1,171 @@
+//! What changes a group: deploy, rollback and restart run as jobs and answer `202` at
+//! once; plan shows what a deploy would do.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+use super::super::auth::Caller;
+use super::super::error::{ApiError, ApiResult, ErrorBody};
+use super::super::frontend::RequestFrontend;
+use super::super::jobs::{JobView, NewJob};
+use super::super::state::Shared;
+use super::bodies::{DeployBody, RestartBody, RollbackBody};
+use crate::app::{
+    DeployRequest, GroupsRequest, LifecycleRequest, PlanReport, PlanRequest, RollbackRequest,
+    RollbackTo,
+};
+use crate::inventory::Selection;
+use crate::rollout::Lifecycle;
+
+/// What a deploy of the group would change in each container, and in which order.
+#[utoipa::path(get, path = "/groups/{group}/plan", tag = "groups",
+    params(("group" = String, Path), ("mode" = Option<String>, Query), ("monitor" = Option<bool>, Query),
+        ("canary" = Option<String>, Query), ("batch" = Option<String>, Query)),
+    responses((status = 200, body = PlanReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn plan(
+    State(server): State<Shared>,
+    caller: Caller,
+    Path(group): Path<String>,
+    Query(body): Query<DeployBody>,
+) -> ApiResult<Json<PlanReport>> {
+    known_group(&server, &group).await?;
+    caller.require("plan", &group)?;
+    let request = PlanRequest {
+        group,
+        flags: body.flags(),
+        rollout: body.rollout.settings()?,
+    };
+    let report = server
+        .answer(|server| async move {
+            server
+                .app
+                .plan(&request, &RequestFrontend::default())
+                .await
+        })
+        .await?;
+    Ok(Json(report))
+}
+
+/// Deploys the group as a job: `/run.sh` and code into every container that changes,
+/// core units first, each restarted and gated.
+#[utoipa::path(post, path = "/groups/{group}/deploy", tag = "groups", params(("group" = String, Path)),
+    request_body = DeployBody,
+    responses((status = 202, body = JobView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn deploy(
+    State(server): State<Shared>,
+    caller: Caller,
+    Path(group): Path<String>,
+    Json(body): Json<DeployBody>,
+) -> ApiResult<(StatusCode, Json<JobView>)> {
+    known_group(&server, &group).await?;
+    caller.require("deploy", &group)?;
+    let request = DeployRequest {
+        group: group.clone(),
+        flags: body.flags(),
+        force: body.force,
+        yes: true,
+        rollout: body.rollout.settings()?,
+        no_hooks: body.no_hooks,
+    };
+    let job = NewJob {
+        kind: "deploy".into(),
+        command: body.command_line(&group),
+        group,
+        user: caller.user.clone(),
+        approved_by: None,
+    };
+    let view = server.spawn_job(job, |server, frontend| async move {
+        server.app.deploy(&request, &frontend).await
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// Puts the group's containers back on an earlier deploy, as a job.
+#[utoipa::path(post, path = "/groups/{group}/rollback", tag = "groups", params(("group" = String, Path)),
+    request_body = RollbackBody,
+    responses((status = 202, body = JobView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn rollback(
+    State(server): State<Shared>,
+    caller: Caller,
+    Path(group): Path<String>,
+    Json(body): Json<RollbackBody>,
+) -> ApiResult<(StatusCode, Json<JobView>)> {
+    known_group(&server, &group).await?;
+    caller.require("rollback", &group)?;
+    let to = match (&body.to, body.steps) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give `to` or `steps`, not both")),
+        (Some(to), None) => RollbackTo::Release(to.clone()),
+        (None, steps) => RollbackTo::Steps(steps.unwrap_or(1).max(1)),
+    };
+    let request = RollbackRequest {
+        group: group.clone(),
+        hosts: body.hosts.clone(),
+        containers: body.containers.clone(),
+        to,
+        yes: true,
+        no_hooks: body.no_hooks,
+    };
+    let job = NewJob {
+        kind: "rollback".into(),
+        command: body.command_line(&group),
+        group,
+        user: caller.user.clone(),
+        approved_by: None,
+    };
+    let view = server.spawn_job(job, |server, frontend| async move {
+        server.app.rollback(&request, &frontend).await
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// Restarts the group's containers, core units first, as a job.
+#[utoipa::path(post, path = "/groups/{group}/restart", tag = "groups", params(("group" = String, Path)),
+    request_body = RestartBody,
+    responses((status = 202, body = JobView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn restart(
+    State(server): State<Shared>,
+    caller: Caller,
+    Path(group): Path<String>,
+    Json(body): Json<RestartBody>,
+) -> ApiResult<(StatusCode, Json<JobView>)> {
+    known_group(&server, &group).await?;
+    caller.require("restart", &group)?;
+    let request = LifecycleRequest {
+        selection: Selection {
+            group: Some(group.clone()),
+            hosts: body.hosts.clone(),
+            containers: body.containers.clone(),
+        },
+        action: Lifecycle::Restart,
+        stop_timeout: body.stop_timeout,
+        yes: true,
+        no_hooks: body.no_hooks,
+        groups: Vec::new(),
+    };
+    let job = NewJob {
+        kind: "restart".into(),
+        command: body.command_line(&group),
+        group,
+        user: caller.user.clone(),
+        approved_by: None,
+    };
+    let view = server.spawn_job(job, |server, frontend| async move {
+        server.app.lifecycle(&request, &frontend).await
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// 404 unless groups.yaml has `group`.
+pub async fn known_group(server: &Shared, group: &str) -> ApiResult<()> {
+    let groups = server
+        .app
+        .groups(&GroupsRequest::default(), &RequestFrontend::default())
+        .await?;
+    if groups.iter().any(|known| known.name == group) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("no group `{group}` in groups.yaml")))
+    }
+}

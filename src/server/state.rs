@@ -1,0 +1,138 @@
+//! What every request handler shares: the application, the jobs, and whether the
+//! server is stopping.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinHandle;
+
+use super::error::{ApiError, ApiResult};
+use super::frontend::JobFrontend;
+use super::jobs::{JobState, JobView, Jobs, LiveJob, NewJob};
+use crate::app::{App, AppError, RunReport};
+
+pub struct Server {
+    pub app: App,
+    pub jobs: Jobs,
+    /// Set by SIGTERM: no new job starts, and running ones start nothing more.
+    pub stopping: Arc<AtomicBool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+pub type Shared = Arc<Server>;
+
+impl Server {
+    pub fn new(app: App, jobs: Jobs) -> Self {
+        Self {
+            app,
+            jobs,
+            stopping: Arc::new(AtomicBool::new(false)),
+            tasks: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Starts `work` as a job and answers at once with its view; what the work returns
+    /// becomes the job's state and report.
+    pub fn spawn_job<F, Fut>(self: &Arc<Self>, job: NewJob, work: F) -> ApiResult<JobView>
+    where
+        F: FnOnce(Arc<Server>, JobFrontend) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<RunReport, AppError>> + 'static,
+    {
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the server is stopping and starts no new job",
+            ));
+        }
+        let operator = job.user.clone();
+        let command_line = job.command.clone();
+        let live = self.jobs.start(job).map_err(ApiError::internal)?;
+        let frontend = JobFrontend {
+            job: Arc::clone(&live),
+            operator,
+            command_line,
+            stopping: Arc::clone(&self.stopping),
+        };
+        let server = Arc::clone(self);
+        let ended = Arc::clone(self);
+        let running = Arc::clone(&live);
+        let task = tokio::spawn(async move {
+            let result = on_own_thread(move || work(Arc::clone(&server), frontend)).await;
+            match result {
+                Some(result) => ended.end_job(&running, result),
+                None => ended.end_job(
+                    &running,
+                    Err(AppError::Aborted("the job stopped unexpectedly".into())),
+                ),
+            }
+        });
+        let mut tasks = self.tasks.lock().expect("tasks");
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(task);
+        Ok(live.view())
+    }
+
+    fn end_job(&self, job: &LiveJob, result: Result<RunReport, AppError>) {
+        match result {
+            Ok(report) => {
+                let state = if report.ok() {
+                    JobState::Succeeded
+                } else if report.refused {
+                    JobState::Refused
+                } else if report.interrupted {
+                    JobState::Interrupted
+                } else {
+                    JobState::Failed
+                };
+                let value = serde_json::to_value(&report).ok();
+                self.jobs.finish(job, state, None, value);
+            }
+            Err(err) => {
+                job.push(format!("error: {err}"));
+                self.jobs
+                    .finish(job, JobState::Refused, Some(err.to_string()), None);
+            }
+        }
+    }
+
+    /// Stops taking jobs, tells running ones to start nothing more, and waits for them.
+    pub async fn drain(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks"));
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Server {
+    /// Runs a read-only application call for a request, on a thread of its own.
+    pub async fn answer<F, Fut, T>(self: &Arc<Self>, call: F) -> ApiResult<T>
+    where
+        F: FnOnce(Arc<Server>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, AppError>>,
+        T: Send + 'static,
+    {
+        let server = Arc::clone(self);
+        on_own_thread(move || call(server))
+            .await
+            .ok_or_else(|| ApiError::internal("the request stopped unexpectedly"))?
+            .map_err(ApiError::from)
+    }
+}
+
+/// Runs the future `make` makes on a thread of its own, driven by the server's runtime.
+/// The application's futures borrow across their awaits in ways the compiler cannot
+/// prove `Send`; this way they need not be. None if it panicked.
+pub async fn on_own_thread<F, Fut, T>(make: F) -> Option<T>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+    T: Send + 'static,
+{
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(make()))
+        .await
+        .ok()
+}
