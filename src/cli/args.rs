@@ -214,7 +214,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The address and port to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", env = "JDEPLOY_LISTEN")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        env = "JDEPLOY_LISTEN"
+    )]
     pub listen: std::net::SocketAddr,
 
     /// PEM certificate chain: serve HTTPS (with --tls-key).

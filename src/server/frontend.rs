@@ -31,7 +31,8 @@ impl Frontend for JobFrontend {
     }
 
     fn diagnostic(&self, diagnostic: &Diagnostic) {
-        self.job.push(format!("warning: {}", visible(&diagnostic.to_string())));
+        self.job
+            .push(format!("warning: {}", visible(&diagnostic.to_string())));
     }
 
     fn warning(&self, message: &str) {

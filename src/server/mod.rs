@@ -77,12 +77,11 @@ pub async fn serve(
             handle.graceful_shutdown(Some(Duration::from_secs(10)));
         })
     };
-    let listener = std::net::TcpListener::bind(options.listen).map_err(|source| {
-        ServeError::Listen {
+    let listener =
+        std::net::TcpListener::bind(options.listen).map_err(|source| ServeError::Listen {
             addr: options.listen,
             source,
-        }
-    })?;
+        })?;
     listener
         .set_nonblocking(true)
         .map_err(|source| ServeError::Listen {

@@ -6,6 +6,7 @@ pub mod engines;
 pub mod fleet;
 pub mod inventory;
 pub mod proxy;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 
@@ -144,6 +145,18 @@ impl Test {
             self.args
         );
         stderr_text
+    }
+
+    /// Starts jdeploy with both streams piped, for callers that read them as it runs;
+    /// the scratch directory lives as long as the returned guard.
+    pub fn spawn_piped(self) -> (std::process::Child, TempDir) {
+        let child = self
+            .command()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("jdeploy runs");
+        (child, self.dir)
     }
 
     fn command(&self) -> std::process::Command {

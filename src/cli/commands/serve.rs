@@ -23,10 +23,16 @@ pub async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<Exit
     for warning in server::warnings(&options) {
         printer.warning(&warning);
     }
-    let scheme = if options.tls.is_some() { "https" } else { "http" };
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let file = settings.file.display().to_string();
     let ready = move |addr| {
-        printer.note(&format!("serving {file} on {scheme}://{addr}/ (SIGTERM or Ctrl-C stops)"));
+        printer.note(&format!(
+            "serving {file} on {scheme}://{addr}/ (SIGTERM or Ctrl-C stops)"
+        ));
     };
     server::serve(app, options, ready, stop_signal()).await?;
     Ok(ExitStatus::Success)

@@ -103,7 +103,8 @@ pub async fn events(
         Some(live) => Source::Live(live),
         None => Source::Kept(view, events),
     };
-    Ok(Sse::new(follow(source, from)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(follow(source, from))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 enum Source {
@@ -118,7 +119,8 @@ fn follow(source: Source, from: usize) -> impl Stream<Item = Result<Event, Infal
         let (source, cursor) = state?;
         match source {
             Source::Kept(view, events) => {
-                let mut batch: Vec<_> = events.iter().skip(cursor).map(step_event).map(Ok).collect();
+                let mut batch: Vec<_> =
+                    events.iter().skip(cursor).map(step_event).map(Ok).collect();
                 batch.push(Ok(end_event(&view)));
                 Some((stream::iter(batch), None))
             }

@@ -93,7 +93,10 @@ pub async fn logs(
 }
 
 /// Lines as they come, until the client goes away: then reading stops too.
-fn follow(server: Shared, request: LogsRequest) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+fn follow(
+    server: Shared,
+    request: LogsRequest,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let (sender, receiver) = mpsc::channel::<Event>(256);
     let reader = tokio::spawn(async move {
         let output = Streamed { sender };
@@ -103,10 +106,13 @@ fn follow(server: Shared, request: LogsRequest) -> Sse<impl Stream<Item = Result
             .await;
     });
     let stop_reading = Arc::new(AbortOnDrop(reader));
-    let events = futures::stream::unfold((receiver, stop_reading), |(mut receiver, guard)| async move {
-        let event = receiver.recv().await?;
-        Some((Ok(event), (receiver, guard)))
-    });
+    let events = futures::stream::unfold(
+        (receiver, stop_reading),
+        |(mut receiver, guard)| async move {
+            let event = receiver.recv().await?;
+            Some((Ok(event), (receiver, guard)))
+        },
+    );
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 

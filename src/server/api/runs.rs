@@ -37,12 +37,9 @@ pub async fn plan(
         rollout: body.rollout.settings()?,
     };
     let report = server
-        .answer(|server| async move {
-            server
-                .app
-                .plan(&request, &RequestFrontend::default())
-                .await
-        })
+        .answer(
+            |server| async move { server.app.plan(&request, &RequestFrontend::default()).await },
+        )
         .await?;
     Ok(Json(report))
 }
@@ -166,6 +163,8 @@ pub async fn known_group(server: &Shared, group: &str) -> ApiResult<()> {
     if groups.iter().any(|known| known.name == group) {
         Ok(())
     } else {
-        Err(ApiError::not_found(format!("no group `{group}` in groups.yaml")))
+        Err(ApiError::not_found(format!(
+            "no group `{group}` in groups.yaml"
+        )))
     }
 }

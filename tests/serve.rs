@@ -1,0 +1,224 @@
+//! `jdeploy serve` on real engines: the API answers what the command line would, runs
+//! changes as jobs whose steps stream as they happen, and shares history and locks with
+//! the command line.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use common::engines::{docker, ensure_engines, unique_group, Cleanup, RUN_SH};
+use common::inventory::Fleet;
+use common::server::Served;
+use common::Test;
+
+const TOKEN: &str = "unused";
+
+/// `<group>_a` (core) on 127.0.0.2, `<group>_b` on 127.0.0.3.
+fn groups_yaml(group: &str, gate: &str) -> String {
+    Fleet::new()
+        .image(group, "jdeploy-demo:latest")
+        .defaults(&format!("stop_timeout: 1\nrollout:\n  min_healthy: {gate}"))
+        .unit("127.0.0.2", &[&format!("{group}_a")], group)
+        .core()
+        .unit("127.0.0.3", &[&format!("{group}_b")], group)
+        .to_yaml()
+}
+
+fn machine(group: &str, gate: &str) -> Test {
+    Test::new()
+        .file("run.sh.j2", RUN_SH)
+        .groups(&groups_yaml(group, gate))
+}
+
+/// The group created from the command line, in `served`'s directory.
+fn create(served: &Served, group: &str, gate: &str) {
+    machine(group, gate)
+        .args([
+            "--state",
+            &served.dir.path().join("history.db").display().to_string(),
+        ])
+        .args(["create", "--group", group])
+        .run();
+}
+
+fn rows_of<'a>(report: &'a Value, group: &str) -> Vec<&'a Value> {
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|row| row["group"] == group)
+        .collect()
+}
+
+#[test]
+fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_history() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("served");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    let served = Served::start(machine(&group, "0s"));
+    create(&served, &group, "0s");
+
+    let (status, report) = served.get(TOKEN, &format!("/status?group={group}"));
+    assert_eq!(status, 200, "{report}");
+    let rows = rows_of(&report, &group);
+    assert_eq!(rows.len(), 2, "{report}");
+    assert!(rows.iter().all(|row| row["state"] == "running"), "{report}");
+
+    let (status, plan) = served.get(TOKEN, &format!("/groups/{group}/plan?mode=dev_new"));
+    assert_eq!(status, 200, "{plan}");
+    assert!(
+        plan["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["action"] == "first"),
+        "{plan}"
+    );
+
+    let (status, job) = served.post(
+        TOKEN,
+        &format!("/groups/{group}/deploy"),
+        json!({"mode": "dev_new", "monitor": true}),
+    );
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(job["state"], "running", "{job}");
+    let id = job["id"].as_i64().expect("a job id");
+
+    // The stream follows the job to its end, then says how it ended.
+    let events = served.events(TOKEN, &format!("/jobs/{id}/events"));
+    let (last_kind, last) = events.last().expect("events");
+    assert_eq!(last_kind, "end", "{events:?}");
+    let ended: Value = serde_json::from_str(last).unwrap();
+    assert_eq!(ended["state"], "succeeded", "{ended}");
+    let steps: Vec<&str> = events
+        .iter()
+        .filter(|(kind, _)| kind == "step")
+        .map(|(_, line)| line.as_str())
+        .collect();
+    let core = format!("deploy {group} {group}_a@127.0.0.2 core deployed");
+    assert!(
+        steps
+            .iter()
+            .any(|line| line.ends_with(&core) || line.contains(&format!("{core}"))),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|line| line.contains(&format!("{group}_b@127.0.0.3 unit restarting"))),
+        "{steps:#?}"
+    );
+
+    let job = served.wait_job(TOKEN, id);
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let run_id = job["run_id"].as_i64().expect("the run is recorded");
+    assert_eq!(
+        job["report"]["outcomes"].as_array().unwrap().len(),
+        2,
+        "{job}"
+    );
+
+    // The container runs what the server rendered.
+    let run_sh = docker(3, &["exec", &format!("{group}_b"), "cat", "/run.sh"]);
+    assert!(
+        run_sh.contains("RUNTIME_MODE=dev_new") || run_sh.contains("RUNTIME_MODE='dev_new'"),
+        "{run_sh}"
+    );
+
+    // One history for both: the server's deploy, by its user, in the command line's.
+    let (status, run) = served.get(TOKEN, &format!("/history/{run_id}"));
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["command"], "deploy", "{run}");
+    let listed = machine(&group, "0s")
+        .args([
+            "--state",
+            &served.dir.path().join("history.db").display().to_string(),
+        ])
+        .args(["history", "--group", &group, "--json"])
+        .run();
+    assert!(
+        listed
+            .stdout
+            .contains(&format!("deploy --group {group} --monitor --mode dev_new")),
+        "{}",
+        listed.stdout
+    );
+    let (status, runs) = served.get(TOKEN, &format!("/history?group={group}"));
+    assert_eq!(status, 200);
+    let commands: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands, ["deploy", "create"], "{runs}");
+
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn the_server_and_the_command_line_share_each_group_lock() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("servedlock");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    let served = Served::start(machine(&group, "3s"));
+    create(&served, &group, "3s");
+
+    // The command line deploys; the server's deploy is refused, naming the holder.
+    let cli = machine(&group, "3s")
+        .args(["deploy", "--group", &group, "--yes"])
+        .spawn();
+    wait_for_lock(&group);
+    let (status, job) = served.post(
+        TOKEN,
+        &format!("/groups/{group}/deploy"),
+        json!({"force": true}),
+    );
+    assert_eq!(status, 202, "{job}");
+    let job = served.wait_job(TOKEN, job["id"].as_i64().unwrap());
+    assert_eq!(job["state"], "refused", "{job}");
+    let error = job["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&format!("group {group} is locked by ")),
+        "{job}"
+    );
+    cli.wait(0);
+
+    // The server deploys; the command line is refused, naming the server's job.
+    let (status, job) = served.post(
+        TOKEN,
+        &format!("/groups/{group}/deploy"),
+        json!({"force": true}),
+    );
+    assert_eq!(status, 202, "{job}");
+    wait_for_lock(&group);
+    let refused = machine(&group, "3s")
+        .args(["deploy", "--group", &group, "--yes", "--force"])
+        .status(1)
+        .run();
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("deploy --group {group} --force")),
+        "{}",
+        refused.stderr
+    );
+    let job = served.wait_job(TOKEN, job["id"].as_i64().unwrap());
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let _ = served.stop();
+}
+
+fn wait_for_lock(group: &str) {
+    let filter = format!("name=jdeploy-lock.{group}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while docker(2, &["ps", "-aq", "--filter", &filter])
+        .trim()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "group {group} was never locked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
