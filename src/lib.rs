@@ -28,3 +28,4 @@ pub mod report;
 pub mod rollout;
 pub mod secrets;
 pub mod server;
+pub mod watch;

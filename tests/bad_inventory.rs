@@ -511,7 +511,7 @@ bad_inventory!(
 bad_inventory!(
     notify_unknown_and_no_events,
     "defaults:\n  notify:\n    - url: https://hooks.example.com/a\n      on: [failure, rolback]\n    - url: https://hooks.example.com/b\n      on: []\nunits: []\n",
-    "error: groups.yaml:4:21: defaults.notify[0].on[1]: `rolback` is not an event\n  help: did you mean `rollback`?\nerror: groups.yaml:6:7: defaults.notify[1].on: no event to be told of\n  help: leave `on` out to be told of failure and rollback\nerror: 2 errors; nothing was changed\n",
+    "error: groups.yaml:4:21: defaults.notify[0].on[1]: `rolback` is not an event\n  help: did you mean `rollback`?\nerror: groups.yaml:6:7: defaults.notify[1].on: no event to be told of\n  help: leave `on` out to be told of failure, rollback, watch and heal\nerror: 2 errors; nothing was changed\n",
 );
 
 bad_inventory!(

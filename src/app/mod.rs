@@ -26,6 +26,7 @@ mod sequence;
 mod status;
 mod strategy;
 mod validate;
+mod watch;
 
 pub use create::CreateRequest;
 pub use deploy::DeployRequest;
@@ -44,6 +45,7 @@ pub use rollback::{RollbackRequest, RollbackTo};
 pub use sequence::SequenceReport;
 pub use status::{StatusReport, StatusRequest, StatusRow};
 pub use validate::{ValidateReport, ValidateRequest};
+pub use watch::FleetLook;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -229,6 +229,18 @@ pub struct ServeArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// How often the fleet watch looks at every container (`30s`, `2m`); 0 turns it off.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = gates::parse_duration)]
+    pub watch_interval: Duration,
+
+    /// A `heal: true` group's container is restarted at most this many times an hour.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub heal_per_hour: usize,
+
+    /// The wait after a container's first heal before the next; it doubles each time.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = gates::parse_duration)]
+    pub heal_backoff: Duration,
 }
 
 /// Which containers a fleet command acts on.

@@ -15,12 +15,21 @@ pub enum EventKind {
     Success,
     Failure,
     Rollback,
+    /// `jdeploy serve` saw a container change state behind jdeploy's back.
+    Watch,
+    /// `jdeploy serve` restarted a container of a `heal: true` group.
+    Heal,
 }
 
 impl EventKind {
-    pub const NAMES: [&'static str; 4] = ["start", "success", "failure", "rollback"];
-    /// What a target is told when its `on` is left out.
-    pub const DEFAULT_ON: [EventKind; 2] = [EventKind::Failure, EventKind::Rollback];
+    pub const NAMES: [&'static str; 6] = ["start", "success", "failure", "rollback", "watch", "heal"];
+    /// What a target is told when its `on` is left out: what needs someone's eyes.
+    pub const DEFAULT_ON: [EventKind; 4] = [
+        EventKind::Failure,
+        EventKind::Rollback,
+        EventKind::Watch,
+        EventKind::Heal,
+    ];
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
@@ -28,6 +37,8 @@ impl EventKind {
             "success" => Some(EventKind::Success),
             "failure" => Some(EventKind::Failure),
             "rollback" => Some(EventKind::Rollback),
+            "watch" => Some(EventKind::Watch),
+            "heal" => Some(EventKind::Heal),
             _ => None,
         }
     }
@@ -163,7 +174,7 @@ fn parse_url(text: &str, key: &str, checker: &mut Checker) -> Option<Url> {
 
 fn parse_on(names: Vec<String>, key: &str, checker: &mut Checker) -> Option<Vec<EventKind>> {
     if names.is_empty() {
-        let help = "leave `on` out to be told of failure and rollback".to_string();
+        let help = "leave `on` out to be told of failure, rollback, watch and heal".to_string();
         checker.error(key, "no event to be told of", Some(help));
         return None;
     }

@@ -40,6 +40,7 @@ pub fn text(event: &Event) -> String {
         EventKind::Success => "succeeded",
         EventKind::Failure => "failed",
         EventKind::Rollback => "rolled back",
+        EventKind::Watch | EventKind::Heal => return watch_text(event),
     };
     let mut who = visible(&event.by).into_owned();
     if let Some(deploy) = &event.deploy {
@@ -64,6 +65,23 @@ pub fn text(event: &Event) -> String {
     }
     if event.failed.len() > MAX_FAILED_LINES {
         write!(text, "\nand {} more", event.failed.len() - MAX_FAILED_LINES).unwrap();
+    }
+    text
+}
+
+/// `jdeploy watch: jl_5_1 on 127.0.0.3 of product exited (code 137)`.
+fn watch_text(event: &Event) -> String {
+    let mut text = format!("jdeploy {}", visible(&event.command));
+    for unit in event.failed.iter().take(MAX_FAILED_LINES) {
+        write!(
+            text,
+            ": {} on {} of {} {}",
+            visible(&unit.container),
+            visible(&unit.host),
+            visible(&event.group),
+            visible(&unit.reason)
+        )
+        .unwrap();
     }
     text
 }

@@ -115,6 +115,28 @@ impl Event {
     }
 }
 
+impl Event {
+    /// What the watcher saw of one container (`kind` Watch), or did to it (Heal):
+    /// `what` as a reason (`exited (code 137)`, `restarted`).
+    pub fn watched(kind: EventKind, unit: &crate::rollout::UnitKey, what: &str, by: String) -> Self {
+        Self {
+            kind,
+            group: unit.first_group().to_string(),
+            command: kind.as_str().to_string(),
+            deploy: None,
+            by,
+            result: what.to_string(),
+            counts: BTreeMap::from([(what.to_string(), 1)]),
+            failed: vec![FailedUnit {
+                container: unit.container.clone(),
+                host: unit.host.clone(),
+                reason: what.to_string(),
+            }],
+            elapsed_secs: 0.0,
+        }
+    }
+}
+
 /// Posts `event` to each of `targets` whose `on` names its kind, all at once, with the
 /// default [`Sender`]. Returns one warning per target that was not reached; never fails.
 pub async fn notify(targets: &[NotifyTarget], event: &Event) -> Vec<String> {

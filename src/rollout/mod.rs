@@ -40,7 +40,7 @@ pub use push::{megabytes, push, PushTarget};
 pub use releases::InPlace;
 pub use reporter::{Reporter, SilentReporter};
 pub use rollback::{plan_rollback, Destination, PlannedRollback, RollbackPlan, RollbackProblem};
-pub use status::{status, Observed, UnitStatus, Usage};
+pub use status::{inspect_all, status, Observed, UnitStatus, Usage};
 pub use window::windowed;
 
 #[cfg(test)]

@@ -138,3 +138,17 @@ async fn measure<E: Engine>(fleet: &Fleet<E>, host: &Host, name: &str, usage: Us
         },
     }
 }
+
+/// Each unit's details alone, all at once: what a watcher needs, at one call each.
+pub async fn inspect_all<E: Engine>(
+    fleet: &Fleet<E>,
+    units: &[FleetUnit],
+) -> Vec<Result<Option<crate::engine::ContainerDetails>, EngineError>> {
+    windowed(units.iter().map(|unit| async {
+        let name = unit.key.container.as_str();
+        fleet
+            .call(&unit.host, |engine| async move { engine.inspect(name).await })
+            .await
+    }))
+    .await
+}

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::jobs::{JobEvent, JobState, JobView};
+use super::watch::WatchEvent;
 use crate::history::{History, HistoryError};
 
 const SCHEMA: &str = "
@@ -25,6 +26,18 @@ CREATE TABLE IF NOT EXISTS jobs (
     events TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_group ON jobs (grp, id);
+CREATE TABLE IF NOT EXISTS watch_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    container TEXT NOT NULL,
+    host TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    job_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS watch_events_by_group ON watch_events (grp, id);
 ";
 
 pub struct JobStore {
@@ -120,6 +133,52 @@ impl JobStore {
             "SELECT {COLUMNS} FROM jobs WHERE ?1 IS NULL OR grp = ?1 ORDER BY id DESC LIMIT ?2"
         ))?;
         let rows = statement.query_map(params![group, limit as i64], view_of)?;
+        rows.collect()
+    }
+}
+
+impl JobStore {
+    /// Keeps `event`; returns it with its id.
+    pub fn insert_watch_event(&self, mut event: WatchEvent) -> rusqlite::Result<WatchEvent> {
+        let connection = self.connection.lock().expect("job store");
+        connection.execute(
+            "INSERT INTO watch_events (at, kind, grp, container, host, condition, detail, job_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                event.at,
+                event.kind,
+                event.group,
+                event.container,
+                event.host,
+                event.condition,
+                event.detail,
+                event.job_id
+            ],
+        )?;
+        event.id = connection.last_insert_rowid();
+        Ok(event)
+    }
+
+    /// Newest first.
+    pub fn watch_events(&self, group: Option<&str>, limit: usize) -> rusqlite::Result<Vec<WatchEvent>> {
+        let connection = self.connection.lock().expect("job store");
+        let mut statement = connection.prepare(
+            "SELECT id, at, kind, grp, container, host, condition, detail, job_id FROM watch_events
+             WHERE ?1 IS NULL OR grp = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![group, limit as i64], |row| {
+            Ok(WatchEvent {
+                id: row.get(0)?,
+                at: row.get(1)?,
+                kind: row.get(2)?,
+                group: row.get(3)?,
+                container: row.get(4)?,
+                host: row.get(5)?,
+                condition: row.get(6)?,
+                detail: row.get(7)?,
+                job_id: row.get(8)?,
+            })
+        })?;
         rows.collect()
     }
 }

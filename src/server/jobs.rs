@@ -143,7 +143,7 @@ impl LiveJob {
 
 /// Every job this server runs, and those the database remembers.
 pub struct Jobs {
-    store: JobStore,
+    pub store: JobStore,
     live: Mutex<HashMap<i64, Arc<LiveJob>>>,
 }
 

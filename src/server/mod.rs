@@ -9,6 +9,7 @@ mod frontend;
 mod job_store;
 mod jobs;
 mod state;
+mod watch;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// PEM certificate chain and key: HTTPS instead of HTTP.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// How often the fleet watch looks at every container; zero: it does not.
+    pub watch_interval: Duration,
+    pub heal: crate::watch::HealPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +70,13 @@ pub async fn serve(
     let store = job_store::JobStore::open(&app.context.state)?;
     let server: Shared = Arc::new(Server::new(app, jobs::Jobs::new(store)));
     let router = router(Arc::clone(&server));
+    let watching = (!options.watch_interval.is_zero()).then(|| {
+        tokio::spawn(watch::run(
+            Arc::clone(&server),
+            options.watch_interval,
+            options.heal,
+        ))
+    });
     let handle = axum_server::Handle::new();
     let stopping = {
         let handle = handle.clone();
@@ -112,6 +123,9 @@ pub async fn serve(
         }
     };
     stopping.abort();
+    if let Some(watching) = watching {
+        watching.abort();
+    }
     served.map_err(|source| ServeError::Listen { addr, source })
 }
 

@@ -7,6 +7,7 @@ use crate::cli::frontend::Terminal;
 use crate::cli::settings::Settings;
 use crate::cli::ExitStatus;
 use crate::server::{self, ServeOptions};
+use crate::watch::HealPolicy;
 
 pub async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut app = app(settings);
@@ -18,6 +19,11 @@ pub async fn serve(args: &ServeArgs, settings: &Settings) -> anyhow::Result<Exit
     let options = ServeOptions {
         listen: args.listen,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        watch_interval: args.watch_interval,
+        heal: HealPolicy {
+            backoff: args.heal_backoff,
+            per_hour: args.heal_per_hour,
+        },
     };
     let printer = settings.printer();
     for warning in server::warnings(&options) {

@@ -9,6 +9,7 @@ mod locks;
 mod logs;
 mod runs;
 mod status;
+mod watch;
 
 use axum::Json;
 use utoipa::OpenApi;
@@ -44,6 +45,7 @@ pub fn router() -> (axum::Router<Shared>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::show))
         .routes(routes!(jobs::events))
+        .routes(routes!(watch::events))
         .split_for_parts();
     api.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let document = api.clone();

@@ -1,0 +1,40 @@
+//! `GET /watch/events`: what the fleet watch saw and healed.
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::super::auth::Caller;
+use super::super::error::{ApiError, ApiResult, ErrorBody};
+use super::super::state::Shared;
+use super::super::watch::WatchEvent;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WatchQuery {
+    group: Option<String>,
+    /// At most this many, newest first (100 by default).
+    limit: Option<usize>,
+}
+
+/// Changes of state seen behind jdeploy's back, and the heals started for them.
+#[utoipa::path(get, path = "/watch/events", tag = "fleet", params(WatchQuery),
+    responses((status = 200, body = Vec<WatchEvent>), (status = 401, body = ErrorBody)))]
+pub async fn events(
+    State(server): State<Shared>,
+    caller: Caller,
+    Query(query): Query<WatchQuery>,
+) -> ApiResult<Json<Vec<WatchEvent>>> {
+    let limit = query.limit.unwrap_or(100).min(1000);
+    let events = server
+        .jobs
+        .store
+        .watch_events(query.group.as_deref(), limit)
+        .map_err(|err| ApiError::internal(err.to_string()))?;
+    Ok(Json(
+        events
+            .into_iter()
+            .filter(|event| caller.may_read(&event.group))
+            .collect(),
+    ))
+}
