@@ -15,6 +15,7 @@ mod plan;
 mod render;
 mod rollback;
 mod status;
+mod token;
 mod validate;
 
 pub use create::create;
@@ -31,6 +32,7 @@ pub use plan::plan;
 pub use render::render;
 pub use rollback::rollback;
 pub use status::status;
+pub use token::{token_create, token_ls, token_revoke};
 pub use validate::validate;
 
 use std::io;
