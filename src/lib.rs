@@ -5,10 +5,12 @@
 //! `layout` (what a container keeps of its releases, and where), `bundle` (what deploy
 //! uploads), `plan` (desired against observed, pure), `engine` (the only code that talks
 //! to Docker), `rollout` (one executor: order, concurrency, outcomes), `history` (what
-//! ran), `app` (one async function per command, typed request in, typed report out),
-//! then the front ends over it: `report` (what the operator sees) and `cli` (arguments,
-//! settings, printing, exit statuses).
+//! ran, and the server's tokens, audit log and deploy requests), `access` (who may do
+//! what: roles and grants, pure), `app` (one async function per command, typed request
+//! in, typed report out), then the front ends over it: `report` (what the operator sees)
+//! and `cli` (arguments, settings, printing, exit statuses).
 
+pub mod access;
 pub mod app;
 pub mod bundle;
 pub mod cli;

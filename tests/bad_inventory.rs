@@ -582,3 +582,27 @@ bad_inventory!(
     &format!("defaults:\n  depends_on: [common]\n{TWO_GROUPS}"),
     "error: groups.yaml:2:3: defaults.depends_on: `depends_on` names what one group needs first; set it under groups.<name>\n",
 );
+
+bad_inventory!(
+    deploy_window_in_an_unknown_time_zone,
+    &format!("groups:\n  product:\n    windows: ['mon-fri 10:00-16:00 Asia/Shangai']\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:3:15: groups.product.windows[0]: `Asia/Shangai` is not a time zone name\n  help: did you mean `Asia/Shanghai`?\n",
+);
+
+bad_inventory!(
+    deploy_windows_empty_or_on_no_day,
+    &format!("defaults:\n  windows:\n    - 'mon-fri 10:00-10:00'\n    - 'weekdays 10:00-16:00'\n    - 'sat 10:00'\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:3:7: defaults.windows[0]: `10:00-10:00` is empty: its end must differ from its start\n  help: 00:00-24:00 is the whole day\nerror: groups.yaml:4:7: defaults.windows[1]: `weekdays` is not a day: use mon, tue, wed, thu, fri, sat or sun, a range such as mon-fri, or daily\n  help: write mon-fri\nerror: groups.yaml:5:7: defaults.windows[2]: `10:00` is not a time range: write HH:MM-HH:MM, as in 10:00-16:00\nerror: 3 errors; nothing was changed\n",
+);
+
+bad_inventory!(
+    deploy_window_hour_out_of_range,
+    &format!("groups:\n  product:\n    windows:\n      - daily 22:00-25:00 UTC\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:4:9: groups.product.windows[0]: `22:00-25:00` is not a time range: write HH:MM-HH:MM with times from 00:00 to 23:59 (24:00 may end one), as in 10:00-16:00\n",
+);
+
+bad_inventory!(
+    heal_that_is_not_a_boolean,
+    &format!("groups:\n  product:\n    heal: sometimes\n{ROLLOUT_UNIT}"),
+    "error: groups.yaml:3:11: groups.product.heal: invalid type: string \"sometimes\", expected a boolean\n",
+);

@@ -25,6 +25,7 @@ mod select;
 mod sequence;
 mod status;
 mod strategy;
+mod tokens;
 mod validate;
 mod watch;
 
@@ -44,6 +45,9 @@ pub use render::RenderRequest;
 pub use rollback::{RollbackRequest, RollbackTo};
 pub use sequence::SequenceReport;
 pub use status::{StatusReport, StatusRequest, StatusRow};
+pub use tokens::{
+    TokenCreateRequest, TokenCreated, TokenListReport, TokenRevokeReport, TokenRevokeRequest,
+};
 pub use validate::{ValidateReport, ValidateRequest};
 pub use watch::FleetLook;
 

@@ -14,6 +14,7 @@ use crate::render::Flags;
 use crate::rollout::{Lifecycle, Reporter, SilentReporter, Status, Usage};
 
 mod secrets;
+mod tokens;
 
 impl Backend for FakeFleet {
     type Connector = FakeFleet;

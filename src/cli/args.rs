@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::access::Role;
 use crate::inventory::gates::{self, Amount, OnFailure};
 
 const EXAMPLES: &str = "\
@@ -22,6 +23,8 @@ Examples:
   jdeploy restart --group product --host 127.0.0.3
                                                 restart a group's containers on one host
   jdeploy -f fleet/groups.yaml validate --json  machine-readable result for CI
+  jdeploy token create --user alice --role deployer --group product
+                                                an API token for the server, shown once
 
 Exit status: 0 success, 1 some units failed, 2 usage or input error (nothing was changed).";
 
@@ -197,6 +200,13 @@ pub enum Command {
         after_help = "Examples:\n  jdeploy serve\n  jdeploy serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem\n\nSIGTERM or Ctrl-C: no new job starts; running jobs start nothing more and end, then the server exits."
     )]
     Serve(ServeArgs),
+
+    /// Create, list and revoke the server's API tokens: a user's role on some groups.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  jdeploy token create --user alice --role deployer --group product\n  jdeploy token create --user root --role admin\n  jdeploy token ls\n  jdeploy token revoke 3\n  jdeploy token revoke --user alice"
+    )]
+    Token(TokenCommand),
 
     /// Print a shell completion script.
     #[command(
@@ -505,6 +515,56 @@ pub struct LockReleaseArgs {
     /// Do not ask first.
     #[arg(short, long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it, this once: only its hash is kept.
+    Create(TokenCreateArgs),
+    /// Every token: its user, role, groups, when it was made and last used, whether
+    /// revoked. Never the token.
+    Ls,
+    /// Revoke a token by its id, or every token of a user.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// Whom the token speaks for.
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+
+    /// viewer (reads, asks for deploys), deployer (also plans, deploys, rolls back and
+    /// restarts, inside deploy windows) or admin (everything, every group, any time).
+    #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+    pub role: Role,
+
+    /// A group the role is on (repeatable); an admin has every group.
+    #[arg(short, long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    /// The role on every group, those added later too.
+    #[arg(long, conflicts_with = "groups")]
+    pub all_groups: bool,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("use one of: {}", Role::NAMES.join(", ")))
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `jdeploy token ls` lists it.
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "user",
+        conflicts_with = "user"
+    )]
+    pub id: Option<i64>,
+
+    /// Every token of this user instead.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-use args::{Command, ImageCommand, LockCommand};
+use args::{Command, ImageCommand, LockCommand, TokenCommand};
 use settings::Settings;
 
 use crate::app::AppError;
@@ -100,6 +100,9 @@ async fn run(command: &Command, settings: &Settings) -> anyhow::Result<ExitStatu
         Command::Image(ImageCommand::Push(args)) => commands::image_push(args, settings).await,
         Command::Image(ImageCommand::Ls(args)) => commands::image_ls(args, settings).await,
         Command::Serve(args) => commands::serve(args, settings).await,
+        Command::Token(TokenCommand::Create(args)) => commands::token_create(args, settings).await,
+        Command::Token(TokenCommand::Ls) => commands::token_ls(settings).await,
+        Command::Token(TokenCommand::Revoke(args)) => commands::token_revoke(args, settings).await,
         Command::Completions(args) => commands::completions(args),
         Command::Man(args) => commands::man(args),
     }

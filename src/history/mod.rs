@@ -1,10 +1,18 @@
 //! The local record of what ran: every create, deploy and rollback, with each unit's
 //! outcome and release, in an SQLite file. The hosts keep the releases themselves; this
-//! is an index of who did what when, not the only copy of anything.
+//! is an index of who did what when, not the only copy of anything. The same file keeps
+//! what the server needs to know who may do what: API tokens (as hashes), the audit log
+//! and deploy requests.
 
+mod audit;
+mod requests;
 mod store;
+mod tokens;
 
+pub use audit::{without_tokens, AuditEntry, AuditResult, NewAudit};
+pub use requests::{DeployRequest, NewDeployRequest, RequestError, RequestState};
 pub use store::{History, HistoryError};
+pub use tokens::{new_token, NoRandom, TokenRow, TokenSelector, TOKEN_PREFIX};
 
 use serde::Serialize;
 
@@ -50,6 +58,11 @@ pub struct UnitRecord {
     pub elapsed: f64,
     /// The wave it was in: `core`, `canary`, `batch 2/4`.
     pub batch: Option<String>,
+}
+
+/// Now, as every time in the database is written: RFC 3339, UTC, to the second.
+pub(crate) fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// `user@machine`, as the operating system names them.

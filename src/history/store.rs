@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use super::{Run, UnitRecord};
 
 /// Bumped whenever the schema changes, so an older file is upgraded, not misread.
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 
 /// Version 2: how a run moved through its group, whether it stopped or went back, and
 /// each container's batch.
@@ -19,9 +19,54 @@ ALTER TABLE runs ADD COLUMN rolled_back INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE units ADD COLUMN batch TEXT;
 ";
 
+/// Version 3: what the server keeps: tokens (their hashes only), the audit log and
+/// deploy requests.
+const UPGRADE_TO_3: &str = "
+CREATE TABLE tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT,
+    last_used_at TEXT
+);
+CREATE INDEX tokens_by_user ON tokens (user);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    grp TEXT,
+    detail TEXT NOT NULL,
+    result TEXT NOT NULL,
+    job_id TEXT
+);
+CREATE TABLE deploy_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    grp TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    decided_by TEXT,
+    decided_at TEXT,
+    decision_reason TEXT,
+    job_id TEXT
+);
+CREATE INDEX deploy_requests_by_state ON deploy_requests (state, id);
+";
+
 /// The first version's tables, as older files have them.
 #[cfg(test)]
 pub(super) const SCHEMA_V1_FOR_TESTS: &str = SCHEMA;
+
+/// What version 2 added to them.
+#[cfg(test)]
+pub(super) const UPGRADE_TO_2_FOR_TESTS: &str = UPGRADE_TO_2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -67,11 +112,14 @@ pub enum HistoryError {
     },
     #[error("history {} was written by a newer jdeploy (schema {found}, this one reads {SCHEMA_VERSION})", path.display())]
     Newer { path: PathBuf, found: i32 },
+    #[error(transparent)]
+    Random(#[from] super::tokens::NoRandom),
 }
 
 pub struct History {
-    path: PathBuf,
-    connection: Connection,
+    pub(super) path: PathBuf,
+    /// The tables beside `runs` (tokens, audit, requests) have files of their own.
+    pub(super) connection: Connection,
 }
 
 impl History {
@@ -125,6 +173,9 @@ impl History {
         if version < 2 {
             upgrade.execute_batch(UPGRADE_TO_2).map_err(fail)?;
         }
+        if version < 3 {
+            upgrade.execute_batch(UPGRADE_TO_3).map_err(fail)?;
+        }
         if version < SCHEMA_VERSION {
             upgrade
                 .pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -154,7 +205,7 @@ impl History {
         self.connection
     }
 
-    fn fail(&self, source: rusqlite::Error) -> HistoryError {
+    pub(super) fn fail(&self, source: rusqlite::Error) -> HistoryError {
         sqlite_error(&self.path, source)
     }
 
@@ -269,7 +320,7 @@ impl History {
     }
 }
 
-fn sqlite_error(path: &Path, source: rusqlite::Error) -> HistoryError {
+pub(super) fn sqlite_error(path: &Path, source: rusqlite::Error) -> HistoryError {
     HistoryError::Sqlite {
         path: path.to_path_buf(),
         source,

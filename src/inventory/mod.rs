@@ -21,6 +21,7 @@ mod source_map;
 pub mod suggest;
 mod targets;
 mod validate;
+pub mod windows;
 
 use std::path::Path;
 
@@ -31,6 +32,7 @@ pub use secret_names::SecretName;
 pub use settings::{is_env_name, DEFAULT_RUN_TEMPLATE, RUN_SH};
 pub use targets::{Selection, Target};
 pub use validate::{parse_inventory, LoadOptions};
+pub use windows::{DeployWindow, DeployWindows};
 
 /// Reads `file` and checks it, including that the files it names exist: the templates
 /// and copy sources too unless `sources` says they are not used.

@@ -100,6 +100,10 @@ pub struct Group {
     pub hooks: super::hooks::Hooks,
     /// Webhooks told when a command on the group starts, succeeds, fails or rolls back.
     pub notify: Vec<super::notify::NotifyTarget>,
+    /// When deploys may start; always, when there are none. Admins deploy outside them.
+    pub windows: super::windows::DeployWindows,
+    /// Whether the server's fleet watch restarts containers it finds exited or unhealthy.
+    pub heal: bool,
     /// Where the group is first named, for messages about the group as a whole.
     #[serde(skip)]
     pub defined_at: Option<Location>,

@@ -68,6 +68,10 @@ pub struct RawSettings {
     pub hooks: Option<super::hooks::RawHooks>,
     pub depends_on: Option<Vec<String>>,
     pub notify: Option<Vec<RawNotify>>,
+    /// When deploys may start: `mon-fri 10:00-16:00 Asia/Shanghai`.
+    pub windows: Option<Vec<String>>,
+    /// Containers found stopped or missing are put back by the server's fleet watch.
+    pub heal: Option<bool>,
 }
 
 /// A webhook told of what commands do.

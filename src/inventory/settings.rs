@@ -16,6 +16,7 @@ use super::notify::{parse_notify, NotifyTarget};
 use super::raw::{RawSettings, Scalar, StringOrList};
 use super::secret_names::{layer_secrets, parse_secrets, SecretName};
 use super::suggest::did_you_mean;
+use super::windows::{parse_windows, DeployWindows};
 use crate::labels::LABEL_PREFIX;
 
 /// Where `/run.sh` is rendered, and the template used when none is configured.
@@ -46,6 +47,8 @@ pub struct GroupSettings {
     /// Groups to act on first; a group's own, never from `defaults`.
     pub depends_on: Vec<String>,
     pub notify: Option<Vec<NotifyTarget>>,
+    pub windows: Option<DeployWindows>,
+    pub heal: Option<bool>,
 }
 
 impl GroupSettings {
@@ -83,6 +86,8 @@ impl GroupSettings {
             hooks: self.hooks.layer(&over.hooks),
             depends_on: over.depends_on.clone(),
             notify: pick(&over.notify, &self.notify),
+            windows: pick(&over.windows, &self.windows),
+            heal: pick(&over.heal, &self.heal),
         }
     }
 
@@ -120,6 +125,8 @@ impl GroupSettings {
             copies: self.copies.unwrap_or_default(),
             vars: self.vars,
             notify: self.notify.unwrap_or_default(),
+            windows: self.windows.unwrap_or_default(),
+            heal: self.heal.unwrap_or(false),
             defined_at: None,
         }
     }
@@ -138,6 +145,7 @@ pub fn parse_settings(
         core_cmd: raw.core_cmd,
         stop_timeout: raw.stop_timeout,
         vars: raw.vars.unwrap_or_default(),
+        heal: raw.heal,
         ..GroupSettings::default()
     };
     if let Some(image) = &settings.image {
@@ -210,6 +218,9 @@ pub fn parse_settings(
     settings.notify = raw
         .notify
         .map(|targets| parse_notify(targets, &key("notify"), checker));
+    settings.windows = raw
+        .windows
+        .map(|windows| parse_windows(windows, &key("windows"), checker));
     settings
 }
 

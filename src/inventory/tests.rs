@@ -512,3 +512,5 @@ units:
         .collect();
     assert_eq!(found, expected);
 }
+
+mod windows;

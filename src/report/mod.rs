@@ -13,6 +13,7 @@ mod prefixed;
 mod printer;
 mod progress;
 mod status;
+mod tokens;
 mod visible;
 
 pub use exec::{exec_summary, exec_table, ExecJson, ExecMode, ExecPrinter};
@@ -28,6 +29,7 @@ pub use prefixed::stdout_closed;
 pub use printer::Printer;
 pub use progress::ProgressReporter;
 pub use status::{status_summary, status_table, StatusJson};
+pub use tokens::token_table;
 pub use visible::{visible, visible_bytes};
 
 use comfy_table::presets::NOTHING;

@@ -16,6 +16,7 @@ mod render;
 mod rollback;
 mod serve;
 mod status;
+mod token;
 mod validate;
 
 pub use create::create;
@@ -33,6 +34,7 @@ pub use render::render;
 pub use rollback::rollback;
 pub use serve::serve;
 pub use status::status;
+pub use token::{token_create, token_ls, token_revoke};
 pub use validate::validate;
 
 use std::io;
