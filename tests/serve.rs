@@ -13,8 +13,6 @@ use common::inventory::Fleet;
 use common::server::Served;
 use common::Test;
 
-const TOKEN: &str = "unused";
-
 /// `<group>_a` (core) on 127.0.0.2, `<group>_b` on 127.0.0.3.
 fn groups_yaml(group: &str, gate: &str) -> String {
     Fleet::new()
@@ -59,14 +57,16 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
     let _cleanup = Cleanup::new(&group, &[2, 3]);
     let served = Served::start(machine(&group, "0s"));
     create(&served, &group, "0s");
+    let token = served.token("alice", "deployer", &[&group]);
+    let token = token.as_str();
 
-    let (status, report) = served.get(TOKEN, &format!("/status?group={group}"));
+    let (status, report) = served.get(token, &format!("/status?group={group}"));
     assert_eq!(status, 200, "{report}");
     let rows = rows_of(&report, &group);
     assert_eq!(rows.len(), 2, "{report}");
     assert!(rows.iter().all(|row| row["state"] == "running"), "{report}");
 
-    let (status, plan) = served.get(TOKEN, &format!("/groups/{group}/plan?mode=dev_new"));
+    let (status, plan) = served.get(token, &format!("/groups/{group}/plan?mode=dev_new"));
     assert_eq!(status, 200, "{plan}");
     assert!(
         plan["rows"]
@@ -78,7 +78,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
     );
 
     let (status, job) = served.post(
-        TOKEN,
+        token,
         &format!("/groups/{group}/deploy"),
         json!({"mode": "dev_new", "monitor": true}),
     );
@@ -87,7 +87,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
     let id = job["id"].as_i64().expect("a job id");
 
     // The stream follows the job to its end, then says how it ended.
-    let events = served.events(TOKEN, &format!("/jobs/{id}/events"));
+    let events = served.events(token, &format!("/jobs/{id}/events"));
     let (last_kind, last) = events.last().expect("events");
     assert_eq!(last_kind, "end", "{events:?}");
     let ended: Value = serde_json::from_str(last).unwrap();
@@ -111,7 +111,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
         "{steps:#?}"
     );
 
-    let job = served.wait_job(TOKEN, id);
+    let job = served.wait_job(token, id);
     assert_eq!(job["state"], "succeeded", "{job}");
     let run_id = job["run_id"].as_i64().expect("the run is recorded");
     assert_eq!(
@@ -128,7 +128,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
     );
 
     // One history for both: the server's deploy, by its user, in the command line's.
-    let (status, run) = served.get(TOKEN, &format!("/history/{run_id}"));
+    let (status, run) = served.get(token, &format!("/history/{run_id}"));
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["command"], "deploy", "{run}");
     let listed = machine(&group, "0s")
@@ -145,7 +145,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
         "{}",
         listed.stdout
     );
-    let (status, runs) = served.get(TOKEN, &format!("/history?group={group}"));
+    let (status, runs) = served.get(token, &format!("/history?group={group}"));
     assert_eq!(status, 200);
     let commands: Vec<&str> = runs
         .as_array()
@@ -166,6 +166,8 @@ fn the_server_and_the_command_line_share_each_group_lock() {
     let _cleanup = Cleanup::new(&group, &[2, 3]);
     let served = Served::start(machine(&group, "3s"));
     create(&served, &group, "3s");
+    let token = served.token("alice", "deployer", &[&group]);
+    let token = token.as_str();
 
     // The command line deploys; the server's deploy is refused, naming the holder.
     let cli = machine(&group, "3s")
@@ -173,12 +175,12 @@ fn the_server_and_the_command_line_share_each_group_lock() {
         .spawn();
     wait_for_lock(&group);
     let (status, job) = served.post(
-        TOKEN,
+        token,
         &format!("/groups/{group}/deploy"),
         json!({"force": true}),
     );
     assert_eq!(status, 202, "{job}");
-    let job = served.wait_job(TOKEN, job["id"].as_i64().unwrap());
+    let job = served.wait_job(token, job["id"].as_i64().unwrap());
     assert_eq!(job["state"], "refused", "{job}");
     let error = job["error"].as_str().unwrap_or_default();
     assert!(
@@ -189,7 +191,7 @@ fn the_server_and_the_command_line_share_each_group_lock() {
 
     // The server deploys; the command line is refused, naming the server's job.
     let (status, job) = served.post(
-        TOKEN,
+        token,
         &format!("/groups/{group}/deploy"),
         json!({"force": true}),
     );
@@ -206,7 +208,7 @@ fn the_server_and_the_command_line_share_each_group_lock() {
         "{}",
         refused.stderr
     );
-    let job = served.wait_job(TOKEN, job["id"].as_i64().unwrap());
+    let job = served.wait_job(token, job["id"].as_i64().unwrap());
     assert_eq!(job["state"], "succeeded", "{job}");
     let _ = served.stop();
 }
@@ -221,4 +223,148 @@ fn wait_for_lock(group: &str) {
         assert!(Instant::now() < deadline, "group {group} was never locked");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A window on a day three days from today (UTC): closed now, whatever the time.
+fn closed_window() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday: index 3 with Monday first.
+    let today = (days + 3) % 7;
+    let day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((today + 3) % 7) as usize];
+    format!("{day} 10:00-16:00 Asia/Shanghai")
+}
+
+#[test]
+fn tokens_roles_windows_and_requests_decide_who_deploys() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("servedroles");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    let other = format!("{group}_other");
+    let yaml = Fleet::new()
+        .image(&group, "jdeploy-demo:latest")
+        .defaults("stop_timeout: 1\nrollout:\n  min_healthy: 0s")
+        .group_setting(&group, &format!("windows: [\"{}\"]", closed_window()))
+        .unit("127.0.0.2", &[&format!("{group}_a")], &*group)
+        .core()
+        .unit("127.0.0.3", &[&format!("{group}_b")], &*group)
+        .image(&other, "jdeploy-demo:latest")
+        .unit("127.0.0.8:1", &[&format!("{group}_x")], &*other)
+        .to_yaml();
+    let served = Served::start(Test::new().file("run.sh.j2", RUN_SH).groups(&yaml));
+    let viewer = served.token("carol", "viewer", &[&group]);
+    let deployer = served.token("alice", "deployer", &[&group]);
+    let outsider = served.token("mallory", "deployer", &[&other]);
+    let admin = served.token("root", "admin", &[]);
+    let deploy = format!("/groups/{group}/deploy");
+
+    assert_eq!(served.get_anonymous("/status").0, 401);
+    let (status, answer) = served.get("jdp_0000", "/status");
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(answer["error"], "the token is unknown or revoked");
+
+    let (status, answer) = served.post(&viewer, &deploy, json!({}));
+    assert_eq!(status, 403);
+    assert_eq!(
+        answer["error"],
+        format!("carol is a viewer of {group}; deploy needs deployer or admin on {group}")
+    );
+    let (status, answer) = served.post(&outsider, &deploy, json!({}));
+    assert_eq!(status, 403);
+    assert_eq!(answer["error"], format!("mallory has no role on {group}"));
+    let (status, answer) = served.get(&outsider, &format!("/status?group={group}"));
+    assert_eq!(status, 403, "{answer}");
+
+    // Outside the window: the deployer is told when it opens; the admin deploys.
+    let (status, answer) = served.post(&deployer, &deploy, json!({}));
+    assert_eq!(status, 403, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.contains("outside its deploy windows") && error.contains("the next opens"),
+        "{error}"
+    );
+    let (status, job) = served.post(&admin, &format!("/groups/{group}/restart"), json!({}));
+    assert_eq!(status, 202, "{job}");
+    // Nothing exists yet: the restart fails on both containers, and says so.
+    let job = served.wait_job(&admin, job["id"].as_i64().unwrap());
+    assert_eq!(job["state"], "failed", "{job}");
+    machine_create(&served, &yaml, &group);
+    let (status, job) = served.post(&admin, &deploy, json!({"mode": "dev_new"}));
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(
+        served.wait_job(&admin, job["id"].as_i64().unwrap())["state"],
+        "succeeded"
+    );
+
+    // A request: filed by the viewer, refused to the deployer outside the window,
+    // approved by the admin, run as the viewer's deploy approved by the admin.
+    let requests = format!("/groups/{group}/requests");
+    let (status, filed) = served.post(
+        &viewer,
+        &requests,
+        json!({"reason": "ship the fix", "deploy": {"mode": "prod", "force": true}}),
+    );
+    assert_eq!(status, 201, "{filed}");
+    let id = filed["id"].as_i64().unwrap();
+    let (status, answer) = served.post(&deployer, &format!("/requests/{id}/approve"), json!({}));
+    assert_eq!(status, 403, "{answer}");
+    let (status, approved) = served.post(&admin, &format!("/requests/{id}/approve"), json!({}));
+    assert_eq!(status, 202, "{approved}");
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["decided_by"], "root");
+    let job_id: i64 = approved["job_id"].as_str().unwrap().parse().unwrap();
+    let job = served.wait_job(&admin, job_id);
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["user"], "carol");
+    assert_eq!(job["approved_by"], "root");
+    let (_, run) = served.get(&viewer, &format!("/history/{}", job["run_id"]));
+    assert_eq!(run["by"], "carol (approved by root)", "{run}");
+    let (status, again) = served.post(&admin, &format!("/requests/{id}/approve"), json!({}));
+    assert_eq!(status, 409, "{again}");
+
+    // Rejected with a reason, by a deployer: rejecting is no deploy.
+    let (_, filed) = served.post(&viewer, &requests, json!({"reason": "try it"}));
+    let id = filed["id"].as_i64().unwrap();
+    let (status, rejected) = served.post(
+        &deployer,
+        &format!("/requests/{id}/reject"),
+        json!({"reason": "not this week"}),
+    );
+    assert_eq!(status, 200, "{rejected}");
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(rejected["decision_reason"], "not this week");
+    let (_, listed) = served.get(&viewer, "/requests");
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+
+    // Everything that changed or was refused is in the audit log; no token is.
+    let (status, audit) = served.get(&admin, "/audit?limit=1000");
+    assert_eq!(status, 200);
+    let text = audit.to_string();
+    assert!(text.contains("\"denied\""), "{text}");
+    assert!(text.contains("reject request"), "{text}");
+    for token in [&viewer, &deployer, &outsider, &admin] {
+        assert!(!text.contains(token.as_str()));
+    }
+    let (status, _) = served.get(&deployer, "/audit");
+    assert_eq!(status, 403);
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    for token in [&viewer, &deployer, &outsider, &admin] {
+        assert!(!stderr.contains(token.as_str()));
+    }
+}
+
+fn machine_create(served: &Served, yaml: &str, group: &str) {
+    Test::new()
+        .file("run.sh.j2", RUN_SH)
+        .groups(yaml)
+        .args([
+            "--state",
+            &served.dir.path().join("history.db").display().to_string(),
+        ])
+        .args(["create", "--group", group])
+        .run();
 }

@@ -82,8 +82,12 @@ impl Action {
     pub fn needs(self) -> Role {
         match self {
             Action::Read | Action::RequestDeploy => Role::Viewer,
-            Action::Plan | Action::Deploy | Action::Rollback | Action::Restart => Role::Deployer,
-            Action::Approve | Action::ManageTokens => Role::Admin,
+            Action::Plan
+            | Action::Deploy
+            | Action::Rollback
+            | Action::Restart
+            | Action::Approve => Role::Deployer,
+            Action::ManageTokens => Role::Admin,
         }
     }
 

@@ -47,6 +47,7 @@ fn each_role_allows_its_actions_on_its_groups() {
             Action::Deploy,
             Action::Rollback,
             Action::Restart,
+            Action::Approve,
             Action::RequestDeploy
         ]
     );
@@ -95,8 +96,8 @@ fn denials_name_the_role_held_and_the_role_needed() {
     );
     let deployer = grant(Role::Deployer, &["product"]);
     assert_eq!(
-        message(&deployer, Action::Approve, Some("product")),
-        "alice is a deployer of product; approving deploy requests needs admin on product"
+        message(&viewer, Action::Approve, Some("product")),
+        "alice is a viewer of product; approving deploy requests needs deployer or admin on product"
     );
     assert_eq!(
         message(&deployer, Action::ManageTokens, None),

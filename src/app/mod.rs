@@ -28,6 +28,7 @@ mod strategy;
 mod tokens;
 mod validate;
 mod watch;
+mod windows;
 
 pub use create::CreateRequest;
 pub use deploy::DeployRequest;
@@ -50,6 +51,7 @@ pub use tokens::{
 };
 pub use validate::{ValidateReport, ValidateRequest};
 pub use watch::FleetLook;
+pub use windows::WindowCheck;
 
 use std::path::PathBuf;
 use std::time::Duration;

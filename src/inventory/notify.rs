@@ -22,7 +22,8 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const NAMES: [&'static str; 6] = ["start", "success", "failure", "rollback", "watch", "heal"];
+    pub const NAMES: [&'static str; 6] =
+        ["start", "success", "failure", "rollback", "watch", "heal"];
     /// What a target is told when its `on` is left out: what needs someone's eyes.
     pub const DEFAULT_ON: [EventKind; 4] = [
         EventKind::Failure,

@@ -118,7 +118,12 @@ impl Event {
 impl Event {
     /// What the watcher saw of one container (`kind` Watch), or did to it (Heal):
     /// `what` as a reason (`exited (code 137)`, `restarted`).
-    pub fn watched(kind: EventKind, unit: &crate::rollout::UnitKey, what: &str, by: String) -> Self {
+    pub fn watched(
+        kind: EventKind,
+        unit: &crate::rollout::UnitKey,
+        what: &str,
+        by: String,
+    ) -> Self {
         Self {
             kind,
             group: unit.first_group().to_string(),

@@ -147,7 +147,10 @@ pub async fn inspect_all<E: Engine>(
     windowed(units.iter().map(|unit| async {
         let name = unit.key.container.as_str();
         fleet
-            .call(&unit.host, |engine| async move { engine.inspect(name).await })
+            .call(
+                &unit.host,
+                |engine| async move { engine.inspect(name).await },
+            )
             .await
     }))
     .await

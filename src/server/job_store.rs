@@ -160,7 +160,11 @@ impl JobStore {
     }
 
     /// Newest first.
-    pub fn watch_events(&self, group: Option<&str>, limit: usize) -> rusqlite::Result<Vec<WatchEvent>> {
+    pub fn watch_events(
+        &self,
+        group: Option<&str>,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<WatchEvent>> {
         let connection = self.connection.lock().expect("job store");
         let mut statement = connection.prepare(
             "SELECT id, at, kind, grp, container, host, condition, detail, job_id FROM watch_events

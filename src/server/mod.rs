@@ -68,7 +68,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let store = job_store::JobStore::open(&app.context.state)?;
-    let server: Shared = Arc::new(Server::new(app, jobs::Jobs::new(store)));
+    let records = crate::history::History::open(&app.context.state)?;
+    let server: Shared = Arc::new(Server::new(app, jobs::Jobs::new(store), records));
     let router = router(Arc::clone(&server));
     let watching = (!options.watch_interval.is_zero()).then(|| {
         tokio::spawn(watch::run(

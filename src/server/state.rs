@@ -7,14 +7,20 @@ use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
 
+use super::auth::{Caller, TokenCache};
 use super::error::{ApiError, ApiResult};
 use super::frontend::JobFrontend;
 use super::jobs::{JobState, JobView, Jobs, LiveJob, NewJob};
+use crate::access::Action;
 use crate::app::{App, AppError, RunReport};
+use crate::history::{AuditResult, History, NewAudit};
 
 pub struct Server {
     pub app: App,
     pub jobs: Jobs,
+    /// Tokens, the audit log and deploy requests, in the history database.
+    pub records: Mutex<History>,
+    pub tokens: TokenCache,
     /// Set by SIGTERM: no new job starts, and running ones start nothing more.
     pub stopping: Arc<AtomicBool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -23,10 +29,12 @@ pub struct Server {
 pub type Shared = Arc<Server>;
 
 impl Server {
-    pub fn new(app: App, jobs: Jobs) -> Self {
+    pub fn new(app: App, jobs: Jobs, records: History) -> Self {
         Self {
             app,
             jobs,
+            records: Mutex::new(records),
+            tokens: TokenCache::default(),
             stopping: Arc::new(AtomicBool::new(false)),
             tasks: Mutex::new(Vec::new()),
         }
@@ -45,7 +53,10 @@ impl Server {
                 "the server is stopping and starts no new job",
             ));
         }
-        let operator = job.user.clone();
+        let operator = match &job.approved_by {
+            Some(approver) => format!("{} (approved by {approver})", job.user),
+            None => job.user.clone(),
+        };
         let command_line = job.command.clone();
         let live = self.jobs.start(job).map_err(ApiError::internal)?;
         let frontend = JobFrontend {
@@ -54,6 +65,14 @@ impl Server {
             command_line,
             stopping: Arc::clone(&self.stopping),
         };
+        self.audit(NewAudit {
+            user: live.view().user,
+            action: live.view().kind,
+            group: Some(live.view().group),
+            detail: serde_json::json!({ "command": live.view().command, "approved_by": live.view().approved_by }),
+            result: AuditResult::Ok,
+            job_id: Some(live.view().id.to_string()),
+        });
         let server = Arc::clone(self);
         let ended = Arc::clone(self);
         let running = Arc::clone(&live);
@@ -71,6 +90,62 @@ impl Server {
         tasks.retain(|task| !task.is_finished());
         tasks.push(task);
         Ok(live.view())
+    }
+
+    /// Checks that `caller` may `action` on `group`; a refusal of a change is audited.
+    pub fn authorize(&self, caller: &Caller, action: Action, group: &str) -> ApiResult<()> {
+        let checked = caller.check(action, group);
+        if let Err(err) = &checked {
+            if action != Action::Read {
+                self.audit(NewAudit {
+                    user: caller.user.clone(),
+                    action: action.as_str().to_string(),
+                    group: Some(group.to_string()),
+                    detail: serde_json::json!({ "error": err.message }),
+                    result: AuditResult::Denied,
+                    job_id: None,
+                });
+            }
+        }
+        checked
+    }
+
+    /// 403 naming the next window when `group`'s deploy windows are closed and `caller`
+    /// is bound by them.
+    pub fn inside_window(&self, caller: &Caller, group: &str) -> ApiResult<()> {
+        if caller.grant.bypasses_windows() {
+            return Ok(());
+        }
+        let check = self.app.deploy_window(
+            group,
+            jiff::Timestamp::now(),
+            &super::frontend::RequestFrontend::default(),
+        )?;
+        if check.open {
+            return Ok(());
+        }
+        let message = format!(
+            "{group} is outside its deploy windows ({}); the next opens {}; an admin may deploy now, or file a deploy request",
+            check.windows.join(", "),
+            check.next_open.as_deref().unwrap_or("never")
+        );
+        self.audit(NewAudit {
+            user: caller.user.clone(),
+            action: Action::Deploy.as_str().to_string(),
+            group: Some(group.to_string()),
+            detail: serde_json::json!({ "error": message }),
+            result: AuditResult::Denied,
+            job_id: None,
+        });
+        Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, message))
+    }
+
+    /// Keeps `entry` in the audit log; one that cannot be kept is logged.
+    pub fn audit(&self, entry: NewAudit) {
+        let recorded = self.records.lock().expect("records").record_audit(&entry);
+        if let Err(err) = recorded {
+            tracing::warn!("an audit entry was not kept: {err}");
+        }
     }
 
     fn end_job(&self, job: &LiveJob, result: Result<RunReport, AppError>) {
@@ -94,6 +169,19 @@ impl Server {
                     .finish(job, JobState::Refused, Some(err.to_string()), None);
             }
         }
+        let view = job.view();
+        self.audit(NewAudit {
+            user: view.user.clone(),
+            action: format!("{} ended", view.kind),
+            group: Some(view.group.clone()),
+            detail: serde_json::json!({ "state": view.state, "error": view.error, "run_id": view.run_id }),
+            result: match view.state {
+                JobState::Succeeded => AuditResult::Ok,
+                JobState::Refused => AuditResult::Refused,
+                _ => AuditResult::Failed,
+            },
+            job_id: Some(view.id.to_string()),
+        });
     }
 
     /// Stops taking jobs, tells running ones to start nothing more, and waits for them.

@@ -60,17 +60,36 @@ pub async fn run(server: Shared, interval: Duration, policy: HealPolicy) {
         };
         let changes = watcher.observe(look.units.clone());
         for change in &changes {
-            tell(&server, &look, change_event(change), EventKind::Watch, &change.unit).await;
+            tell(
+                &server,
+                &look,
+                change_event(change),
+                EventKind::Watch,
+                &change.unit,
+            )
+            .await;
         }
         heal(&server, &look, &mut healer).await;
     }
 }
 
 fn change_event(change: &Change) -> WatchEvent {
-    event("watch", &change.unit, &change.to, change.to.describe(), None)
+    event(
+        "watch",
+        &change.unit,
+        &change.to,
+        change.to.describe(),
+        None,
+    )
 }
 
-fn event(kind: &str, unit: &UnitKey, condition: &Condition, detail: String, job: Option<i64>) -> WatchEvent {
+fn event(
+    kind: &str,
+    unit: &UnitKey,
+    condition: &Condition,
+    detail: String,
+    job: Option<i64>,
+) -> WatchEvent {
     WatchEvent {
         id: 0,
         at: now(),
@@ -85,7 +104,13 @@ fn event(kind: &str, unit: &UnitKey, condition: &Condition, detail: String, job:
 }
 
 /// Keeps `event` and sends it to its group's targets.
-async fn tell(server: &Shared, look: &FleetLook, event: WatchEvent, kind: EventKind, unit: &UnitKey) {
+async fn tell(
+    server: &Shared,
+    look: &FleetLook,
+    event: WatchEvent,
+    kind: EventKind,
+    unit: &UnitKey,
+) {
     let detail = event.detail.clone();
     if let Err(err) = server.jobs.store.insert_watch_event(event) {
         tracing::warn!("a watch event was not kept: {err}");
@@ -138,8 +163,14 @@ async fn heal(server: &Shared, look: &FleetLook, healer: &mut Healer) {
             server.app.lifecycle(&request, &frontend).await
         });
         let (detail, job) = match started {
-            Ok(view) => (format!("{}: restarted by the watch", condition.describe()), Some(view.id)),
-            Err(err) => (format!("{}: not restarted: {}", condition.describe(), err.message), None),
+            Ok(view) => (
+                format!("{}: restarted by the watch", condition.describe()),
+                Some(view.id),
+            ),
+            Err(err) => (
+                format!("{}: not restarted: {}", condition.describe(), err.message),
+                None,
+            ),
         };
         let event = event("heal", unit, condition, detail, job);
         tell(server, look, event, EventKind::Heal, unit).await;

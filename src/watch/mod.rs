@@ -22,13 +22,17 @@ pub enum Condition {
     Unhealthy,
     Restarting,
     /// Stopped on its own or by someone: `code` is how its process ended.
-    Exited { code: Option<i64> },
+    Exited {
+        code: Option<i64>,
+    },
     /// Created and never started, or paused.
     Stopped,
     /// The host has no such container.
     Missing,
     /// Its host could not be asked.
-    Unreachable { error: String },
+    Unreachable {
+        error: String,
+    },
 }
 
 impl Condition {

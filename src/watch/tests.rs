@@ -42,8 +42,13 @@ fn a_host_failing_with_another_error_is_no_new_change() {
     let mut watcher = Watcher::default();
     let error = |text: &str| Condition::Unreachable { error: text.into() };
     watcher.observe(vec![(unit("a"), Condition::Running)]);
-    assert_eq!(watcher.observe(vec![(unit("a"), error("refused"))]).len(), 1);
-    assert!(watcher.observe(vec![(unit("a"), error("timed out"))]).is_empty());
+    assert_eq!(
+        watcher.observe(vec![(unit("a"), error("refused"))]).len(),
+        1
+    );
+    assert!(watcher
+        .observe(vec![(unit("a"), error("timed out"))])
+        .is_empty());
 }
 
 #[test]
@@ -58,16 +63,25 @@ fn heals_back_off_doubling_and_stop_at_the_hourly_cap() {
     assert_eq!(healer.decide(&a, start), HealDecision::Now);
     healer.healed(&a, start);
     let soon = start + Duration::from_secs(4);
-    assert_eq!(healer.decide(&a, soon), HealDecision::Later(Duration::from_secs(6)));
+    assert_eq!(
+        healer.decide(&a, soon),
+        HealDecision::Later(Duration::from_secs(6))
+    );
     let second = start + Duration::from_secs(10);
     assert_eq!(healer.decide(&a, second), HealDecision::Now);
     healer.healed(&a, second);
     // Twice the wait after the second.
-    assert!(matches!(healer.decide(&a, second + Duration::from_secs(19)), HealDecision::Later(_)));
+    assert!(matches!(
+        healer.decide(&a, second + Duration::from_secs(19)),
+        HealDecision::Later(_)
+    ));
     let third = second + Duration::from_secs(20);
     assert_eq!(healer.decide(&a, third), HealDecision::Now);
     healer.healed(&a, third);
-    assert_eq!(healer.decide(&a, third + Duration::from_secs(1000)), HealDecision::Capped);
+    assert_eq!(
+        healer.decide(&a, third + Duration::from_secs(1000)),
+        HealDecision::Capped
+    );
     // An hour after the first, one more is allowed.
     let later = start + Duration::from_secs(3600);
     assert_eq!(healer.decide(&a, later), HealDecision::Now);

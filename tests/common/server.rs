@@ -64,6 +64,37 @@ impl Served {
         }
     }
 
+    /// A new token for `user` as `role` on `groups` (every group for an admin), made by
+    /// `jdeploy token create` in the server's own database.
+    pub fn token(&self, user: &str, role: &str, groups: &[&str]) -> String {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_jdeploy"));
+        command
+            .current_dir(self.dir.path())
+            .env_remove("JDEPLOY_FILE")
+            .args([
+                "--state",
+                "history.db",
+                "token",
+                "create",
+                "--json",
+                "--user",
+                user,
+                "--role",
+                role,
+            ]);
+        for group in groups {
+            command.args(["--group", group]);
+        }
+        let output = command.output().expect("jdeploy runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let created: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        created["token"].as_str().expect("a token").to_string()
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }

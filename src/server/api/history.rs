@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult, ErrorBody};
 use super::super::state::Shared;
+use crate::access::Action;
 use crate::app::{HistoryReport, HistoryRequest};
 use crate::history::Run;
 
@@ -29,7 +30,7 @@ pub async fn list(
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<Vec<Run>>> {
     if let Some(group) = &query.group {
-        caller.require("read", group)?;
+        caller.check(Action::Read, group)?;
     }
     let request = HistoryRequest::List {
         group: query.group,

@@ -9,6 +9,7 @@ use super::super::auth::Caller;
 use super::super::error::{ApiResult, ErrorBody};
 use super::super::frontend::RequestFrontend;
 use super::super::state::Shared;
+use crate::access::Action;
 use crate::app::{LockStatusReport, LockStatusRequest};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -26,7 +27,7 @@ pub async fn status(
     Query(query): Query<LockQuery>,
 ) -> ApiResult<Json<LockStatusReport>> {
     if let Some(group) = &query.group {
-        caller.require("read", group)?;
+        caller.check(Action::Read, group)?;
     }
     let request = LockStatusRequest { group: query.group };
     let mut report = server

@@ -20,6 +20,7 @@ use super::super::frontend::RequestFrontend;
 use super::super::state::Shared;
 use super::bodies::patterns;
 use super::runs::known_group;
+use crate::access::Action;
 use crate::app::LogsRequest;
 use crate::engine::{EngineError, LogQuery, OutputStream};
 use crate::inventory::Selection;
@@ -66,7 +67,7 @@ pub async fn logs(
     Query(query): Query<LogsQuery>,
 ) -> ApiResult<Response> {
     known_group(&server, &group).await?;
-    caller.require("read", &group)?;
+    caller.check(Action::Read, &group)?;
     let request = LogsRequest {
         selection: Selection {
             group: Some(group),

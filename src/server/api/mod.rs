@@ -7,6 +7,8 @@ mod history;
 mod jobs;
 mod locks;
 mod logs;
+mod me;
+mod requests;
 mod runs;
 mod status;
 mod watch;
@@ -46,6 +48,12 @@ pub fn router() -> (axum::Router<Shared>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::show))
         .routes(routes!(jobs::events))
         .routes(routes!(watch::events))
+        .routes(routes!(requests::file))
+        .routes(routes!(requests::list))
+        .routes(routes!(requests::approve))
+        .routes(routes!(requests::reject))
+        .routes(routes!(me::me))
+        .routes(routes!(me::audit))
         .split_for_parts();
     api.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let document = api.clone();

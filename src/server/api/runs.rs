@@ -11,6 +11,7 @@ use super::super::frontend::RequestFrontend;
 use super::super::jobs::{JobView, NewJob};
 use super::super::state::Shared;
 use super::bodies::{DeployBody, RestartBody, RollbackBody};
+use crate::access::Action;
 use crate::app::{
     DeployRequest, GroupsRequest, LifecycleRequest, PlanReport, PlanRequest, RollbackRequest,
     RollbackTo,
@@ -30,7 +31,7 @@ pub async fn plan(
     Query(body): Query<DeployBody>,
 ) -> ApiResult<Json<PlanReport>> {
     known_group(&server, &group).await?;
-    caller.require("plan", &group)?;
+    server.authorize(&caller, Action::Plan, &group)?;
     let request = PlanRequest {
         group,
         flags: body.flags(),
@@ -57,7 +58,8 @@ pub async fn deploy(
     Json(body): Json<DeployBody>,
 ) -> ApiResult<(StatusCode, Json<JobView>)> {
     known_group(&server, &group).await?;
-    caller.require("deploy", &group)?;
+    server.authorize(&caller, Action::Deploy, &group)?;
+    server.inside_window(&caller, &group)?;
     let request = DeployRequest {
         group: group.clone(),
         flags: body.flags(),
@@ -90,7 +92,7 @@ pub async fn rollback(
     Json(body): Json<RollbackBody>,
 ) -> ApiResult<(StatusCode, Json<JobView>)> {
     known_group(&server, &group).await?;
-    caller.require("rollback", &group)?;
+    server.authorize(&caller, Action::Rollback, &group)?;
     let to = match (&body.to, body.steps) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("give `to` or `steps`, not both")),
         (Some(to), None) => RollbackTo::Release(to.clone()),
@@ -128,7 +130,7 @@ pub async fn restart(
     Json(body): Json<RestartBody>,
 ) -> ApiResult<(StatusCode, Json<JobView>)> {
     known_group(&server, &group).await?;
-    caller.require("restart", &group)?;
+    server.authorize(&caller, Action::Restart, &group)?;
     let request = LifecycleRequest {
         selection: Selection {
             group: Some(group.clone()),

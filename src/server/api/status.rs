@@ -10,6 +10,7 @@ use super::super::error::{ApiError, ApiResult};
 use super::super::frontend::RequestFrontend;
 use super::super::state::Shared;
 use super::bodies::patterns;
+use crate::access::Action;
 use crate::app::{StatusReport, StatusRequest};
 use crate::inventory::Selection;
 use crate::rollout::Usage;
@@ -37,7 +38,7 @@ pub async fn status(
     Query(query): Query<StatusQuery>,
 ) -> ApiResult<Json<StatusReport>> {
     if let Some(group) = &query.group {
-        caller.require("read", group)?;
+        caller.check(Action::Read, group)?;
     }
     let usage = match query.usage.as_deref() {
         None | Some("processes") => Usage::Processes,
