@@ -30,7 +30,10 @@ fn a_stopped_container_is_seen_told_and_healed_where_the_group_asks() {
     ensure_engines(&[2, 3]);
     let healed = unique_group("heal");
     let watched = unique_group("watched");
-    let _cleanup = (Cleanup::new(&healed, &[2, 3]), Cleanup::new(&watched, &[2, 3]));
+    let _cleanup = (
+        Cleanup::new(&healed, &[2, 3]),
+        Cleanup::new(&watched, &[2, 3]),
+    );
     let recorder = Recorder::start();
     let notify = format!(
         "notify:\n  - url: http://127.0.0.1:{}/hook\n    format: json",
@@ -48,15 +51,15 @@ fn a_stopped_container_is_seen_told_and_healed_where_the_group_asks() {
         .core()
         .to_yaml();
     let test = Test::new().file("run.sh.j2", RUN_SH).groups(&yaml);
-    let served = Served::start_with(
-        test,
-        &["--watch-interval", "1s", "--heal-backoff", "1s"],
-    );
+    let mut served = Served::start_with(test, &["--watch-interval", "1s", "--heal-backoff", "1s"]);
     for group in [&healed, &watched] {
         Test::new()
             .file("run.sh.j2", RUN_SH)
             .groups(&yaml)
-            .args(["--state", &served.dir.path().join("history.db").display().to_string()])
+            .args([
+                "--state",
+                &served.dir.path().join("history.db").display().to_string(),
+            ])
             .args(["create", "--group", group])
             .run();
     }
@@ -91,7 +94,9 @@ fn a_stopped_container_is_seen_told_and_healed_where_the_group_asks() {
     }
     // Healed: the heal group's container runs again, through a recorded job.
     let heal = wait_until("a heal of the victim", || {
-        events_of(&victim).into_iter().find(|event| event["kind"] == "heal")
+        events_of(&victim)
+            .into_iter()
+            .find(|event| event["kind"] == "heal")
     });
     let job = served.wait_job(&admin, heal["job_id"].as_i64().expect("a heal job"));
     assert_eq!(job["state"], "succeeded", "{job}");
@@ -108,7 +113,9 @@ fn a_stopped_container_is_seen_told_and_healed_where_the_group_asks() {
     // The other group asked for no healing: its container stays down.
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(inspect(3, &bystander, "{{.State.Status}}"), "exited");
-    assert!(events_of(&bystander).iter().all(|event| event["kind"] == "watch"));
+    assert!(events_of(&bystander)
+        .iter()
+        .all(|event| event["kind"] == "watch"));
 
     // Told: each change and the heal reached the webhook, as jdeploy's JSON.
     let sent = recorder.events();

@@ -176,7 +176,11 @@ impl Served {
     }
 
     /// SIGTERM, then its exit status and everything it printed on stderr.
-    pub fn stop(mut self) -> (Option<i32>, String) {
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    pub fn stop(&mut self) -> (Option<i32>, String) {
         let mut child = self.child.take().expect("running");
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let status = child.wait().expect("the server ends");
