@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod coalesce;
 mod error;
 mod frontend;
 mod job_store;

@@ -21,6 +21,8 @@ pub struct Server {
     /// Tokens, the audit log and deploy requests, in the history database.
     pub records: Mutex<History>,
     pub tokens: TokenCache,
+    /// Status questions in flight, by their selection.
+    pub statuses: super::coalesce::Coalesce<crate::app::StatusReport>,
     /// Set by SIGTERM: no new job starts, and running ones start nothing more.
     pub stopping: Arc<AtomicBool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -35,6 +37,7 @@ impl Server {
             jobs,
             records: Mutex::new(records),
             tokens: TokenCache::default(),
+            statuses: Default::default(),
             stopping: Arc::new(AtomicBool::new(false)),
             tasks: Mutex::new(Vec::new()),
         }
