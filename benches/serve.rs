@@ -80,7 +80,10 @@ fn serve(dir: &Path) -> (Child, String) {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server ended");
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.wait();
+            panic!("the server ended before it listened");
+        }
         if let Some(rest) = line.split(" on http://").nth(1) {
             let addr = rest.split('/').next().unwrap().to_string();
             std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
