@@ -59,6 +59,8 @@ fn workspace() -> tempfile::TempDir {
 }
 
 /// The server, under the usual open-file limit, and where it listens.
+// The caller stops and waits for it.
+#[allow(clippy::zombie_processes)]
 fn serve(dir: &Path) -> (Child, String) {
     let mut child = Command::new("prlimit")
         .arg("--nofile=1024:1024")
