@@ -416,3 +416,77 @@ fn sigterm_lets_the_running_job_end_its_batch_and_takes_no_new_one() {
     assert_eq!(run["command"], "deploy", "{runs}");
     assert_eq!(run["interrupted"], true, "{runs}");
 }
+
+#[test]
+fn the_openapi_document_is_generated_from_the_routes() {
+    // No engine is asked: the hosts refuse connections.
+    let yaml = Fleet::new()
+        .image("product", "jdeploy-demo:latest")
+        .unit("127.0.0.8:1", &["web_1"], "product")
+        .core()
+        .to_yaml();
+    let mut served = Served::start(Test::new().file("run.sh.j2", RUN_SH).groups(&yaml));
+    let (status, document) = served.get_anonymous("/openapi.json");
+    assert_eq!(status, 200, "{document}");
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3."),
+        "{document}"
+    );
+    let paths: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for path in [
+        "/groups",
+        "/status",
+        "/groups/{group}/plan",
+        "/groups/{group}/deploy",
+        "/groups/{group}/rollback",
+        "/groups/{group}/restart",
+        "/groups/{group}/logs",
+        "/groups/{group}/requests",
+        "/history",
+        "/history/{id}",
+        "/locks",
+        "/jobs",
+        "/jobs/{id}",
+        "/jobs/{id}/events",
+        "/requests",
+        "/requests/{id}/approve",
+        "/requests/{id}/reject",
+        "/watch/events",
+        "/me",
+        "/audit",
+    ] {
+        assert!(paths.contains(&path), "{path} missing from {paths:?}");
+    }
+    assert_eq!(document["servers"][0]["url"], "/api/v1");
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let schemas = &document["components"]["schemas"];
+    let deploy = schemas["DeployBody"].to_string();
+    for field in ["mode", "monitor", "force", "schemas/RolloutBody"] {
+        assert!(deploy.contains(field), "DeployBody lacks {field}: {deploy}");
+    }
+    for field in ["canary", "batch", "min_healthy", "on_failure"] {
+        let rollout = &schemas["RolloutBody"]["properties"];
+        assert!(
+            rollout.get(field).is_some(),
+            "RolloutBody lacks {field}: {rollout}"
+        );
+    }
+    // The status of an unreachable fleet is an answer, not an error.
+    let token = served.token("root", "admin", &[]);
+    let (status, report) = served.get(&token, "/status");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["rows"][0]["state"], "unknown", "{report}");
+    let (status, answer) = served.get(&token, "/groups/nope/plan");
+    assert_eq!(status, 404, "{answer}");
+    assert_eq!(answer["error"], "no group `nope` in groups.yaml");
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
+}
