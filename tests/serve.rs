@@ -490,3 +490,48 @@ fn the_openapi_document_is_generated_from_the_routes() {
     let (code, _) = served.stop();
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn with_a_certificate_the_server_speaks_https_only() {
+    let certs = tempfile::tempdir().unwrap();
+    let made =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-certs.sh"))
+            .arg(certs.path())
+            .env("JDEPLOY_TLS_SAN", "IP:127.0.0.1")
+            .output()
+            .expect("gen-certs.sh runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pem = |name: &str| std::fs::read_to_string(certs.path().join(name)).unwrap();
+    let yaml = Fleet::new()
+        .image("product", "jdeploy-demo:latest")
+        .unit("127.0.0.8:1", &["web_1"], "product")
+        .core()
+        .to_yaml();
+    let test = Test::new()
+        .file("run.sh.j2", RUN_SH)
+        .groups(&yaml)
+        .file("cert.pem", &pem("server-cert.pem"))
+        .file("key.pem", &pem("server-key.pem"));
+    let mut served = Served::start_with(test, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"])
+        .trusting(pem("ca.pem").as_bytes());
+    assert!(
+        served.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        served.base
+    );
+    let token = served.token("root", "admin", &[]);
+    let (status, me) = served.get(&token, "/me");
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user"], "root");
+    // Clear text on the same port is no API.
+    let plain = served.base.replace("https://", "http://");
+    let answer = reqwest::blocking::get(format!("{plain}/me"));
+    assert!(answer.map_or(true, |response| !response.status().is_success()));
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
