@@ -535,3 +535,67 @@ fn with_a_certificate_the_server_speaks_https_only() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
 }
+
+#[test]
+fn logs_come_as_the_last_lines_or_followed_as_events() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("servedlogs");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    let test = Test::new()
+        .file("run.sh.j2", common::fleet::RUN_SH)
+        .groups(&groups_yaml(&group, "0s"));
+    let mut served = Served::start(test);
+    let state = served.dir.path().join("history.db").display().to_string();
+    for command in ["create", "deploy"] {
+        Test::new()
+            .file("run.sh.j2", common::fleet::RUN_SH)
+            .groups(&groups_yaml(&group, "0s"))
+            .args(["--state", &state, command, "--group", &group, "--yes"])
+            .run();
+    }
+    let token = served.token("alice", "deployer", &[&group]);
+    let (status, lines) = served.get(&token, &format!("/groups/{group}/logs?tail=20"));
+    assert_eq!(status, 200, "{lines}");
+    let lines = lines.as_array().unwrap();
+    for container in [format!("{group}_a"), format!("{group}_b")] {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line["container"] == container.as_str()
+                    && line["line"] == format!("started {container}")),
+            "{lines:#?}"
+        );
+    }
+    // Following: a restart's lines arrive as they are logged.
+    let url = format!(
+        "{}/groups/{group}/logs?tail=0&follow=true&container={group}_b",
+        served.base
+    );
+    let stream = reqwest::blocking::Client::new()
+        .get(url)
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    let (status, job) = served.post(
+        &token,
+        &format!("/groups/{group}/restart"),
+        json!({"containers": [format!("{group}_b")]}),
+    );
+    assert_eq!(status, 202, "{job}");
+    let mut reader = std::io::BufReader::new(stream);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = String::new();
+    while !seen.contains(&format!("started {group}_b")) {
+        assert!(Instant::now() < deadline, "no restart lines in:\n{seen}");
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+            panic!("the stream ended:\n{seen}");
+        }
+        seen.push_str(&line);
+    }
+    assert!(seen.contains("event: line"), "{seen}");
+    assert!(seen.contains(&format!("stopping {group}_b")), "{seen}");
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
+}

@@ -25,6 +25,8 @@ pub struct Server {
     pub statuses: super::coalesce::Coalesce<crate::app::StatusReport>,
     /// Set by SIGTERM: no new job starts, and running ones start nothing more.
     pub stopping: Arc<AtomicBool>,
+    /// True once the jobs ended and the server closes: endless streams end then.
+    closing: tokio::sync::watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -39,6 +41,7 @@ impl Server {
             tokens: TokenCache::default(),
             statuses: Default::default(),
             stopping: Arc::new(AtomicBool::new(false)),
+            closing: tokio::sync::watch::channel(false).0,
             tasks: Mutex::new(Vec::new()),
         }
     }
@@ -193,6 +196,15 @@ impl Server {
         let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks"));
         for task in tasks {
             let _ = task.await;
+        }
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once the server closes.
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closed| *closed).await;
         }
     }
 }
