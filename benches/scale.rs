@@ -1,7 +1,7 @@
 //! `make bench-scale`: jdeploy's release binary against 1,000 stand-in engines of 10
 //! containers each, every request answered 20 ms after it arrives, with jdeploy held to
 //! 1,024 open files as a default login is: create, create again with nothing to change,
-//! status and deploy, each against the ideal its round trips set. `HOSTS`, `CONTAINERS`,
+//! status, deploy and a forced deploy, each against the ideal its round trips set. `HOSTS`, `CONTAINERS`,
 //! `LATENCY_MS` (and `PARALLEL`, written as `connection.parallel`) make it smaller.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,25 +98,25 @@ fn ideal_status(scale: &Scale) -> Ideal {
     Ideal {
         round_trips: 1 + read + 1,
         formula: format!(
-            "version 1 + inspect, then release link and top max(2, ceil(3n/P))={read} + list 1 (for containers groups.yaml no longer lists)"
+            "version 1 + inspect, then state file and top max(2, ceil(3n/P))={read} + list 1 (for containers groups.yaml no longer lists)"
         ),
     }
 }
 
 fn ideal_deploy(scale: &Scale) -> Ideal {
     let n = scale.containers;
-    let plan = phase(n, 4, 2, scale.parallel);
+    let plan = phase(n, 2, 1, scale.parallel);
     // The first unit, all core, goes first; then every other host at once.
-    let core = phase(n, 3, 3, scale.parallel);
+    let core = phase(n, 2, 2, scale.parallel);
     let rest = if scale.hosts > 1 {
-        phase(n, 3, 3, scale.parallel)
+        phase(n, 2, 2, scale.parallel)
     } else {
         0
     };
     Ideal {
         round_trips: LOCK + 1 + plan + core + rest + UNLOCK,
         formula: format!(
-            "lock {LOCK} + version 1 + inspect, then 2 link stats and the kept list max(2, ceil(4n/P))={plan} + core wave: upload, restart, record max(3, ceil(3n/P))={core} + the rest likewise {rest} + unlock {UNLOCK}"
+            "lock {LOCK} + version 1 + inspect and state file at once max(1, ceil(2n/P))={plan} + core wave: upload, restart max(2, ceil(2n/P))={core} + the rest likewise {rest} + unlock {UNLOCK}"
         ),
     }
 }
@@ -459,6 +459,18 @@ fn main() {
         Step {
             name: "deploy (gates off)",
             args: [&["deploy"][..], &group, &["--yes", "--min-healthy", "0"]].concat(),
+            ideal: ideal_deploy(&scale),
+            ratio_target: None,
+            memory_target_mb: 150,
+        },
+        Step {
+            name: "deploy --force (gates off, every release in place)",
+            args: [
+                &["deploy"][..],
+                &group,
+                &["--yes", "--force", "--min-healthy", "0"],
+            ]
+            .concat(),
             ideal: ideal_deploy(&scale),
             ratio_target: None,
             memory_target_mb: 150,
