@@ -168,17 +168,23 @@ fn jdeploy(dir: &Path, args: &[&str]) -> Run {
     let stdout = read(Box::new(child.stdout.take().expect("piped")));
     let stderr = read(Box::new(child.stderr.take().expect("piped")));
     let done = Arc::new(AtomicBool::new(false));
+    // Peak memory is the kernel's high-water mark of jdeploy's own memory, read while it
+    // runs: the rusage wait4 gives also counts the memory of this process (the stand-in)
+    // that spawned it, which an exec records as the child's.
     let watchdog = {
         let done = Arc::clone(&done);
         std::thread::spawn(move || {
             let deadline = Instant::now() + RUN_LIMIT;
+            let mut peak = 0;
             while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(100));
+                peak = peak.max(high_water_mark(pid).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(10));
             }
             if !done.load(Ordering::SeqCst) {
                 // SAFETY: the child is not reaped until wait4 returns, so the pid is ours.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
+            peak
         })
     };
     let mut status = 0;
@@ -189,17 +195,24 @@ fn jdeploy(dir: &Path, args: &[&str]) -> Run {
     let standin_cpu = own_cpu().saturating_sub(standin_before);
     done.store(true, Ordering::SeqCst);
     assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
-    let _ = watchdog.join();
+    let max_rss = watchdog.join().unwrap_or(0);
     Run {
         status: ExitStatus::from_raw(status),
         wall,
-        // Linux gives kilobytes.
-        max_rss: usage.ru_maxrss as u64 * 1024,
+        max_rss,
         cpu: cpu_time(&usage),
         standin_cpu,
         stdout: stdout.join().expect("stdout read"),
         stderr: stderr.join().expect("stderr read"),
     }
+}
+
+/// `VmHWM` of a live process, in bytes: the most memory it has held since its last exec.
+fn high_water_mark(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 fn cpu_time(usage: &libc::rusage) -> Duration {
