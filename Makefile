@@ -77,7 +77,7 @@ bench: deps
 	$(CARGO) bench --locked --bench images
 	$(CARGO) bench --locked --bench serve
 
-## bench-scale: the release binary against 1,000 stand-in engines x 10 containers, 20 ms a request, under 1,024 open files: create, create again, status and deploy against their ideal (HOSTS=50 CONTAINERS=10 LATENCY_MS=20 make it smaller). No Docker needed.
+## bench-scale: the release binary against 1,000 stand-in engines x 10 containers, 20 ms a request, under 1,024 open files: create, create again, status, deploy and a forced deploy against their ideal (HOSTS=50 CONTAINERS=10 LATENCY_MS=20 make it smaller). No Docker needed.
 bench-scale: toolchain
 	$(CARGO) bench --locked --bench scale
 

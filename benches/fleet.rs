@@ -10,20 +10,19 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bollard::query_parameters::{
-    ContainerArchiveInfoOptions, CreateContainerOptions, DownloadFromContainerOptions,
-    ListContainersOptions, RemoveContainerOptions, RestartContainerOptions, TopOptions,
-    UploadToContainerOptions,
+    CreateContainerOptions, DownloadFromContainerOptions, ListContainersOptions,
+    RemoveContainerOptions, RestartContainerOptions, TopOptions, UploadToContainerOptions,
 };
 use bollard::{body_full, Docker, API_DEFAULT_VERSION};
 use futures::future::join_all;
 use futures::StreamExt;
-use jdeploy::bundle::{activation_archive, Bundle};
+use jdeploy::bundle::{Bundle, Record};
 use jdeploy::copies::read_tree;
 use jdeploy::engine::create_body;
 use jdeploy::inventory::{self, LoadOptions};
-use jdeploy::layout::{CURRENT_LINK, KEPT_FILE, PENDING_LINK};
+use jdeploy::layout::STATE_FILE;
 use jdeploy::plan::desired_containers;
-use jdeploy::release::{Kept, KeptRelease};
+use jdeploy::release::{Kept, KeptRelease, State};
 use jdeploy::render::{file_loader, Flags, Renderer};
 use tokio::sync::Semaphore;
 
@@ -180,9 +179,8 @@ struct Work {
     name: String,
     core: bool,
     body: bollard::models::ContainerCreateBody,
+    /// The release's files with the state naming it pending.
     archive: bytes::Bytes,
-    /// What deploy sends once the container restarted: the kept list and current link.
-    activation: bytes::Bytes,
 }
 
 fn prepare(dir: &Path) -> Vec<Work> {
@@ -216,6 +214,7 @@ fn prepare(dir: &Path) -> Vec<Work> {
                 undone: false,
             };
             let (kept, _) = Kept::default().deployed(entry, 3, None);
+            let state = State::pending(None, Kept::default(), bundle.release(), None, kept);
             Work {
                 engine: desired
                     .host
@@ -228,8 +227,7 @@ fn prepare(dir: &Path) -> Vec<Work> {
                 name: desired.name.clone(),
                 core: member.is_core(),
                 body: create_body(&desired),
-                archive: bundle.archive().unwrap(),
-                activation: activation_archive(bundle.release(), &kept, &[], 0).unwrap(),
+                archive: bundle.archive(&Record::state(&state)).unwrap(),
             }
         })
         .collect()
@@ -273,8 +271,8 @@ async fn floor_create(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     started.elapsed()
 }
 
-/// The floor: the calls status makes for each running container (inspect, the process
-/// list, the current release's symlink), every engine at once, `PARALLEL` per engine.
+/// The floor: the calls status makes for each running container (inspect, then the
+/// process list and its state file), every engine at once, `PARALLEL` per engine.
 async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     let limits = limits();
     let started = Instant::now();
@@ -296,7 +294,7 @@ async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
                     .await
                     .unwrap();
             };
-            let release = stat_link(client, limit, &work.name, CURRENT_LINK);
+            let release = read_state(client, limit, &work.name);
             futures::join!(top, release);
         }
     }))
@@ -304,12 +302,17 @@ async fn floor_status(clients: &[(u8, Docker)], work: &[Work]) -> Duration {
     started.elapsed()
 }
 
-/// A HEAD on a path in the container, as jdeploy reads its release symlinks; a path not
-/// there yet (before the first deploy) is an answer too.
-async fn stat_link(client: &Docker, limit: &Semaphore, name: &str, path: &str) {
+/// A GET of the container's state file, as jdeploy reads it; a file not there yet
+/// (before the first deploy) is an answer too.
+async fn read_state(client: &Docker, limit: &Semaphore, name: &str) {
     let _permit = limit.acquire().await.unwrap();
-    let options = ContainerArchiveInfoOptions { path: path.into() };
-    let _ = client.get_container_archive_info(name, Some(options)).await;
+    let options = DownloadFromContainerOptions {
+        path: STATE_FILE.into(),
+    };
+    let _: Vec<_> = client
+        .download_from_container(name, Some(options))
+        .collect()
+        .await;
 }
 
 /// `docker stats --no-stream` on every engine at once, as a status script would run it.
@@ -323,80 +326,52 @@ fn cli_stats() -> Duration {
     started.elapsed()
 }
 
-/// The floor: the reads deploy makes, then upload the archive, restart and record the
-/// release, core units first, as deploy does. With `minimal`, only the upload and the
-/// restart: what no deploy can do without.
+/// The floor: the reads deploy makes, then upload the archive and restart, core units
+/// first, as deploy does. With `minimal`, only the upload and the restart: what no deploy
+/// can do without.
 async fn floor_deploy(clients: &[(u8, Docker)], work: &[Work], minimal: bool) -> Duration {
     let limits = limits();
     let started = Instant::now();
-    if minimal {
-        for core in [true, false] {
-            join_all(
-                work.iter()
-                    .filter(|work| work.core == core)
-                    .map(|work| upload_and_restart(clients, &limits, work, false)),
-            )
-            .await;
-        }
-        return started.elapsed();
-    }
-    // What deploy asks each container first: its state, its release and the one whose
-    // files are in place, the releases it keeps.
-    join_all(work.iter().map(|work| {
-        let client = client_for(clients, work.engine);
-        let limit = limit(&limits, work.engine);
-        async move {
-            {
-                let _permit = limit.acquire().await.unwrap();
-                client.inspect_container(&work.name, None).await.unwrap();
-            }
-            let current = stat_link(client, limit, &work.name, CURRENT_LINK);
-            let pending = stat_link(client, limit, &work.name, PENDING_LINK);
-            let kept = async {
-                let _permit = limit.acquire().await.unwrap();
-                let options = DownloadFromContainerOptions {
-                    path: KEPT_FILE.into(),
+    if !minimal {
+        // What deploy asks each container first, at once: its state, and its state file.
+        join_all(work.iter().map(|work| {
+            let client = client_for(clients, work.engine);
+            let limit = limit(&limits, work.engine);
+            async move {
+                let inspect = async {
+                    let _permit = limit.acquire().await.unwrap();
+                    client.inspect_container(&work.name, None).await.unwrap();
                 };
-                let _: Vec<_> = client
-                    .download_from_container(&work.name, Some(options))
-                    .collect()
-                    .await;
-            };
-            futures::join!(current, pending, kept);
-        }
-    }))
-    .await;
+                futures::join!(inspect, read_state(client, limit, &work.name));
+            }
+        }))
+        .await;
+    }
     for core in [true, false] {
         join_all(
             work.iter()
                 .filter(|work| work.core == core)
-                .map(|work| upload_and_restart(clients, &limits, work, true)),
+                .map(|work| upload_and_restart(clients, &limits, work)),
         )
         .await;
     }
     started.elapsed()
 }
 
-/// One container's deploy: its archive, its restart, and with `activate` the upload that
-/// records the release in place.
-async fn upload_and_restart(
-    clients: &[(u8, Docker)],
-    limits: &[(u8, Semaphore)],
-    work: &Work,
-    activate: bool,
-) {
+/// One container's deploy: its archive, then its restart.
+async fn upload_and_restart(clients: &[(u8, Docker)], limits: &[(u8, Semaphore)], work: &Work) {
     let client = client_for(clients, work.engine);
     let limit = limit(limits, work.engine);
-    let upload = |archive: bytes::Bytes| {
+    {
+        let _permit = limit.acquire().await.unwrap();
         let options = UploadToContainerOptions {
             path: "/".into(),
             ..Default::default()
         };
-        client.upload_to_container(&work.name, Some(options), body_full(archive))
-    };
-    {
-        let _permit = limit.acquire().await.unwrap();
-        upload(work.archive.clone()).await.unwrap();
+        client
+            .upload_to_container(&work.name, Some(options), body_full(work.archive.clone()))
+            .await
+            .unwrap();
     }
     let _permit = limit.acquire().await.unwrap();
     let options = RestartContainerOptions {
@@ -407,9 +382,6 @@ async fn upload_and_restart(
         .restart_container(&work.name, Some(options))
         .await
         .unwrap();
-    if activate {
-        upload(work.activation.clone()).await.unwrap();
-    }
 }
 
 fn cli_create() -> Duration {
@@ -518,7 +490,7 @@ fn main() {
     row("docker CLI loop", median(create_cli), floor, "");
     let floor = median(deploy_floor);
     let minimal = median(minimal_floor);
-    println!("deploy --force (state reads, upload, restart, activation)");
+    println!("deploy --force (inspect and state read, upload, restart)");
     row("floor (direct API)", floor, floor, "");
     row(
         "jdeploy deploy",

@@ -3,43 +3,44 @@
 //! ```text
 //! /.jdeploy/releases/<id>/          every file a release wrote, at its path
 //! /.jdeploy/releases/<id>/.jdeploy/manifest.json   what that release wrote
-//! /.jdeploy/releases.json           the kept releases, oldest first
-//! /.jdeploy/current -> releases/<id>   the release the container restarted on
-//! /.jdeploy/pending -> releases/<id>   the release whose files were put in place last
+//! /.jdeploy/releases.json           the container's state: the kept releases, oldest
+//!                                   first, the release in place and the one pending
 //! ```
+//!
+//! Versions before the state file kept the release in place and the pending one in the
+//! symlinks `/.jdeploy/current` and `/.jdeploy/pending`: they are read where the state
+//! file has no layout, and the next upload makes them name no release.
 
 /// jdeploy's own directory in every container; no template or copy may write there.
 pub const JDEPLOY_DIR: &str = "/.jdeploy";
 
-/// A symlink to the directory of the release a container runs, written last: its target
-/// can be read without reading a file (`HEAD /containers/{id}/archive`).
-pub const CURRENT_LINK: &str = "/.jdeploy/current";
+/// The container's state ([`crate::release::State`]), read in one request.
+pub const STATE_FILE: &str = "/.jdeploy/releases.json";
 
-/// A symlink to the release whose files were put in place last, written with them: when
-/// it differs from [`CURRENT_LINK`], the container did not restart on those files.
-pub const PENDING_LINK: &str = "/.jdeploy/pending";
+/// The state as an upload writes it, relative to the directory of the release it names
+/// (the pending one, else the one in place), then linked to [`STATE_FILE`]: a link
+/// replaces the file whole.
+pub const STATE_IN_RELEASE: &str = ".jdeploy/releases.json";
 
-/// Where a container's kept releases are listed.
-pub const KEPT_FILE: &str = "/.jdeploy/releases.json";
+/// Earlier versions' symlink to the directory of the release in place.
+pub const LEGACY_CURRENT_LINK: &str = "/.jdeploy/current";
+
+/// Earlier versions' symlink to the release whose files were put in place last.
+pub const LEGACY_PENDING_LINK: &str = "/.jdeploy/pending";
+
+/// Where the legacy links point once the state file holds what they said: no release,
+/// so an earlier version sees none in place rather than a stale one.
+pub const LEGACY_LINK_TARGET: &str = "releases.json";
 
 /// A release's manifest, relative to its directory.
 pub const MANIFEST_IN_RELEASE: &str = ".jdeploy/manifest.json";
-
-/// The kept list as a release writes it, relative to its directory, linked to
-/// [`KEPT_FILE`].
-pub const KEPT_IN_RELEASE: &str = ".jdeploy/releases.json";
 
 /// Where a release keeps its files inside the container.
 pub fn release_dir(release: &str) -> String {
     format!("{JDEPLOY_DIR}/releases/{release}")
 }
 
-/// Where [`CURRENT_LINK`] points for `release`.
-pub fn current_target(release: &str) -> String {
-    format!("releases/{release}")
-}
-
-/// The release a [`CURRENT_LINK`] target names.
+/// The release a legacy link's target names.
 pub fn release_of_target(target: &str) -> Option<&str> {
     target
         .trim_end_matches('/')

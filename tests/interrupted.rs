@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::engines::{docker, ensure_engines, unique_group, Cleanup};
-use jdeploy::bundle::Bundle;
+use jdeploy::bundle::{Bundle, Record};
+use jdeploy::release::{Kept, State};
 use jdeploy::render::{RenderedContainer, RenderedFile};
 
 fn rendered(content: &str) -> RenderedContainer {
@@ -22,6 +23,19 @@ fn rendered(content: &str) -> RenderedContainer {
             content: content.into(),
         }],
     }
+}
+
+/// The archive a first deploy of `content` as `/run.sh` sends.
+fn first_deploy(content: &str) -> bytes::Bytes {
+    let bundle = Bundle::first(rendered(content), Vec::new().into(), "image", 0);
+    let state = State::pending(
+        None,
+        Kept::default(),
+        bundle.release(),
+        None,
+        Kept::default(),
+    );
+    bundle.archive(&Record::state(&state)).unwrap()
 }
 
 /// `docker cp -`: unpacks a tar from stdin at `/`, as deploy's upload does.
@@ -53,17 +67,10 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
     docker(2, &["create", "--name", &name, "jdeploy-demo:latest", "sh"]);
     let old = format!("#!/bin/sh\n# old\n{}", "echo old\n".repeat(300));
     let new = format!("#!/bin/sh\n# new\n{}", "echo new\n".repeat(300));
-    upload(
-        &name,
-        &Bundle::first(rendered(&old), Vec::new().into(), "image", 0)
-            .archive()
-            .unwrap(),
-    );
+    upload(&name, &first_deploy(&old));
     assert_eq!(read_file_stopped(&name), old);
 
-    let archive = Bundle::first(rendered(&new), Vec::new().into(), "image", 0)
-        .archive()
-        .unwrap();
+    let archive = first_deploy(&new);
     let mut seen_new = false;
     for cut in (0..archive.len())
         .step_by(512)
@@ -78,12 +85,7 @@ fn a_cut_upload_leaves_the_old_or_the_new_run_sh() {
         seen_new |= now == new;
         if now == new && cut < archive.len() {
             // Once linked, the new file stays; go back to the old one for the next cut.
-            upload(
-                &name,
-                &Bundle::first(rendered(&old), Vec::new().into(), "image", 0)
-                    .archive()
-                    .unwrap(),
-            );
+            upload(&name, &first_deploy(&old));
             assert_eq!(read_file_stopped(&name), old, "the old file came back");
         }
     }

@@ -6,10 +6,12 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::engines::{
-    docker, docker_output, ensure_engines, inspect, read_file, unique_group, Cleanup,
+    current_release, docker, docker_output, ensure_engines, inspect, read_file, unique_group,
+    Cleanup,
 };
 use common::inventory::Fleet;
 use common::{Output, Test};
+use jdeploy::release::State;
 
 const RUN_SH: &str = r#"#!/bin/sh
 {{ env_set }}
@@ -71,13 +73,7 @@ fn started_at(group: &str) -> Vec<String> {
 }
 
 fn current(engine: u8, container: &str) -> String {
-    docker(
-        engine,
-        &["exec", container, "readlink", "/.jdeploy/current"],
-    )
-    .trim()
-    .trim_start_matches("releases/")
-    .to_string()
+    current_release(engine, container).unwrap_or_default()
 }
 
 /// A created group, and the history database of the machine deploying it.
@@ -217,11 +213,23 @@ fn deploy_skips_unchanged_containers_unless_forced_and_history_records_it() {
     );
     assert_ne!(started_at(&group), started);
 
-    // Files of another release put in place that never ran (a failed restart leaves
+    // Files of another release put in place that it failed on (a failed restart leaves
     // that): the same release is deployed again, not taken as unchanged.
     let b = format!("{group}_b");
-    let other = format!("releases/{}", "0".repeat(64));
-    docker(3, &["exec", &b, "ln", "-sfn", &other, "/.jdeploy/pending"]);
+    let state = State::parse(read_file(3, &b, "/.jdeploy/releases.json").as_bytes()).unwrap();
+    let started = inspect(3, &b, "{{.State.StartedAt}}");
+    let in_place = state.read(Some(&started)).timeline;
+    let failed = State::pending(
+        in_place.current.as_deref(),
+        in_place.kept.clone(),
+        &"0".repeat(64),
+        Some(&started),
+        in_place.kept,
+    )
+    .failed();
+    let failed = serde_json::to_string(&failed).unwrap();
+    let write = format!("printf '%s' '{failed}' > /.jdeploy/releases.json");
+    docker(3, &["exec", &b, "sh", "-c", &write]);
     let retried = run(
         fleet(&group, 3, "v1"),
         &db,

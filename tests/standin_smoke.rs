@@ -6,7 +6,8 @@ mod common;
 use common::fleet::{row, RUN_SH};
 use common::inventory::Fleet;
 use common::{Output, Test};
-use jdeploy_standin::{EngineConfig, Fault, FaultKind, StandIn, StandInConfig};
+use jdeploy::release::{Held, State};
+use jdeploy_standin::{EngineConfig, EngineHandle, Fault, FaultKind, StandIn, StandInConfig};
 use tokio::runtime::Runtime;
 
 const GROUP: &str = "web";
@@ -71,6 +72,14 @@ fn every_container() -> impl Iterator<Item = (usize, &'static str)> {
         .flat_map(|(engine, names)| names.iter().map(move |name| (engine, *name)))
 }
 
+/// The state file a deploy left in a container.
+fn state_of(engine: &EngineHandle, name: &str) -> State {
+    let state = engine
+        .file(name, "/.jdeploy/releases.json")
+        .expect("a state file");
+    State::parse(&state).expect("jdeploy's state")
+}
+
 /// The short release id a deploy row names: `release 5e0c0a1b2c3d ...`.
 fn release_in(line: &str) -> &str {
     line.split_whitespace()
@@ -114,10 +123,11 @@ fn create_deploy_and_status_on_three_engines() {
         let engine = standin.engine(engine);
         let run_sh = String::from_utf8(engine.file(name, "/run.sh").expect("/run.sh")).unwrap();
         assert!(run_sh.contains(&format!("started {name}")), "{run_sh}");
-        let current = engine
-            .link(name, "/.jdeploy/current")
-            .expect("a current release");
-        assert!(current.starts_with(&format!("releases/{}", release_in(line))));
+        // Pending with the start time before its restart: in place now it restarted.
+        let state = state_of(engine, name);
+        let pending = state.pending.as_ref().expect("a pending release");
+        assert!(pending.release.starts_with(release_in(line)));
+        assert_eq!(pending.held, None);
     }
 
     let status = jdeploy(&standin, &["status", "--group", GROUP], 0);
@@ -163,7 +173,10 @@ fn a_host_whose_restarts_fail_fails_only_its_containers() {
             assert!(line.contains(&host), "{line}");
             assert!(line.contains("restart refused by the stand-in"), "{line}");
             // Never recorded as running a release it did not restart on.
-            assert!(broken.link(name, "/.jdeploy/current").is_none());
+            let state = state_of(broken, name);
+            assert_eq!(state.current, None);
+            let held = state.pending.as_ref().and_then(|pending| pending.held);
+            assert_eq!(held, Some(Held::Failed));
         } else {
             assert!(line.contains("deployed"), "{}", output.stdout);
         }

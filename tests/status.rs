@@ -2,15 +2,13 @@
 
 mod common;
 
-use common::engines::docker;
-use common::engines::unique_group;
+use common::engines::{docker, unique_group};
 use common::fleet::{deployed, jdeploy, row, test, UNREACHABLE};
 
 /// The release deploy put in place, as the container itself says.
 fn current_release(container: &str) -> String {
-    let target = docker(2, &["exec", container, "readlink", "/.jdeploy/current"]);
-    let release = target.trim().trim_start_matches("releases/").to_string();
-    assert_eq!(release.len(), 64, "{target}");
+    let release = common::engines::current_release(2, container).expect("a release in place");
+    assert_eq!(release.len(), 64, "{release}");
     release
 }
 

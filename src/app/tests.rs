@@ -9,7 +9,7 @@ use super::*;
 use crate::engine::fake::FakeFleet;
 use crate::engine::ErrorKind;
 use crate::inventory::{Diagnostic, Selection};
-use crate::layout::{CURRENT_LINK, KEPT_FILE};
+use crate::layout::STATE_FILE as KEPT_FILE;
 use crate::render::Flags;
 use crate::rollout::{Lifecycle, Reporter, SilentReporter, Status, Usage};
 
@@ -157,9 +157,13 @@ async fn create_then_deploy_puts_the_release_in_every_container() {
     );
     let run_sh = fake.file("127.0.0.3", "web_b", "/run.sh").unwrap();
     assert!(run_sh.contains("RUNTIME_MODE=one") && run_sh.contains("echo web_b"));
-    let current = fake.container("127.0.0.3", "web_b").unwrap().files[CURRENT_LINK].clone();
-    assert!(matches!(current, crate::engine::fake::Node::Symlink(_)));
-    assert!(fake.file("127.0.0.2", "web_a", KEPT_FILE).is_some());
+    // Pending with the container's start time before the restart; it started since.
+    let state = fake.file("127.0.0.3", "web_b", KEPT_FILE).unwrap();
+    let state = crate::release::State::parse(state.as_bytes()).unwrap();
+    let release = deployed.outcomes[2].release.clone();
+    assert_eq!(state.release(), release.as_deref());
+    let started = fake.started_at("127.0.0.3", "web_b");
+    assert_eq!(state.read(Some(&started)).timeline.current, release);
 
     let unchanged = app.deploy(&deploy_request("one"), &frontend).await.unwrap();
     assert!(unchanged

@@ -5,10 +5,15 @@
 //! hard-link each file into place. A link entry carries no data: once the engine has read
 //! it, it unlinks the old file and links the new one at once, so an upload cut short
 //! leaves each destination with its old content or its new content, never part of a file.
-//! A release the container already keeps, and a rollback, send only the link entries:
-//! the files put back are the very bytes that release wrote. Only once the container
-//! restarted on the release does a last small archive record it as the one in place, so a
-//! failed restart is retried by the next deploy instead of looking done.
+//! The container's state is written twice around the links: before them naming the
+//! release pending and held (no start puts it in place), after them pending alone. An
+//! upload cut short before the links leaves the old release settled; cut among them, the
+//! release stays pending until a deploy writes it again. A release the container already
+//! keeps, and a rollback, send only the states and the link entries: the files put back
+//! are the very bytes that release wrote. No archive follows the restart: the state
+//! records the container's start time, and a later one puts the pending release in
+//! place. Only a container that failed on the release gets one more, small archive
+//! saying so, so the next deploy retries it instead of taking it for done.
 
 use std::sync::Arc;
 
@@ -17,10 +22,10 @@ use tar::{EntryType, Header};
 
 use crate::copies::{CopyTree, TreeEntry};
 use crate::layout::{
-    current_target, release_dir, CURRENT_LINK, KEPT_FILE, KEPT_IN_RELEASE, MANIFEST_IN_RELEASE,
-    PENDING_LINK,
+    release_dir, LEGACY_CURRENT_LINK, LEGACY_LINK_TARGET, LEGACY_PENDING_LINK, MANIFEST_IN_RELEASE,
+    STATE_FILE, STATE_IN_RELEASE,
 };
-use crate::release::{copy_manifests, EntryKind, Kept, Manifest, ReleaseFlags};
+use crate::release::{copy_manifests, EntryKind, Manifest, ReleaseFlags, State};
 use crate::render::RenderedContainer;
 
 /// A release's files as deploy uploads them into one container. The archive is made
@@ -73,9 +78,9 @@ impl Bundle {
         &self.manifest.release
     }
 
-    /// The tar archive to unpack at `/`: the release's files under its directory, then
-    /// linked into place.
-    pub fn archive(&self) -> Result<Bytes, ArchiveError> {
+    /// The tar archive to unpack at `/`: the release's files under its directory, the
+    /// container's state, then the files linked into place.
+    pub fn archive(&self, record: &Record) -> Result<Bytes, ArchiveError> {
         let mut archive = Archive::new(self.mtime);
         let staging = relative(&release_dir(self.release()));
         // Replaces what pruning a release of the same id left at its path.
@@ -101,40 +106,83 @@ impl Bundle {
         // Last of the release's own files: a manifest means the files before it are whole.
         let manifest = serde_json::to_vec_pretty(&self.manifest).expect("a manifest serializes");
         archive.file(&join(&staging, MANIFEST_IN_RELEASE), 0o644, &manifest);
-        place(&mut archive, &self.manifest);
-        archive.symlink(&relative(PENDING_LINK), &current_target(self.release()));
+        record.write_placed(&mut archive, &self.manifest);
         archive.finish()
     }
 }
 
-/// The archive that puts a kept release back in place from the container's own copy of
-/// it: links only, no file data.
-pub fn reinstate_archive(manifest: &Manifest, mtime: u64) -> Result<Bytes, ArchiveError> {
-    let mut archive = Archive::new(mtime);
-    place(&mut archive, manifest);
-    archive.symlink(&relative(PENDING_LINK), &current_target(&manifest.release));
-    archive.finish()
+/// What an upload records besides files: the container's state, the releases whose
+/// files go, and whether the links earlier versions read are still to be made to name no
+/// release.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub state: &'a State,
+    pub pruned: &'a [String],
+    pub legacy_links: bool,
 }
 
-/// The archive that records `release` as the one in place, once its container restarted
-/// on it: the kept list, the current link, and the releases to prune.
-pub fn activation_archive(
-    release: &str,
-    kept: &Kept,
-    pruned: &[String],
+impl<'a> Record<'a> {
+    /// Only the state.
+    pub fn state(state: &'a State) -> Self {
+        Self {
+            state,
+            pruned: &[],
+            legacy_links: false,
+        }
+    }
+
+    /// The links of `manifest`'s files between the state held and the state itself.
+    fn write_placed(&self, archive: &mut Archive, manifest: &Manifest) {
+        write_state(archive, &self.state.placing());
+        place(archive, manifest);
+        write_state(archive, self.state);
+        self.write_rest(archive);
+    }
+
+    fn write_rest(&self, archive: &mut Archive) {
+        for release in self.pruned {
+            // A non-directory entry replaces a directory, contents and all.
+            archive.symlink(&relative(&release_dir(release)), "pruned");
+        }
+        if self.legacy_links {
+            for link in [LEGACY_CURRENT_LINK, LEGACY_PENDING_LINK] {
+                archive.symlink(&relative(link), LEGACY_LINK_TARGET);
+            }
+        }
+    }
+}
+
+/// Staged in the directory of the release it names, then linked over the file in place,
+/// so it is replaced whole.
+fn write_state(archive: &mut Archive, state: &State) {
+    let json = serde_json::to_vec_pretty(state).expect("a state serializes");
+    let Some(release) = state.release() else {
+        archive.file(&relative(STATE_FILE), 0o644, &json);
+        return;
+    };
+    let staged = join(&relative(&release_dir(release)), STATE_IN_RELEASE);
+    archive.file(&staged, 0o644, &json);
+    archive.hard_link(&relative(STATE_FILE), &staged, 0o644);
+}
+
+/// The archive that puts a kept release back in place from the container's own copy of
+/// it: the states and links only, no file data.
+pub fn reinstate_archive(
+    manifest: &Manifest,
+    record: &Record,
     mtime: u64,
 ) -> Result<Bytes, ArchiveError> {
     let mut archive = Archive::new(mtime);
-    let kept_json = serde_json::to_vec_pretty(kept).expect("a kept list serializes");
-    let staged = join(&relative(&release_dir(release)), KEPT_IN_RELEASE);
-    archive.file(&staged, 0o644, &kept_json);
-    archive.hard_link(&relative(KEPT_FILE), &staged, 0o644);
-    archive.symlink(&relative(CURRENT_LINK), &current_target(release));
-    archive.symlink(&relative(PENDING_LINK), &current_target(release));
-    for release in pruned {
-        // A non-directory entry replaces a directory, contents and all.
-        archive.symlink(&relative(&release_dir(release)), "pruned");
-    }
+    record.write_placed(&mut archive, manifest);
+    archive.finish()
+}
+
+/// The archive that records a state and nothing else: what a rollback that moves no file
+/// changes, or that a container failed on its pending release.
+pub fn record_archive(record: &Record, mtime: u64) -> Result<Bytes, ArchiveError> {
+    let mut archive = Archive::new(mtime);
+    write_state(&mut archive, record.state);
+    record.write_rest(&mut archive);
     archive.finish()
 }
 

@@ -69,6 +69,17 @@ pub struct FakeContainer {
     pub health: Option<String>,
 }
 
+impl FakeContainer {
+    /// Another with every start, as an engine reports it.
+    fn started_at(&self) -> String {
+        format!(
+            "2026-12-01T00:{:02}:{:02}Z",
+            self.starts / 60 % 60,
+            self.starts % 60
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     File(Vec<u8>),
@@ -184,6 +195,13 @@ impl FakeFleet {
         self.shared.most_in_flight.load(Ordering::SeqCst)
     }
 
+    /// The start time the container's inspect reports now.
+    pub fn started_at(&self, host: &str, name: &str) -> String {
+        self.container(host, name)
+            .expect("the container exists")
+            .started_at()
+    }
+
     pub fn container(&self, host: &str, name: &str) -> Option<FakeContainer> {
         self.state().hosts.get(host)?.get(name).cloned()
     }
@@ -199,6 +217,19 @@ impl FakeFleet {
         container
             .files
             .insert(path.to_string(), Node::File(content.as_bytes().to_vec()));
+    }
+
+    /// Writes a symlink into a container, as a process inside it could.
+    pub fn put_link(&self, host: &str, name: &str, path: &str, target: &str) {
+        let mut state = self.state();
+        let container = state
+            .hosts
+            .get_mut(host)
+            .and_then(|containers| containers.get_mut(name))
+            .expect("the container exists");
+        container
+            .files
+            .insert(path.to_string(), Node::Symlink(target.to_string()));
     }
 
     /// The content of a regular file in a container.
@@ -451,7 +482,7 @@ impl Engine for FakeEngine {
                     health: container.health.clone(),
                     health_output: (container.health.as_deref() == Some("unhealthy"))
                         .then(|| "not ready".to_string()),
-                    started_at: Some(format!("2026-12-01T00:00:{:02}Z", container.starts % 60)),
+                    started_at: Some(container.started_at()),
                     finished_at: None,
                     restart_count: 0,
                     labels: container.labels.clone(),

@@ -105,9 +105,20 @@ impl Kept {
     /// Whether every entry names a release by a full SHA-256, as jdeploy writes them:
     /// the ids become paths in the container.
     pub fn is_well_formed(&self) -> bool {
-        self.releases.iter().all(|kept| {
-            kept.release.len() == 64 && kept.release.chars().all(|c| c.is_ascii_hexdigit())
-        })
+        self.releases
+            .iter()
+            .all(|kept| super::state::is_release_id(&kept.release))
+    }
+
+    /// The list without the entries of `pruned` releases, whose files are gone.
+    pub fn without(&self, pruned: &[String]) -> Kept {
+        let releases = self
+            .releases
+            .iter()
+            .filter(|kept| !pruned.contains(&kept.release))
+            .cloned()
+            .collect();
+        Kept { releases }
     }
 
     /// The latest time of any deploy the container had.

@@ -3,10 +3,12 @@
 //!
 //! In a container, `/.jdeploy/releases/<id>/` holds every file a release wrote, at its
 //! path, with `.jdeploy/manifest.json` describing them; `/.jdeploy/releases.json` lists
-//! the kept releases, oldest first; `/.jdeploy/current` points at the one in place.
+//! the kept releases, oldest first, with the release in place and the one pending (its
+//! state).
 
 mod kept;
 mod manifest;
+mod state;
 mod timeline;
 
 pub use kept::{Kept, KeptRelease};
@@ -14,6 +16,7 @@ pub use manifest::{
     copy_manifests, sha256, EntryKind, Manifest, ManifestCopy, ManifestEntry, ManifestFile,
     ReleaseFlags,
 };
+pub use state::{is_release_id, Held, Pending, Reading, State, StateError, LAYOUT};
 pub use timeline::{
     contradictions, resolve, Resolved, RollbackTarget, TargetError, Timeline, CLOCK_SKEW,
 };

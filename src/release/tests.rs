@@ -1,5 +1,7 @@
 use super::*;
 
+mod state;
+
 fn kept(entries: &[(&str, &str)]) -> Kept {
     Kept {
         releases: entries

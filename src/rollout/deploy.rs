@@ -9,17 +9,17 @@ use super::executor::{execute, Stopped, Strategy};
 use super::fleet::Fleet;
 use super::gate::Gate;
 use super::outcome::{FleetUnit, Outcome, Status, UnitError, UnitKey};
-use super::releases::{in_place, manifest, put_in_place, release_file, InPlace};
+use super::releases::{in_place, manifest, put_in_place, release_file, InPlace, Placement};
 use super::reporter::Reporter;
 use super::undo::undo;
-use crate::bundle::{activation_archive, reinstate_archive, Bundle};
+use crate::bundle::{reinstate_archive, Bundle, Record};
 use crate::copies::CopyTree;
 use crate::engine::{Engine, EngineError, ErrorKind};
 use crate::inventory::gates::OnFailure;
 use crate::inventory::hooks::ContainerHooks;
 use crate::inventory::Host;
 use crate::plan::{release_changes, release_step, ReleaseChanges, ReleaseStep};
-use crate::release::{short, Kept, KeptRelease, Manifest, ManifestCopy, ReleaseFlags};
+use crate::release::{short, Kept, KeptRelease, Manifest, ManifestCopy, ReleaseFlags, State};
 use crate::render::RenderedContainer;
 use crate::secrets::EnvMask;
 
@@ -326,10 +326,24 @@ async fn apply_one<E: Engine>(
     let in_place = &plan.in_place.timeline;
     let (kept, pruned) = kept_after(plan, options, deploy);
     let mtime = options.stamp.mtime;
+    // Pending until the container starts on it: then it keeps `kept`, until then what it
+    // kept, but for the releases pruned now.
+    let state = State::pending(
+        in_place.current.as_deref(),
+        in_place.kept.without(&pruned),
+        release,
+        plan.in_place.details.started_at.as_deref(),
+        kept,
+    );
+    let record = Record {
+        state: &state,
+        pruned: &pruned,
+        legacy_links: plan.in_place.legacy,
+    };
     // A release the container keeps is linked back into place, not written again: a
     // rewrite cut short would leave its kept copy damaged.
     let files = if in_place.kept.find(release).is_some() {
-        reinstate_archive(&plan.manifest, mtime)
+        reinstate_archive(&plan.manifest, &record, mtime)
     } else {
         Bundle::new(
             unit.rendered.clone(),
@@ -337,16 +351,18 @@ async fn apply_one<E: Engine>(
             plan.manifest.clone(),
             mtime,
         )
-        .archive()
+        .archive(&record)
     };
-    let archives = files.and_then(|files| {
-        activation_archive(release, &kept, &pruned, mtime).map(|activation| (files, activation))
-    });
-    let (files, activation) = match archives {
-        Ok(archives) => archives,
+    let files = match files {
+        Ok(files) => files,
         Err(err) => return Outcome::failed(unit.key.clone(), ErrorKind::Refused, err.to_string()),
     };
-    let result = put_in_place(fleet, &unit.fleet_unit(), Some(files), activation, reporter).await;
+    let placement = Placement::Restart {
+        files,
+        state,
+        mtime,
+    };
+    let result = put_in_place(fleet, &unit.fleet_unit(), placement, reporter).await;
     let mut outcome = match &result {
         Ok(Some(gate)) if !gate.passed => Outcome::failed(
             unit.key.clone(),

@@ -7,12 +7,12 @@ use super::window::windowed;
 use super::executor::{execute, Execution, Strategy};
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, Outcome, Status, UnitError};
-use super::releases::{in_place, manifest, put_in_place, InPlace};
+use super::releases::{in_place, manifest, put_in_place, InPlace, Placement};
 use super::reporter::Reporter;
-use crate::bundle::{activation_archive, reinstate_archive};
+use crate::bundle::{record_archive, reinstate_archive, Record};
 use crate::engine::{Engine, EngineError, ErrorKind};
 use crate::release::{
-    contradictions, resolve, short, Kept, Manifest, RollbackTarget, TargetError, Timeline,
+    contradictions, resolve, short, Kept, Manifest, RollbackTarget, State, TargetError, Timeline,
     CLOCK_SKEW,
 };
 use crate::secrets::EnvMask;
@@ -23,6 +23,12 @@ pub struct PlannedRollback {
     pub current: Option<String>,
     /// The files in place are the current release's; a failed restart leaves them not.
     pub settled: bool,
+    /// What it keeps now, recorded as kept until it starts on the target.
+    pub kept: Kept,
+    /// Its start time when it was asked, as the engine reported it.
+    pub started_at: Option<String>,
+    /// Its releases were read from an earlier version's links.
+    pub legacy: bool,
     pub target: Result<Destination, RollbackProblem>,
 }
 
@@ -80,6 +86,9 @@ pub async fn plan_rollback<'f, E: Engine>(
                 unit,
                 current: None,
                 settled: false,
+                kept: Kept::default(),
+                started_at: None,
+                legacy: false,
                 target: Err(found.err().unwrap_or(RollbackProblem::Blocked)),
             })
             .collect();
@@ -127,6 +136,9 @@ pub async fn plan_rollback<'f, E: Engine>(
             unit,
             settled: found.is_settled(),
             current: found.timeline.current,
+            kept: found.timeline.kept,
+            started_at: found.details.started_at,
+            legacy: found.legacy,
             target,
         })
         .collect();
@@ -233,16 +245,36 @@ async fn reinstate<E: Engine>(
     let target = destination.manifest.release.as_str();
     let unchanged = planned.settled && planned.current.as_deref() == Some(target);
     // Where nothing moves, only the record: the deploys gone back past are marked undone.
-    let links = (!unchanged).then(|| reinstate_archive(&destination.manifest, mtime));
-    let archives = links.transpose().and_then(|links| {
-        activation_archive(target, &destination.kept, &[], mtime)
-            .map(|activation| (links, activation))
-    });
-    let (links, activation) = match archives {
-        Ok(archives) => archives,
+    let placement = if unchanged {
+        let state = State::settled(target, destination.kept.clone());
+        let record = Record {
+            legacy_links: planned.legacy,
+            ..Record::state(&state)
+        };
+        record_archive(&record, mtime).map(Placement::Record)
+    } else {
+        let state = State::pending(
+            planned.current.as_deref(),
+            planned.kept.clone(),
+            target,
+            planned.started_at.as_deref(),
+            destination.kept.clone(),
+        );
+        let record = Record {
+            legacy_links: planned.legacy,
+            ..Record::state(&state)
+        };
+        reinstate_archive(&destination.manifest, &record, mtime).map(|files| Placement::Restart {
+            files,
+            state,
+            mtime,
+        })
+    };
+    let placement = match placement {
+        Ok(placement) => placement,
         Err(err) => return Outcome::failed(unit.key.clone(), ErrorKind::Refused, err.to_string()),
     };
-    let result = put_in_place(fleet, unit, links, activation, reporter).await;
+    let result = put_in_place(fleet, unit, placement, reporter).await;
     match result {
         Ok(_) if unchanged => done(
             Status::Unchanged,

@@ -5,9 +5,9 @@ use tracing::debug;
 
 use super::fleet::Fleet;
 use super::outcome::{FleetUnit, UnitKey};
+use super::releases::current_release;
 use crate::engine::{ContainerDetails, Engine, EngineError};
 use crate::inventory::Host;
-use crate::layout::{release_of_target, CURRENT_LINK};
 use crate::plan::ContainerState;
 
 /// One selected container as its engine describes it.
@@ -72,9 +72,7 @@ async fn observe<E: Engine>(
         return Ok(None);
     };
     let running = details.state == ContainerState::Running;
-    let release = fleet.call(host, |engine| async move {
-        engine.link_target(name, CURRENT_LINK).await
-    });
+    let release = current_release(fleet, host, name, &details);
     let measured = async {
         if running {
             measure(fleet, host, name, usage).await
@@ -83,12 +81,11 @@ async fn observe<E: Engine>(
         }
     };
     let (release, measured) = futures::join!(release, measured);
-    // The row stands without it: a container being removed, say, has no files to stat.
+    // The row stands without it: a container being removed, say, has no files to read.
     let release = release
         .inspect_err(|err| debug!(container = name, %err, "no current release"))
         .ok()
-        .flatten()
-        .and_then(|target| release_of_target(&target).map(str::to_string));
+        .flatten();
     Ok(Some(Observed {
         details,
         memory: measured.memory,

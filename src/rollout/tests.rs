@@ -11,6 +11,8 @@ use crate::plan::Recreate;
 use crate::release::ReleaseFlags;
 use crate::render::RenderedContainer;
 
+mod state;
+
 fn unit(name: &str, host_name: &str, core: bool) -> DeployUnit {
     DeployUnit {
         key: UnitKey {
@@ -110,7 +112,11 @@ async fn a_failed_core_unit_leaves_the_rest_untouched() {
     ];
     let fake = fleet_of(&units).failing("restart core");
     let outcomes = deploy(&fake, units, 8, &SilentReporter).await;
-    assert_eq!(fake.writes(), ["upload core", "restart core"]);
+    // The last upload records that it failed on the files, for its next start.
+    assert_eq!(
+        fake.writes(),
+        ["upload core", "restart core", "upload core"]
+    );
     let by_name = statuses(&outcomes);
     assert_eq!(by_name["core"], Status::Failed);
     assert_eq!(

@@ -8,12 +8,12 @@ use super::deploy::{kept_after, DeployOptions, PlannedUnit};
 use super::fleet::Fleet;
 use super::gate::GateResult;
 use super::outcome::{Outcome, Status};
-use super::releases::put_in_place;
+use super::releases::{put_in_place, Placement};
 use super::reporter::Reporter;
 use super::rollback::read_manifest;
-use crate::bundle::{activation_archive, reinstate_archive};
+use crate::bundle::{reinstate_archive, Record};
 use crate::engine::{Engine, ErrorKind};
-use crate::release::short;
+use crate::release::{short, State};
 
 pub(super) async fn undo<E: Engine>(
     fleet: &Fleet<E>,
@@ -101,16 +101,50 @@ async fn back<E: Engine>(
         let manifest = read_manifest(fleet, &unit, previous)
             .await
             .map_err(|err| err.to_string())?;
-        let (mut kept, pruned) = kept_after(plan, options, deploy);
-        for entry in &mut kept.releases {
+        let (kept, pruned) = kept_after(plan, options, deploy);
+        // What the deploy left: the new release in place where it passed, the previous
+        // one where it did not.
+        let (current, before) = if failed {
+            let in_place = &plan.in_place.timeline;
+            (in_place.current.as_deref(), in_place.kept.without(&pruned))
+        } else {
+            (Some(plan.manifest.release.as_str()), kept.clone())
+        };
+        let mut after = kept;
+        for entry in &mut after.releases {
             entry.undone |= entry.deploy == deploy;
         }
+        // The deploy restarted it: its start time is asked again, not taken from the plan.
+        let name = unit.key.container.as_str();
+        let details = fleet
+            .call(
+                &unit.host,
+                |engine| async move { engine.inspect(name).await },
+            )
+            .await
+            .map_err(|err| err.to_string())?
+            .ok_or_else(|| "the container is gone".to_string())?;
+        let state = State::pending(
+            current,
+            before,
+            previous,
+            details.started_at.as_deref(),
+            after,
+        );
         let mtime = options.stamp.mtime;
-        let files = reinstate_archive(&manifest, mtime).map_err(|err| err.to_string())?;
-        let activation =
-            activation_archive(previous, &kept, &pruned, mtime).map_err(|err| err.to_string())?;
+        let record = Record {
+            state: &state,
+            pruned: &pruned,
+            legacy_links: plan.in_place.legacy,
+        };
+        let files = reinstate_archive(&manifest, &record, mtime).map_err(|err| err.to_string())?;
         reporter.step(&unit.key, "rolling back");
-        put_in_place(fleet, &unit, Some(files), activation, reporter)
+        let placement = Placement::Restart {
+            files,
+            state,
+            mtime,
+        };
+        put_in_place(fleet, &unit, placement, reporter)
             .await
             .map_err(|err| err.to_string())
     };

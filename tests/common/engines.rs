@@ -80,6 +80,15 @@ pub fn read_file(engine: u8, name: &str, path: &str) -> String {
     docker(engine, &["exec", name, "cat", path])
 }
 
+/// The release a container runs, as jdeploy reads it: the state file in the container
+/// against the start time the engine reports now.
+pub fn current_release(engine: u8, name: &str) -> Option<String> {
+    let state = read_file(engine, name, "/.jdeploy/releases.json");
+    let state = jdeploy::release::State::parse(state.as_bytes()).expect("jdeploy's state");
+    let started = inspect(engine, name, "{{.State.StartedAt}}");
+    state.read(Some(&started)).timeline.current
+}
+
 /// Names no other test, nor an earlier run, uses; a group's containers are `<group>_<n>`.
 pub fn unique_group(stem: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
