@@ -347,10 +347,7 @@ groups:
     let product = inventory.group("product").unwrap();
     assert_eq!(product.notify.len(), 2);
     assert_eq!(product.notify[0].format, NotifyFormat::Dingtalk);
-    assert_eq!(
-        product.notify[0].on,
-        [EventKind::Failure, EventKind::Rollback]
-    );
+    assert_eq!(product.notify[0].on, EventKind::DEFAULT_ON);
     assert_eq!(product.notify[1].format, NotifyFormat::Json);
     assert_eq!(product.notify[1].on, [EventKind::Start, EventKind::Success]);
     assert!(inventory.group("test").unwrap().notify.is_empty());
@@ -383,7 +380,7 @@ defaults:
     let json = serde_json::to_string(&inventory.groups[0]).unwrap();
     assert!(!json.contains("tok9c1") && !json.contains("pass") && !json.contains("XXXX"));
     assert!(
-        json.contains(r#""format":"json","on":["failure","rollback"]"#),
+        json.contains(r#""format":"json","on":["failure","rollback","watch","heal"]"#),
         "{json}"
     );
 }
