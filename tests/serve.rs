@@ -98,12 +98,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
         .map(|(_, line)| line.as_str())
         .collect();
     let core = format!("deploy {group} {group}_a@127.0.0.2 core deployed");
-    assert!(
-        steps
-            .iter()
-            .any(|line| line.ends_with(&core) || line.contains(&format!("{core}"))),
-        "{steps:#?}"
-    );
+    assert!(steps.iter().any(|line| line.contains(&core)), "{steps:#?}");
     assert!(
         steps
             .iter()

@@ -109,8 +109,11 @@ const MOST_REMEMBERED: usize = 10_000;
 /// Recent token checks, so a burst of requests asks the database once.
 #[derive(Default)]
 pub struct TokenCache {
-    checked: Mutex<HashMap<[u8; 32], (Option<Grant>, Instant)>>,
+    /// By the token's SHA-256: its grant (none: unknown or revoked), and when checked.
+    checked: Mutex<HashMap<[u8; 32], Checked>>,
 }
+
+type Checked = (Option<Grant>, Instant);
 
 impl TokenCache {
     fn verify(&self, server: &Shared, secret: &str) -> Result<Option<Grant>, ApiError> {

@@ -101,7 +101,7 @@ pub async fn events(
         .unwrap_or(0);
     let source = match server.jobs.live(id) {
         Some(live) => Source::Live(live),
-        None => Source::Kept(view, events),
+        None => Source::Kept(Box::new(view), events),
     };
     Ok(Sse::new(follow(source, from))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
@@ -109,7 +109,7 @@ pub async fn events(
 
 enum Source {
     Live(Arc<LiveJob>),
-    Kept(JobView, Vec<JobEvent>),
+    Kept(Box<JobView>, Vec<JobEvent>),
 }
 
 /// Steps from `from` as they come, then the end.
