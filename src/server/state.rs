@@ -21,6 +21,8 @@ pub struct Server {
     /// Tokens, the audit log and deploy requests, in the history database.
     pub records: Mutex<History>,
     pub tokens: TokenCache,
+    /// Served over TLS: the dashboard's cookie is sent over HTTPS only (`Secure`).
+    pub secure_cookie: bool,
     /// Set by SIGTERM: no new job starts, and running ones start nothing more.
     pub stopping: Arc<AtomicBool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -35,6 +37,7 @@ impl Server {
             jobs,
             records: Mutex::new(records),
             tokens: TokenCache::default(),
+            secure_cookie: false,
             stopping: Arc::new(AtomicBool::new(false)),
             tasks: Mutex::new(Vec::new()),
         }
