@@ -71,10 +71,11 @@ lint: toolchain
 unit:
 	$(CARGO) test --locked --workspace
 
-## bench: 40 containers on 4 local engines against the direct API floor and a docker CLI loop; a 50 MB image push against docker save | docker load.
+## bench: 40 containers on 4 local engines against the direct API floor and a docker CLI loop; a 50 MB image push against docker save | docker load; 200 concurrent status requests to jdeploy serve (p50, p99).
 bench: deps
 	$(CARGO) bench --locked --bench fleet
 	$(CARGO) bench --locked --bench images
+	$(CARGO) bench --locked --bench serve
 
 ## bench-scale: the release binary against 1,000 stand-in engines x 10 containers, 20 ms a request, under 1,024 open files: create, create again, status and deploy against their ideal (HOSTS=50 CONTAINERS=10 LATENCY_MS=20 make it smaller). No Docker needed.
 bench-scale: toolchain

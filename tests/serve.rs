@@ -55,7 +55,7 @@ fn a_deploy_asked_of_the_server_runs_as_a_job_streams_its_steps_and_is_in_histor
     ensure_engines(&[2, 3]);
     let group = unique_group("served");
     let _cleanup = Cleanup::new(&group, &[2, 3]);
-    let served = Served::start(machine(&group, "0s"));
+    let mut served = Served::start(machine(&group, "0s"));
     create(&served, &group, "0s");
     let token = served.token("alice", "deployer", &[&group]);
     let token = token.as_str();
@@ -159,7 +159,7 @@ fn the_server_and_the_command_line_share_each_group_lock() {
     ensure_engines(&[2, 3]);
     let group = unique_group("servedlock");
     let _cleanup = Cleanup::new(&group, &[2, 3]);
-    let served = Served::start(machine(&group, "3s"));
+    let mut served = Served::start(machine(&group, "3s"));
     create(&served, &group, "3s");
     let token = served.token("alice", "deployer", &[&group]);
     let token = token.as_str();
@@ -249,7 +249,7 @@ fn tokens_roles_windows_and_requests_decide_who_deploys() {
         .image(&other, "jdeploy-demo:latest")
         .unit("127.0.0.8:1", &[&format!("{group}_x")], &*other)
         .to_yaml();
-    let served = Served::start(Test::new().file("run.sh.j2", RUN_SH).groups(&yaml));
+    let mut served = Served::start(Test::new().file("run.sh.j2", RUN_SH).groups(&yaml));
     let viewer = served.token("carol", "viewer", &[&group]);
     let deployer = served.token("alice", "deployer", &[&group]);
     let outsider = served.token("mallory", "deployer", &[&other]);
@@ -362,4 +362,240 @@ fn machine_create(served: &Served, yaml: &str, group: &str) {
         ])
         .args(["create", "--group", group])
         .run();
+}
+
+#[test]
+fn sigterm_lets_the_running_job_end_its_batch_and_takes_no_new_one() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("servedstop");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    let mut served = Served::start(machine(&group, "4s"));
+    create(&served, &group, "4s");
+    let token = served.token("alice", "deployer", &[&group]);
+    let (status, job) = served.post(
+        &token,
+        &format!("/groups/{group}/deploy"),
+        json!({"force": true}),
+    );
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_i64().unwrap();
+    // The core container is in its gate: the other waits for the next batch.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, job) = served.get(&token, &format!("/jobs/{id}"));
+        let restarting = job["events"].as_array().unwrap().iter().any(|event| {
+            event["line"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&format!("{group}_a@127.0.0.2 core restarting"))
+        });
+        if restarting {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the core never restarted: {job}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = served.pid();
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, refused) = served.post(&token, &format!("/groups/{group}/deploy"), json!({}));
+    assert_eq!(status, 503, "{refused}");
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("serving"), "{stderr}");
+    // The job ended before the server did: the core deployed, the rest never started.
+    let history = machine(&group, "4s")
+        .args([
+            "--state",
+            &served.dir.path().join("history.db").display().to_string(),
+        ])
+        .args(["history", "--group", &group, "--json"])
+        .run();
+    let runs: Value = serde_json::from_str(&history.stdout).unwrap();
+    let run = &runs["runs"][0];
+    assert_eq!(run["command"], "deploy", "{runs}");
+    assert_eq!(run["interrupted"], true, "{runs}");
+}
+
+#[test]
+fn the_openapi_document_is_generated_from_the_routes() {
+    // No engine is asked: the hosts refuse connections.
+    let yaml = Fleet::new()
+        .image("product", "jdeploy-demo:latest")
+        .unit("127.0.0.8:1", &["web_1"], "product")
+        .core()
+        .to_yaml();
+    let mut served = Served::start(Test::new().file("run.sh.j2", RUN_SH).groups(&yaml));
+    let (status, document) = served.get_anonymous("/openapi.json");
+    assert_eq!(status, 200, "{document}");
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3."),
+        "{document}"
+    );
+    let paths: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for path in [
+        "/groups",
+        "/status",
+        "/groups/{group}/plan",
+        "/groups/{group}/deploy",
+        "/groups/{group}/rollback",
+        "/groups/{group}/restart",
+        "/groups/{group}/logs",
+        "/groups/{group}/requests",
+        "/history",
+        "/history/{id}",
+        "/locks",
+        "/jobs",
+        "/jobs/{id}",
+        "/jobs/{id}/events",
+        "/requests",
+        "/requests/{id}/approve",
+        "/requests/{id}/reject",
+        "/watch/events",
+        "/me",
+        "/audit",
+    ] {
+        assert!(paths.contains(&path), "{path} missing from {paths:?}");
+    }
+    assert_eq!(document["servers"][0]["url"], "/api/v1");
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let schemas = &document["components"]["schemas"];
+    let deploy = schemas["DeployBody"].to_string();
+    for field in ["mode", "monitor", "force", "schemas/RolloutBody"] {
+        assert!(deploy.contains(field), "DeployBody lacks {field}: {deploy}");
+    }
+    for field in ["canary", "batch", "min_healthy", "on_failure"] {
+        let rollout = &schemas["RolloutBody"]["properties"];
+        assert!(
+            rollout.get(field).is_some(),
+            "RolloutBody lacks {field}: {rollout}"
+        );
+    }
+    // The status of an unreachable fleet is an answer, not an error.
+    let token = served.token("root", "admin", &[]);
+    let (status, report) = served.get(&token, "/status");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["rows"][0]["state"], "unknown", "{report}");
+    let (status, answer) = served.get(&token, "/groups/nope/plan");
+    assert_eq!(status, 404, "{answer}");
+    assert_eq!(answer["error"], "no group `nope` in groups.yaml");
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn with_a_certificate_the_server_speaks_https_only() {
+    let certs = tempfile::tempdir().unwrap();
+    let made =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-certs.sh"))
+            .arg(certs.path())
+            .env("JDEPLOY_TLS_SAN", "IP:127.0.0.1")
+            .output()
+            .expect("gen-certs.sh runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pem = |name: &str| std::fs::read_to_string(certs.path().join(name)).unwrap();
+    let yaml = Fleet::new()
+        .image("product", "jdeploy-demo:latest")
+        .unit("127.0.0.8:1", &["web_1"], "product")
+        .core()
+        .to_yaml();
+    let test = Test::new()
+        .file("run.sh.j2", RUN_SH)
+        .groups(&yaml)
+        .file("cert.pem", &pem("server-cert.pem"))
+        .file("key.pem", &pem("server-key.pem"));
+    let mut served = Served::start_with(test, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"])
+        .trusting(pem("ca.pem").as_bytes());
+    assert!(
+        served.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        served.base
+    );
+    let token = served.token("root", "admin", &[]);
+    let (status, me) = served.get(&token, "/me");
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user"], "root");
+    // Clear text on the same port is no API.
+    let plain = served.base.replace("https://", "http://");
+    let answer = reqwest::blocking::get(format!("{plain}/me"));
+    assert!(answer.map_or(true, |response| !response.status().is_success()));
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
+fn logs_come_as_the_last_lines_or_followed_as_events() {
+    ensure_engines(&[2, 3]);
+    let group = unique_group("servedlogs");
+    let _cleanup = Cleanup::new(&group, &[2, 3]);
+    let test = Test::new()
+        .file("run.sh.j2", common::fleet::RUN_SH)
+        .groups(&groups_yaml(&group, "0s"));
+    let mut served = Served::start(test);
+    let state = served.dir.path().join("history.db").display().to_string();
+    for command in ["create", "deploy"] {
+        Test::new()
+            .file("run.sh.j2", common::fleet::RUN_SH)
+            .groups(&groups_yaml(&group, "0s"))
+            .args(["--state", &state, command, "--group", &group, "--yes"])
+            .run();
+    }
+    let token = served.token("alice", "deployer", &[&group]);
+    let (status, lines) = served.get(&token, &format!("/groups/{group}/logs?tail=20"));
+    assert_eq!(status, 200, "{lines}");
+    let lines = lines.as_array().unwrap();
+    for container in [format!("{group}_a"), format!("{group}_b")] {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line["container"] == container.as_str()
+                    && line["line"] == format!("started {container}")),
+            "{lines:#?}"
+        );
+    }
+    // Following: a restart's lines arrive as they are logged.
+    let url = format!(
+        "{}/groups/{group}/logs?tail=0&follow=true&container={group}_b",
+        served.base
+    );
+    let stream = reqwest::blocking::Client::new()
+        .get(url)
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    let (status, job) = served.post(
+        &token,
+        &format!("/groups/{group}/restart"),
+        json!({"containers": [format!("{group}_b")]}),
+    );
+    assert_eq!(status, 202, "{job}");
+    let mut reader = std::io::BufReader::new(stream);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = String::new();
+    while !seen.contains(&format!("started {group}_b")) {
+        assert!(Instant::now() < deadline, "no restart lines in:\n{seen}");
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+            panic!("the stream ended:\n{seen}");
+        }
+        seen.push_str(&line);
+    }
+    assert!(seen.contains("event: line"), "{seen}");
+    assert!(seen.contains(&format!("stopping {group}_b")), "{seen}");
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppError;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,

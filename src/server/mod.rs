@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+mod coalesce;
 mod dashboard;
 mod error;
 mod frontend;
@@ -140,4 +141,31 @@ fn router(server: Shared) -> Router {
         .nest("/api/v1", api)
         .merge(dashboard::router())
         .with_state(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(listen: &str, tls: bool) -> ServeOptions {
+        ServeOptions {
+            listen: listen.parse().unwrap(),
+            tls: tls.then(|| (PathBuf::from("cert.pem"), PathBuf::from("key.pem"))),
+            watch_interval: Duration::ZERO,
+            heal: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_clear_text_off_loopback_draws_a_warning() {
+        assert!(warnings(&options("127.0.0.1:8080", false)).is_empty());
+        assert!(warnings(&options("[::1]:8080", false)).is_empty());
+        assert!(warnings(&options("0.0.0.0:8443", true)).is_empty());
+        let warned = warnings(&options("0.0.0.0:8080", false));
+        assert_eq!(warned.len(), 1);
+        assert!(
+            warned[0].contains("tokens cross the network in clear"),
+            "{warned:?}"
+        );
+    }
 }

@@ -21,10 +21,14 @@ pub struct Server {
     /// Tokens, the audit log and deploy requests, in the history database.
     pub records: Mutex<History>,
     pub tokens: TokenCache,
+    /// Status questions in flight, by their selection.
+    pub statuses: super::coalesce::Coalesce<crate::app::StatusReport>,
     /// Served over TLS: the dashboard's cookie is sent over HTTPS only (`Secure`).
     pub secure_cookie: bool,
     /// Set by SIGTERM: no new job starts, and running ones start nothing more.
     pub stopping: Arc<AtomicBool>,
+    /// True once the jobs ended and the server closes: endless streams end then.
+    closing: tokio::sync::watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -37,8 +41,10 @@ impl Server {
             jobs,
             records: Mutex::new(records),
             tokens: TokenCache::default(),
+            statuses: Default::default(),
             secure_cookie: false,
             stopping: Arc::new(AtomicBool::new(false)),
+            closing: tokio::sync::watch::channel(false).0,
             tasks: Mutex::new(Vec::new()),
         }
     }
@@ -193,6 +199,15 @@ impl Server {
         let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks"));
         for task in tasks {
             let _ = task.await;
+        }
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once the server closes.
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closed| *closed).await;
         }
     }
 }

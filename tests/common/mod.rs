@@ -6,6 +6,7 @@ pub mod engines;
 pub mod fleet;
 pub mod inventory;
 pub mod proxy;
+pub mod recorder;
 pub mod server;
 
 use std::path::{Path, PathBuf};

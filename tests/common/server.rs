@@ -36,15 +36,16 @@ impl Served {
         std::thread::spawn(move || {
             let mut line = String::new();
             while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                if let Some(rest) = line.split(" on http://").nth(1) {
-                    let addr = rest.split('/').next().unwrap_or_default().to_string();
-                    let _ = found.send(addr);
+                // `serving groups.yaml on http://127.0.0.1:PORT/ ...`
+                if let Some(rest) = line.split(" on http").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = found.send(format!("http{}", url.trim_end_matches('/')));
                 }
                 collected.lock().unwrap().push_str(&line);
                 line.clear();
             }
         });
-        let addr = address
+        let origin = address
             .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|_| {
                 panic!(
@@ -54,7 +55,7 @@ impl Served {
             });
         Self {
             child: Some(child),
-            base: format!("http://{addr}/api/v1"),
+            base: format!("{origin}/api/v1"),
             stderr,
             client: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(120))
@@ -62,6 +63,18 @@ impl Served {
                 .expect("a client"),
             dir,
         }
+    }
+
+    /// Trusts `pem` (a CA certificate) for HTTPS, beside nothing else.
+    pub fn trusting(mut self, pem: &[u8]) -> Self {
+        let certificate = reqwest::Certificate::from_pem(pem).expect("a PEM certificate");
+        self.client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(certificate)
+            .build()
+            .expect("a client");
+        self
     }
 
     /// A new token for `user` as `role` on `groups` (every group for an admin), made by
@@ -176,7 +189,11 @@ impl Served {
     }
 
     /// SIGTERM, then its exit status and everything it printed on stderr.
-    pub fn stop(mut self) -> (Option<i32>, String) {
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    pub fn stop(&mut self) -> (Option<i32>, String) {
         let mut child = self.child.take().expect("running");
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let status = child.wait().expect("the server ends");

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
@@ -99,6 +99,7 @@ fn follow(
     request: LogsRequest,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let (sender, receiver) = mpsc::channel::<Event>(256);
+    let closed = server.closed();
     let reader = tokio::spawn(async move {
         let output = Streamed { sender };
         let _ = server
@@ -114,6 +115,8 @@ fn follow(
             Some((Ok(event), (receiver, guard)))
         },
     );
+    // A server that stops ends the stream rather than wait for the client to go.
+    let events = events.take_until(closed);
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 

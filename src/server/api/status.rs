@@ -1,7 +1,10 @@
 //! `GET /status`.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::Json;
+use futures::FutureExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -57,14 +60,25 @@ pub async fn status(
         },
         usage,
     };
-    let mut report = server
-        .answer(|server| async move {
-            server
-                .app
-                .status(&request, &RequestFrontend::default())
-                .await
+    let key = serde_json::to_string(&request).expect("a request serializes");
+    let asking = Arc::clone(&server);
+    let shared = server
+        .statuses
+        .answer(key, move || {
+            async move {
+                asking
+                    .answer(|server| async move {
+                        server
+                            .app
+                            .status(&request, &RequestFrontend::default())
+                            .await
+                    })
+                    .await
+            }
+            .boxed()
         })
         .await?;
+    let mut report = StatusReport::clone(&shared);
     report.rows.retain(|row| caller.may_read(&row.unit.group));
     Ok(Json(report))
 }
