@@ -452,6 +452,42 @@ fn pages_carry_a_strict_content_security_policy_and_assets_a_long_cache() {
     assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
 }
 
+#[test]
+fn over_https_the_login_cookie_is_sent_over_https_only() {
+    let certs = tempfile::tempdir().unwrap();
+    let made =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-certs.sh"))
+            .arg(certs.path())
+            .env("JDEPLOY_TLS_SAN", "IP:127.0.0.1")
+            .output()
+            .expect("gen-certs.sh runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pem = |name: &str| std::fs::read_to_string(certs.path().join(name)).unwrap();
+    let test = unreachable_fleet()
+        .file("cert.pem", &pem("server-cert.pem"))
+        .file("key.pem", &pem("server-key.pem"));
+    let served = Served::start_with(test, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]);
+    let token = served.token("vera", "viewer", &["web"]);
+    let client = reqwest::blocking::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem("ca.pem").as_bytes()).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = client
+        .post(format!("{}/login", root(&served)))
+        .form(&[("token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(signed.status().as_u16(), 303);
+    let cookie = signed.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+}
+
 // --- On the local engines (127.0.0.2-3) ------------------------------------------
 
 /// `<group>_a` (core) on 127.0.0.2, `<group>_b` on 127.0.0.3, as tests/serve.rs has them.
