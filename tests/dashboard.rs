@@ -562,7 +562,8 @@ fn on_real_engines_log_in_see_the_status_start_a_deploy_watch_it_reach_deployed_
             browser.click("#job-run a").await;
             browser.find("#units").await;
             assert!(browser.path().await.starts_with("/history/"));
-            let containers = browser.texts("#units td[data-label=Container]").await;
+            let mut containers = browser.texts("#units td[data-label=Container]").await;
+            containers.sort();
             assert_eq!(
                 containers,
                 [format!("{group}_a core"), format!("{group}_b")]
