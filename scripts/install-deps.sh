@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the host packages that scripts/engines.sh relies on (Debian/Ubuntu).
+# Install the host packages that scripts/engines.sh and the dashboard's browser tests
+# (headless Chromium over WebDriver) rely on (Debian/Ubuntu).
 # Idempotent and silent when everything is already present.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ busybox_is_static || missing+=(busybox-static)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v flock >/dev/null 2>&1 || missing+=(util-linux)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if ((${#missing[@]} == 0)); then
     exit 0

@@ -24,7 +24,7 @@ pub use lines::{LineReporter, LineSink};
 pub use locks::lock_table;
 pub use logs::LogPrinter;
 pub use outcomes::{failure_logs, outcomes_table, summary_line, OutcomesJson};
-pub use plan::{batches_text, plan_summary, plan_text, PlanJson};
+pub use plan::{batches_text, changes_text, plan_summary, plan_text, PlanJson};
 pub use prefixed::stdout_closed;
 pub use printer::Printer;
 pub use progress::ProgressReporter;

@@ -43,7 +43,8 @@ pub fn plan_text(rows: &[PlanRow], color: bool) -> String {
     out
 }
 
-fn changes_text(changes: &ReleaseChanges, color: bool) -> String {
+/// What changes in one container, a line each (diffs indented by two spaces).
+pub fn changes_text(changes: &ReleaseChanges, color: bool) -> String {
     let mut out = String::new();
     for file in &changes.files {
         if let Some((from, to)) = file.mode {

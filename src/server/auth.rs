@@ -65,14 +65,19 @@ impl FromRequestParts<Shared> for Caller {
                 ),
             ));
         }
-        let grant = server.tokens.verify(server, &secret)?.ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "the token is unknown or revoked")
-        })?;
-        Ok(Caller {
-            user: grant.user.clone(),
-            grant,
-        })
+        authenticate(server, &secret)
     }
+}
+
+/// The caller `secret` speaks for: 401 when it is no token, or a revoked one.
+pub fn authenticate(server: &Shared, secret: &str) -> Result<Caller, ApiError> {
+    let grant = server.tokens.verify(server, secret)?.ok_or_else(|| {
+        ApiError::new(StatusCode::UNAUTHORIZED, "the token is unknown or revoked")
+    })?;
+    Ok(Caller {
+        user: grant.user.clone(),
+        grant,
+    })
 }
 
 fn bearer(parts: &Parts) -> Option<String> {

@@ -1,10 +1,12 @@
 //! `jdeploy serve`: the same application, served. A REST API under `/api/v1` (and its
-//! OpenAPI document) whose changing requests run as jobs. Every handler is a call into
-//! [`crate::app`]: nothing the command line does is written again here.
+//! OpenAPI document) whose changing requests run as jobs, and the web dashboard at `/`
+//! over the same calls. Every handler is a call into [`crate::app`]: nothing the command
+//! line does is written again here.
 
 mod api;
 mod auth;
 mod coalesce;
+mod dashboard;
 mod error;
 mod frontend;
 mod job_store;
@@ -70,7 +72,9 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let store = job_store::JobStore::open(&app.context.state)?;
     let records = crate::history::History::open(&app.context.state)?;
-    let server: Shared = Arc::new(Server::new(app, jobs::Jobs::new(store), records));
+    let mut server = Server::new(app, jobs::Jobs::new(store), records);
+    server.secure_cookie = options.tls.is_some();
+    let server: Shared = Arc::new(server);
     let router = router(Arc::clone(&server));
     let watching = (!options.watch_interval.is_zero()).then(|| {
         tokio::spawn(watch::run(
@@ -133,7 +137,10 @@ pub async fn serve(
 
 fn router(server: Shared) -> Router {
     let (api, _) = api::router();
-    Router::new().nest("/api/v1", api).with_state(server)
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(dashboard::router())
+        .with_state(server)
 }
 
 #[cfg(test)]

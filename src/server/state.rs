@@ -23,6 +23,8 @@ pub struct Server {
     pub tokens: TokenCache,
     /// Status questions in flight, by their selection.
     pub statuses: super::coalesce::Coalesce<crate::app::StatusReport>,
+    /// Served over TLS: the dashboard's cookie is sent over HTTPS only (`Secure`).
+    pub secure_cookie: bool,
     /// Set by SIGTERM: no new job starts, and running ones start nothing more.
     pub stopping: Arc<AtomicBool>,
     /// True once the jobs ended and the server closes: endless streams end then.
@@ -40,6 +42,7 @@ impl Server {
             records: Mutex::new(records),
             tokens: TokenCache::default(),
             statuses: Default::default(),
+            secure_cookie: false,
             stopping: Arc::new(AtomicBool::new(false)),
             closing: tokio::sync::watch::channel(false).0,
             tasks: Mutex::new(Vec::new()),

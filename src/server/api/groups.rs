@@ -13,15 +13,18 @@ use crate::app::{GroupView, GroupsRequest};
 #[utoipa::path(get, path = "/groups", tag = "groups",
     responses((status = 200, body = Vec<GroupView>), (status = 401, body = super::super::error::ErrorBody)))]
 pub async fn list(State(server): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<GroupView>>> {
+    Ok(Json(visible(&server, &caller).await?))
+}
+
+/// The groups of groups.yaml the caller may see.
+pub async fn visible(server: &Shared, caller: &Caller) -> ApiResult<Vec<GroupView>> {
     let frontend = RequestFrontend::default();
     let groups = server
         .app
         .groups(&GroupsRequest::default(), &frontend)
         .await?;
-    Ok(Json(
-        groups
-            .into_iter()
-            .filter(|group| caller.may_read(&group.name))
-            .collect(),
-    ))
+    Ok(groups
+        .into_iter()
+        .filter(|group| caller.may_read(&group.name))
+        .collect())
 }

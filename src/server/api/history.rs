@@ -29,19 +29,29 @@ pub async fn list(
     caller: Caller,
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<Vec<Run>>> {
-    if let Some(group) = &query.group {
+    let limit = query.limit.unwrap_or(20).min(1000);
+    Ok(Json(runs(&server, &caller, query.group, limit).await?))
+}
+
+/// The newest `limit` runs the caller may see, of `group` or of every group.
+pub async fn runs(
+    server: &Shared,
+    caller: &Caller,
+    group: Option<String>,
+    limit: usize,
+) -> ApiResult<Vec<Run>> {
+    if let Some(group) = &group {
         caller.check(Action::Read, group)?;
     }
-    let request = HistoryRequest::List {
-        group: query.group,
-        limit: query.limit.unwrap_or(20).min(1000),
-    };
-    match server.app.history(&request).await? {
-        HistoryReport::Runs { runs, .. } => Ok(Json(
-            runs.into_iter()
-                .filter(|run| caller.may_read(&run.group))
-                .collect(),
-        )),
+    match server
+        .app
+        .history(&HistoryRequest::List { group, limit })
+        .await?
+    {
+        HistoryReport::Runs { runs, .. } => Ok(runs
+            .into_iter()
+            .filter(|run| caller.may_read(&run.group))
+            .collect()),
         HistoryReport::Run(_) => Err(ApiError::internal("a list was asked for")),
     }
 }
@@ -54,6 +64,11 @@ pub async fn show(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Run>> {
+    Ok(Json(run(&server, &caller, id).await?))
+}
+
+/// Run `id` with its containers; 404 when there is none the caller may see.
+pub async fn run(server: &Shared, caller: &Caller, id: i64) -> ApiResult<Run> {
     let missing = || ApiError::not_found(format!("no run {id}"));
     let report = server
         .app
@@ -61,7 +76,7 @@ pub async fn show(
         .await
         .map_err(|_| missing())?;
     match report {
-        HistoryReport::Run(run) if caller.may_read(&run.group) => Ok(Json(*run)),
+        HistoryReport::Run(run) if caller.may_read(&run.group) => Ok(*run),
         _ => Err(missing()),
     }
 }

@@ -34,15 +34,26 @@ pub async fn list(
     Query(query): Query<JobsQuery>,
 ) -> ApiResult<Json<Vec<JobView>>> {
     let limit = query.limit.unwrap_or(50).min(1000);
-    let jobs = server
-        .jobs
-        .list(query.group.as_deref(), limit)
-        .map_err(ApiError::internal)?;
-    Ok(Json(
-        jobs.into_iter()
-            .filter(|job| caller.may_read(&job.group))
-            .collect(),
-    ))
+    Ok(Json(recent(
+        &server,
+        &caller,
+        query.group.as_deref(),
+        limit,
+    )?))
+}
+
+/// The newest `limit` jobs the caller may see, of `group` or of every group.
+pub fn recent(
+    server: &Shared,
+    caller: &Caller,
+    group: Option<&str>,
+    limit: usize,
+) -> ApiResult<Vec<JobView>> {
+    let jobs = server.jobs.list(group, limit).map_err(ApiError::internal)?;
+    Ok(jobs
+        .into_iter()
+        .filter(|job| caller.may_read(&job.group))
+        .collect())
 }
 
 /// A job with its steps so far.
@@ -65,7 +76,8 @@ pub async fn show(
     Ok(Json(JobDetail { job, events }))
 }
 
-fn find(server: &Shared, caller: &Caller, id: i64) -> ApiResult<(JobView, Vec<JobEvent>)> {
+/// Job `id` and its steps; 404 when there is none the caller may see.
+pub fn find(server: &Shared, caller: &Caller, id: i64) -> ApiResult<(JobView, Vec<JobEvent>)> {
     match server.jobs.get(id).map_err(ApiError::internal)? {
         Some(found) if caller.may_read(&found.0.group) => Ok(found),
         _ => Err(ApiError::not_found(format!("no job {id}"))),

@@ -26,11 +26,17 @@ pub struct Me {
 #[utoipa::path(get, path = "/me", tag = "access",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<Me> {
-    Json(Me {
-        user: caller.user.clone(),
-        role: caller.grant.role.as_str().to_string(),
-        groups: serde_json::to_value(&caller.grant.groups).unwrap_or_default(),
-    })
+    Json(Me::of(&caller))
+}
+
+impl Me {
+    pub fn of(caller: &Caller) -> Self {
+        Me {
+            user: caller.user.clone(),
+            role: caller.grant.role.as_str().to_string(),
+            groups: serde_json::to_value(&caller.grant.groups).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

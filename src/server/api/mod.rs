@@ -1,17 +1,17 @@
 //! The REST API under `/api/v1`: one file per resource, each handler a thin call into
 //! the application layer, described for the OpenAPI document as it is routed.
 
-mod bodies;
-mod groups;
-mod history;
-mod jobs;
+pub mod bodies;
+pub mod groups;
+pub mod history;
+pub mod jobs;
 mod locks;
 mod logs;
-mod me;
-mod requests;
-mod runs;
+pub mod me;
+pub mod requests;
+pub mod runs;
 mod status;
-mod watch;
+pub mod watch;
 
 use axum::Json;
 use utoipa::OpenApi;

@@ -82,7 +82,16 @@ pub async fn list(
     caller: Caller,
     Query(query): Query<RequestsQuery>,
 ) -> ApiResult<Json<Vec<crate::history::DeployRequest>>> {
-    let state = match query.state.as_deref() {
+    Ok(Json(listed(&server, &caller, query.state.as_deref())?))
+}
+
+/// The deploy requests the caller may see, in `state` (`pending`, ...) or all.
+pub fn listed(
+    server: &Shared,
+    caller: &Caller,
+    state: Option<&str>,
+) -> ApiResult<Vec<crate::history::DeployRequest>> {
+    let state = match state {
         None => None,
         Some(text) => Some(RequestState::parse(text).ok_or_else(|| {
             ApiError::bad_request(format!(
@@ -97,12 +106,10 @@ pub async fn list(
         .expect("records")
         .list_requests(state)
         .map_err(|err| ApiError::internal(err.to_string()))?;
-    Ok(Json(
-        requests
-            .into_iter()
-            .filter(|request| caller.may_read(&request.group))
-            .collect(),
-    ))
+    Ok(requests
+        .into_iter()
+        .filter(|request| caller.may_read(&request.group))
+        .collect())
 }
 
 /// Approves a pending request: its deploy starts as a job at once.

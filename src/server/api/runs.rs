@@ -30,19 +30,28 @@ pub async fn plan(
     Path(group): Path<String>,
     Query(body): Query<DeployBody>,
 ) -> ApiResult<Json<PlanReport>> {
-    known_group(&server, &group).await?;
-    server.authorize(&caller, Action::Plan, &group)?;
+    Ok(Json(plan_report(&server, &caller, group, &body).await?))
+}
+
+/// What a deploy of `group` as `body` asks would change, if the caller may plan it.
+pub async fn plan_report(
+    server: &Shared,
+    caller: &Caller,
+    group: String,
+    body: &DeployBody,
+) -> ApiResult<PlanReport> {
+    known_group(server, &group).await?;
+    server.authorize(caller, Action::Plan, &group)?;
     let request = PlanRequest {
         group,
         flags: body.flags(),
         rollout: body.rollout.settings()?,
     };
-    let report = server
+    server
         .answer(
             |server| async move { server.app.plan(&request, &RequestFrontend::default()).await },
         )
-        .await?;
-    Ok(Json(report))
+        .await
 }
 
 /// Deploys the group as a job: `/run.sh` and code into every container that changes,

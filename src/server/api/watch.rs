@@ -26,15 +26,28 @@ pub async fn events(
     Query(query): Query<WatchQuery>,
 ) -> ApiResult<Json<Vec<WatchEvent>>> {
     let limit = query.limit.unwrap_or(100).min(1000);
+    Ok(Json(recent(
+        &server,
+        &caller,
+        query.group.as_deref(),
+        limit,
+    )?))
+}
+
+/// The newest `limit` watch events the caller may see.
+pub fn recent(
+    server: &Shared,
+    caller: &Caller,
+    group: Option<&str>,
+    limit: usize,
+) -> ApiResult<Vec<WatchEvent>> {
     let events = server
         .jobs
         .store
-        .watch_events(query.group.as_deref(), limit)
+        .watch_events(group, limit)
         .map_err(|err| ApiError::internal(err.to_string()))?;
-    Ok(Json(
-        events
-            .into_iter()
-            .filter(|event| caller.may_read(&event.group))
-            .collect(),
-    ))
+    Ok(events
+        .into_iter()
+        .filter(|event| caller.may_read(&event.group))
+        .collect())
 }
