@@ -19,6 +19,8 @@ const GROUP: &str = "scale";
 const IMAGE: &str = "jdeploy-demo:latest";
 /// The open-file limit jdeploy runs under: the usual default soft limit.
 const JDEPLOY_NOFILE: u64 = 1024;
+/// `connection.max_open`, jdeploy's default: calls in flight across the whole fleet.
+const MAX_OPEN: usize = 256;
 /// A run still going after this is killed; it counts as failed.
 const RUN_LIMIT: Duration = Duration::from_secs(600);
 
@@ -362,6 +364,22 @@ fn report(step: &Step, run: &Run, counted: &CounterSnapshot, scale: &Scale) {
         scale.latency.as_millis()
     );
     println!("  ideal     {}", ideal.formula);
+    // Under the open-file limit at most `connection.max_open` calls are in flight across
+    // the fleet, so the requests made cannot take fewer round trips than requests/max_open.
+    let bounded_trips = ideal
+        .round_trips
+        .max((counted.requests as usize).div_ceil(MAX_OPEN));
+    let bounded = scale.latency * bounded_trips as u32;
+    if !bounded.is_zero() {
+        println!(
+            "  bounded   {:.3} s: max(ideal, {} requests / {MAX_OPEN} in flight = {} round trips) x {} ms   {:.2}x",
+            bounded.as_secs_f64(),
+            thousands(counted.requests),
+            (counted.requests as usize).div_ceil(MAX_OPEN),
+            scale.latency.as_millis(),
+            run.wall.as_secs_f64() / bounded.as_secs_f64()
+        );
+    }
     let mb = run.max_rss as f64 / (1024.0 * 1024.0);
     println!(
         "  memory    {mb:>8.1} MB peak RSS   target <= {memory_target_mb} MB: {}",

@@ -2,6 +2,7 @@
 //! command line it stands for (history shows it).
 
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 use super::super::error::ApiError;
@@ -210,4 +211,20 @@ pub fn patterns(text: Option<&str>) -> Vec<String> {
             .collect()
     })
     .unwrap_or_default()
+}
+
+/// A list's query: one group or all, and how many of the newest.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only this group's.
+    pub group: Option<String>,
+    /// At most this many, newest first.
+    pub limit: Option<usize>,
+}
+
+impl ListQuery {
+    /// `limit`, `default` without, at most 1,000.
+    pub fn limit_or(&self, default: usize) -> usize {
+        self.limit.unwrap_or(default).min(1000)
+    }
 }

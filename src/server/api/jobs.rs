@@ -17,23 +17,17 @@ use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult, ErrorBody};
 use super::super::jobs::{JobEvent, JobView, LiveJob};
 use super::super::state::Shared;
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct JobsQuery {
-    group: Option<String>,
-    /// At most this many, newest first (50 by default).
-    limit: Option<usize>,
-}
+use super::bodies::ListQuery;
 
 /// The newest jobs this server ran or runs.
-#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobsQuery),
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(ListQuery),
     responses((status = 200, body = Vec<JobView>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(server): State<Shared>,
     caller: Caller,
-    Query(query): Query<JobsQuery>,
+    Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<JobView>>> {
-    let limit = query.limit.unwrap_or(50).min(1000);
+    let limit = query.limit_or(50);
     Ok(Json(recent(
         &server,
         &caller,

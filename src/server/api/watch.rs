@@ -2,30 +2,22 @@
 
 use axum::extract::{Query, State};
 use axum::Json;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult, ErrorBody};
 use super::super::state::Shared;
 use super::super::watch::WatchEvent;
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct WatchQuery {
-    group: Option<String>,
-    /// At most this many, newest first (100 by default).
-    limit: Option<usize>,
-}
+use super::bodies::ListQuery;
 
 /// Changes of state seen behind jdeploy's back, and the heals started for them.
-#[utoipa::path(get, path = "/watch/events", tag = "fleet", params(WatchQuery),
+#[utoipa::path(get, path = "/watch/events", tag = "fleet", params(ListQuery),
     responses((status = 200, body = Vec<WatchEvent>), (status = 401, body = ErrorBody)))]
 pub async fn events(
     State(server): State<Shared>,
     caller: Caller,
-    Query(query): Query<WatchQuery>,
+    Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<WatchEvent>>> {
-    let limit = query.limit.unwrap_or(100).min(1000);
+    let limit = query.limit_or(100);
     Ok(Json(recent(
         &server,
         &caller,
