@@ -2,6 +2,7 @@
 //! is kept, shown and sent to the group's `notify` targets, and a `heal: true` group's
 //! exited or unhealthy containers are restarted (a job like any other), backing off.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use utoipa::ToSchema;
 use super::frontend::RequestFrontend;
 use super::jobs::{now, NewJob};
 use super::state::Shared;
-use crate::app::{FleetLook, LifecycleRequest};
+use crate::app::{FleetLook, LifecycleRequest, LockStatusRequest};
 use crate::inventory::Selection;
 use crate::notify::{notify, Event, EventKind};
 use crate::rollout::{Lifecycle, UnitKey};
@@ -31,7 +32,7 @@ pub struct WatchEvent {
     pub host: String,
     /// running, unhealthy, restarting, exited, stopped, missing or unreachable.
     pub condition: String,
-    /// In words: `exited (code 137)`, `back to running`, `restarted by the watch`.
+    /// In words: `exited (code 137)`, `back to running`, `exited (code 137): restarting (job 12)`.
     pub detail: String,
     /// The restart job of a heal.
     pub job_id: Option<i64>,
@@ -58,7 +59,9 @@ pub async fn run(server: Shared, interval: Duration, policy: HealPolicy) {
                 continue;
             }
         };
-        let changes = watcher.observe(look.units.clone());
+        let locked = locked_groups(&server, &look, &watcher).await;
+        let held = |unit: &UnitKey| locked.contains(unit.first_group());
+        let changes = watcher.observe_holding(look.units.clone(), held);
         for change in &changes {
             tell(
                 &server,
@@ -69,8 +72,44 @@ pub async fn run(server: Shared, interval: Duration, policy: HealPolicy) {
             )
             .await;
         }
-        heal(&server, &look, &mut healer).await;
+        heal(&server, &look, &mut healer, &locked).await;
     }
+}
+
+/// The groups with something to tell or heal whose lock someone holds: a command is
+/// acting on them (restarting what the look saw down), so the watch waits for it. Only
+/// those groups' locks are read, and only when there is something to tell.
+async fn locked_groups(server: &Shared, look: &FleetLook, watcher: &Watcher) -> BTreeSet<String> {
+    let candidates: BTreeSet<String> = look
+        .units
+        .iter()
+        .filter(|(unit, condition)| {
+            let heals = look.heal.get(unit.first_group()).copied().unwrap_or(false);
+            watcher.differs(unit, condition) || (heals && condition.is_healable())
+        })
+        .map(|(unit, _)| unit.first_group().to_string())
+        .collect();
+    let mut locked = BTreeSet::new();
+    for group in candidates {
+        let request = LockStatusRequest {
+            group: Some(group.clone()),
+        };
+        let status = server
+            .answer(|server| async move {
+                server
+                    .app
+                    .lock_status(&request, &RequestFrontend::default())
+                    .await
+            })
+            .await;
+        // A lock that cannot be read is no reason to stay silent.
+        if let Ok(status) = status {
+            if status.groups.iter().any(|row| row.lock.is_some()) {
+                locked.insert(group);
+            }
+        }
+    }
+    locked
 }
 
 fn change_event(change: &Change) -> WatchEvent {
@@ -126,10 +165,11 @@ async fn tell(
 
 /// Restarts what a `heal: true` group has exited or unhealthy, each when its backoff
 /// allows.
-async fn heal(server: &Shared, look: &FleetLook, healer: &mut Healer) {
+async fn heal(server: &Shared, look: &FleetLook, healer: &mut Healer, locked: &BTreeSet<String>) {
     for (unit, condition) in &look.units {
         let group = unit.first_group();
-        if !condition.is_healable() || !look.heal.get(group).copied().unwrap_or(false) {
+        let heals = look.heal.get(group).copied().unwrap_or(false);
+        if !condition.is_healable() || !heals || locked.contains(group) {
             continue;
         }
         let now = Instant::now();
@@ -164,7 +204,7 @@ async fn heal(server: &Shared, look: &FleetLook, healer: &mut Healer) {
         });
         let (detail, job) = match started {
             Ok(view) => (
-                format!("{}: restarted by the watch", condition.describe()),
+                format!("{}: restarting (job {})", condition.describe(), view.id),
                 Some(view.id),
             ),
             Err(err) => (

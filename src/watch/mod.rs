@@ -104,15 +104,28 @@ impl Watcher {
     /// are changes: a watcher starting on a healthy fleet has nothing to say. A change in
     /// an unreachable host's error is no change.
     pub fn observe(&mut self, seen: Vec<(UnitKey, Condition)>) -> Vec<Change> {
+        self.observe_holding(seen, |_| false)
+    }
+
+    /// As [`Watcher::observe`], but units `held` says are being acted on (their group is
+    /// locked: a deploy restarts them) keep their last condition and tell nothing: the
+    /// look after the command compares with the state before it.
+    pub fn observe_holding(
+        &mut self,
+        seen: Vec<(UnitKey, Condition)>,
+        held: impl Fn(&UnitKey) -> bool,
+    ) -> Vec<Change> {
         let mut changes = Vec::new();
         let mut now = HashMap::with_capacity(seen.len());
         for (unit, condition) in seen {
             let from = self.last.get(&unit).cloned();
-            let changed = match &from {
-                None => condition != Condition::Running,
-                Some(before) => before.name() != condition.name(),
-            };
-            if changed {
+            if held(&unit) {
+                if let Some(from) = from {
+                    now.insert(unit, from);
+                }
+                continue;
+            }
+            if self.differs(&unit, &condition) {
                 changes.push(Change {
                     unit: unit.clone(),
                     from,
@@ -123,6 +136,14 @@ impl Watcher {
         }
         self.last = now;
         changes
+    }
+
+    /// Whether `condition` would be a change for `unit`.
+    pub fn differs(&self, unit: &UnitKey, condition: &Condition) -> bool {
+        match self.last.get(unit) {
+            None => *condition != Condition::Running,
+            Some(before) => before.name() != condition.name(),
+        }
     }
 }
 

@@ -87,3 +87,23 @@ fn heals_back_off_doubling_and_stop_at_the_hourly_cap() {
     assert_eq!(healer.decide(&a, later), HealDecision::Now);
     assert_eq!(healer.decide(&unit("b"), start), HealDecision::Now);
 }
+
+#[test]
+fn units_held_by_a_command_keep_their_last_condition_until_it_ends() {
+    let mut watcher = Watcher::default();
+    watcher.observe(vec![(unit("a"), Condition::Running)]);
+    // A deploy restarts it: nothing is told while the group is locked.
+    let during = watcher.observe_holding(vec![(unit("a"), Condition::Restarting)], |_| true);
+    assert!(during.is_empty());
+    // Running again once the deploy ended: no change since before it.
+    assert!(watcher
+        .observe(vec![(unit("a"), Condition::Running)])
+        .is_empty());
+    // Left down by the command: told once it let go.
+    watcher.observe_holding(
+        vec![(unit("a"), Condition::Exited { code: Some(1) })],
+        |_| true,
+    );
+    let after = watcher.observe(vec![(unit("a"), Condition::Exited { code: Some(1) })]);
+    assert_eq!(after.len(), 1);
+}
