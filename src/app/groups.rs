@@ -17,6 +17,11 @@ pub struct GroupView {
     pub image: Option<String>,
     pub containers: usize,
     pub units: Vec<UnitView>,
+    /// When the server lets deployers deploy it, as groups.yaml writes them; none:
+    /// always.
+    pub windows: Vec<String>,
+    /// The server's fleet watch restarts its exited or unhealthy containers.
+    pub heal: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -59,5 +64,7 @@ fn view(inventory: &Inventory, group: &Group) -> GroupView {
                 containers: unit.containers.clone(),
             })
             .collect(),
+        windows: group.windows.0.iter().map(ToString::to_string).collect(),
+        heal: group.heal,
     }
 }

@@ -591,12 +591,16 @@ fn groups_table_of_views() {
                 view("127.0.0.3", true, &["jl_core_3_1"]),
                 view("127.0.0.3", false, &["jl_3_1"]),
             ],
+            windows: Vec::new(),
+            heal: false,
         },
         GroupView {
             name: "test".into(),
             image: None,
             containers: 1,
             units: vec![view("127.0.0.4", false, &["jl_test_4_1"])],
+            windows: vec!["mon-fri 10:00-16:00 Asia/Shanghai".into()],
+            heal: true,
         },
     ];
     assert_output("groups_table", &groups_table(&groups));
