@@ -146,8 +146,14 @@ storage_driver_candidates() {
         echo "$JDEPLOY_ENGINES_STORAGE_DRIVER"
         return
     fi
-    # Prefer what already worked: this engine's images live under that driver.
-    [[ -s $E_DIR/storage-driver ]] && list+=("$(<"$E_DIR/storage-driver")")
+    # An engine that ran before keeps its images and containers under its driver: another
+    # driver would start it empty. A failed start (containerd slow after a kill) is
+    # retried on the same driver instead.
+    if [[ -s $E_DIR/storage-driver ]]; then
+        main=$(<"$E_DIR/storage-driver")
+        printf '%s\n' "$main" "$main" "$main"
+        return
+    fi
     [[ -s $BASE/storage-driver ]] && list+=("$(<"$BASE/storage-driver")")
     list+=(overlay2)
     main=$(timeout 5 docker -H unix:///var/run/docker.sock info --format '{{.Driver}}' 2>/dev/null || true)
@@ -265,6 +271,10 @@ start_engine() {
     # A dockerd that was killed leaves its pidfile, and a new one refuses to start while
     # that pid exists (a zombie not yet reaped counts): it is not this engine's dockerd.
     rm -f "$E_PIDFILE"
+    # It also leaves its containerd, which holds the socket the new one's containerd
+    # needs (the new dockerd then times out and exits), and its data root's bind mount.
+    stop_orphan_containerd
+    release_data_mount
     [[ -f $E_DIR/daemon.json ]] || echo '{}' >"$E_DIR/daemon.json"
     ensure_bridge
     had_docker0=0

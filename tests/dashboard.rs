@@ -15,7 +15,7 @@ use serde_json::json;
 use browser::{run, Browser, Screen};
 use common::engines::{ensure_engines, unique_group, Cleanup, RUN_SH};
 use common::inventory::Fleet;
-use common::server::Served;
+use common::server::{loopback_certificates, Served};
 use common::Test;
 
 /// `web_a` and `web_b` (core) on 127.0.0.8:1, `api_a` on 127.0.0.9:1: ports nothing
@@ -454,18 +454,7 @@ fn pages_carry_a_strict_content_security_policy_and_assets_a_long_cache() {
 
 #[test]
 fn over_https_the_login_cookie_is_sent_over_https_only() {
-    let certs = tempfile::tempdir().unwrap();
-    let made =
-        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-certs.sh"))
-            .arg(certs.path())
-            .env("JDEPLOY_TLS_SAN", "IP:127.0.0.1")
-            .output()
-            .expect("gen-certs.sh runs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let certs = loopback_certificates();
     let pem = |name: &str| std::fs::read_to_string(certs.path().join(name)).unwrap();
     let test = unreachable_fleet()
         .file("cert.pem", &pem("server-cert.pem"))

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use common::engines::{docker, ensure_engines, unique_group, Cleanup, RUN_SH};
 use common::inventory::Fleet;
-use common::server::Served;
+use common::server::{loopback_certificates, Served};
 use common::Test;
 
 /// `<group>_a` (core) on 127.0.0.2, `<group>_b` on 127.0.0.3.
@@ -493,18 +493,7 @@ fn the_openapi_document_is_generated_from_the_routes() {
 
 #[test]
 fn with_a_certificate_the_server_speaks_https_only() {
-    let certs = tempfile::tempdir().unwrap();
-    let made =
-        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-certs.sh"))
-            .arg(certs.path())
-            .env("JDEPLOY_TLS_SAN", "IP:127.0.0.1")
-            .output()
-            .expect("gen-certs.sh runs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let certs = loopback_certificates();
     let pem = |name: &str| std::fs::read_to_string(certs.path().join(name)).unwrap();
     let yaml = Fleet::new()
         .image("product", "jdeploy-demo:latest")

@@ -203,6 +203,24 @@ impl Served {
     }
 }
 
+/// A throwaway CA (`ca.pem`) and a server certificate for 127.0.0.1 signed by it
+/// (`server-cert.pem`, `server-key.pem`), made by the project's own script.
+pub fn loopback_certificates() -> TempDir {
+    let certs = tempfile::tempdir().unwrap();
+    let made =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-certs.sh"))
+            .arg(certs.path())
+            .env("JDEPLOY_TLS_SAN", "IP:127.0.0.1")
+            .output()
+            .expect("gen-certs.sh runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    certs
+}
+
 fn answer(response: reqwest::blocking::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().unwrap_or_default();
