@@ -74,13 +74,14 @@ impl Server {
             command_line,
             stopping: Arc::clone(&self.stopping),
         };
+        let view = live.view();
         self.audit(NewAudit {
-            user: live.view().user,
-            action: live.view().kind,
-            group: Some(live.view().group),
-            detail: serde_json::json!({ "command": live.view().command, "approved_by": live.view().approved_by }),
+            user: view.user.clone(),
+            action: view.kind.clone(),
+            group: Some(view.group.clone()),
+            detail: serde_json::json!({ "command": view.command, "approved_by": view.approved_by }),
             result: AuditResult::Ok,
-            job_id: Some(live.view().id.to_string()),
+            job_id: Some(view.id.to_string()),
         });
         let server = Arc::clone(self);
         let ended = Arc::clone(self);
@@ -98,7 +99,7 @@ impl Server {
         let mut tasks = self.tasks.lock().expect("tasks");
         tasks.retain(|task| !task.is_finished());
         tasks.push(task);
-        Ok(live.view())
+        Ok(view)
     }
 
     /// Checks that `caller` may `action` on `group`; a refusal of a change is audited.

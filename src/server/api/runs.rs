@@ -1,20 +1,22 @@
 //! What changes a group: deploy, rollback and restart run as jobs and answer `202` at
 //! once; plan shows what a deploy would do.
 
+use std::future::Future;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult, ErrorBody};
-use super::super::frontend::RequestFrontend;
+use super::super::frontend::{JobFrontend, RequestFrontend};
 use super::super::jobs::{JobView, NewJob};
 use super::super::state::Shared;
 use super::bodies::{DeployBody, RestartBody, RollbackBody};
 use crate::access::Action;
 use crate::app::{
-    DeployRequest, GroupsRequest, LifecycleRequest, PlanReport, PlanRequest, RollbackRequest,
-    RollbackTo,
+    AppError, DeployRequest, GroupsRequest, LifecycleRequest, PlanReport, PlanRequest,
+    RollbackRequest, RollbackTo, RunReport,
 };
 use crate::inventory::Selection;
 use crate::rollout::Lifecycle;
@@ -77,17 +79,15 @@ pub async fn deploy(
         rollout: body.rollout.settings()?,
         no_hooks: body.no_hooks,
     };
-    let job = NewJob {
-        kind: "deploy".into(),
-        command: body.command_line(&group),
+    let command = body.command_line(&group);
+    start_job(
+        &server,
+        &caller,
+        "deploy",
         group,
-        user: caller.user.clone(),
-        approved_by: None,
-    };
-    let view = server.spawn_job(job, |server, frontend| async move {
-        server.app.deploy(&request, &frontend).await
-    })?;
-    Ok((StatusCode::ACCEPTED, Json(view)))
+        command,
+        |server, frontend| async move { server.app.deploy(&request, &frontend).await },
+    )
 }
 
 /// Puts the group's containers back on an earlier deploy, as a job.
@@ -115,17 +115,15 @@ pub async fn rollback(
         yes: true,
         no_hooks: body.no_hooks,
     };
-    let job = NewJob {
-        kind: "rollback".into(),
-        command: body.command_line(&group),
+    let command = body.command_line(&group);
+    start_job(
+        &server,
+        &caller,
+        "rollback",
         group,
-        user: caller.user.clone(),
-        approved_by: None,
-    };
-    let view = server.spawn_job(job, |server, frontend| async move {
-        server.app.rollback(&request, &frontend).await
-    })?;
-    Ok((StatusCode::ACCEPTED, Json(view)))
+        command,
+        |server, frontend| async move { server.app.rollback(&request, &frontend).await },
+    )
 }
 
 /// Restarts the group's containers, core units first, as a job.
@@ -152,16 +150,39 @@ pub async fn restart(
         no_hooks: body.no_hooks,
         groups: Vec::new(),
     };
+    let command = body.command_line(&group);
+    start_job(
+        &server,
+        &caller,
+        "restart",
+        group,
+        command,
+        |server, frontend| async move { server.app.lifecycle(&request, &frontend).await },
+    )
+}
+
+/// Starts `work` as the caller's job of `kind` on `group`, standing for `command`, and
+/// answers `202` with the job.
+fn start_job<F, Fut>(
+    server: &Shared,
+    caller: &Caller,
+    kind: &str,
+    group: String,
+    command: String,
+    work: F,
+) -> ApiResult<(StatusCode, Json<JobView>)>
+where
+    F: FnOnce(Shared, JobFrontend) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<RunReport, AppError>> + 'static,
+{
     let job = NewJob {
-        kind: "restart".into(),
-        command: body.command_line(&group),
+        kind: kind.into(),
         group,
         user: caller.user.clone(),
         approved_by: None,
+        command,
     };
-    let view = server.spawn_job(job, |server, frontend| async move {
-        server.app.lifecycle(&request, &frontend).await
-    })?;
+    let view = server.spawn_job(job, work)?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
