@@ -2,7 +2,8 @@
 //! containers each, every request answered 20 ms after it arrives, with jdeploy held to
 //! 1,024 open files as a default login is: create, create again with nothing to change,
 //! status, deploy and a forced deploy, each against the ideal its round trips set. `HOSTS`, `CONTAINERS`,
-//! `LATENCY_MS` (and `PARALLEL`, written as `connection.parallel`) make it smaller.
+//! `LATENCY_MS` make it smaller; `PARALLEL` and `MAX_OPEN` are written as `connection.parallel` and
+//! `connection.max_open`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -19,8 +20,6 @@ const GROUP: &str = "scale";
 const IMAGE: &str = "jdeploy-demo:latest";
 /// The open-file limit jdeploy runs under: the usual default soft limit.
 const JDEPLOY_NOFILE: u64 = 1024;
-/// `connection.max_open`, jdeploy's default: calls in flight across the whole fleet.
-const MAX_OPEN: usize = 256;
 /// A run still going after this is killed; it counts as failed.
 const RUN_LIMIT: Duration = Duration::from_secs(600);
 
@@ -33,6 +32,8 @@ struct Scale {
     latency: Duration,
     /// `connection.parallel`: API calls in flight at once per host.
     parallel: usize,
+    /// `connection.max_open`: connections open at once across the fleet.
+    max_open: usize,
 }
 
 impl Scale {
@@ -48,6 +49,7 @@ impl Scale {
             containers: number("CONTAINERS", 10),
             latency: Duration::from_millis(number("LATENCY_MS", 20) as u64),
             parallel: number("PARALLEL", 8),
+            max_open: number("MAX_OPEN", 256),
         };
         assert!(scale.hosts >= 1 && scale.containers >= 1 && scale.parallel >= 1);
         scale
@@ -234,8 +236,8 @@ fn own_cpu() -> Duration {
 fn workspace(hosts: &[String], scale: &Scale) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a scratch directory");
     let mut yaml = format!(
-        "images:\n  {GROUP}: {IMAGE}\nconnection:\n  parallel: {}\ndefaults:\n  stop_timeout: 1\n  copy:\n    - {{ src: code, dest: /srv/app, clean: true }}\nunits:\n",
-        scale.parallel
+        "images:\n  {GROUP}: {IMAGE}\nconnection:\n  parallel: {}\n  max_open: {}\ndefaults:\n  stop_timeout: 1\n  copy:\n    - {{ src: code, dest: /srv/app, clean: true }}\nunits:\n",
+        scale.parallel, scale.max_open
     );
     for (at, host) in hosts.iter().enumerate() {
         let names: Vec<String> = (0..scale.containers)
@@ -368,14 +370,15 @@ fn report(step: &Step, run: &Run, counted: &CounterSnapshot, scale: &Scale) {
     // the fleet, so the requests made cannot take fewer round trips than requests/max_open.
     let bounded_trips = ideal
         .round_trips
-        .max((counted.requests as usize).div_ceil(MAX_OPEN));
+        .max((counted.requests as usize).div_ceil(scale.max_open));
     let bounded = scale.latency * bounded_trips as u32;
     if !bounded.is_zero() {
         println!(
-            "  bounded   {:.3} s: max(ideal, {} requests / {MAX_OPEN} in flight = {} round trips) x {} ms   {:.2}x",
+            "  bounded   {:.3} s: max(ideal, {} requests / {} in flight = {} round trips) x {} ms   {:.2}x",
             bounded.as_secs_f64(),
             thousands(counted.requests),
-            (counted.requests as usize).div_ceil(MAX_OPEN),
+            scale.max_open,
+            (counted.requests as usize).div_ceil(scale.max_open),
             scale.latency.as_millis(),
             run.wall.as_secs_f64() / bounded.as_secs_f64()
         );

@@ -129,18 +129,12 @@ impl<B: Backend> App<B> {
         let connector = self.backend.connector(ConnectOptions {
             connect_timeout: connection.timeout_secs,
             request_timeout: u64::from(connection.request_timeout_secs) + u64::from(stop_timeout),
-            idle_per_host: idle_per_host(connection, inventory.hosts().len()),
+            // The fleet bounds the kept connections across hosts; a host keeps at most
+            // as many as it has calls in flight.
+            idle_per_host: connection.parallel as usize,
         });
         Fleet::new(connector, connection.parallel, connection.max_open)
     }
-}
-
-/// Connections kept open between calls, per host: as many as its calls in flight while
-/// the fleet's budget allows, none when there are more hosts than the budget (each call
-/// then opens and closes its own, and the open ones stay within the budget).
-fn idle_per_host(connection: &crate::inventory::Connection, hosts: usize) -> usize {
-    let share = connection.max_open as usize / hosts.max(1);
-    share.min(connection.parallel as usize)
 }
 
 /// What a command that changes containers did to each.

@@ -2,17 +2,19 @@
 
 use std::time::Duration;
 
-use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bollard::{BollardRequest, Docker, API_DEFAULT_VERSION};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{Connection, HttpConnector};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::docker::DockerEngine;
+use super::counted::Counting;
+use super::docker::{DockerEngine, KeptConnections};
 use super::error::EngineError;
 use super::Connector;
 use crate::inventory::endpoint::{Endpoint, Tls};
@@ -48,7 +50,7 @@ pub async fn connect(host: &Host, options: ConnectOptions) -> Result<DockerEngin
         cause,
     };
     let seconds = u64::from(options.connect_timeout);
-    let client = client_for(&host.endpoint, seconds, options.idle_per_host)
+    let (client, kept) = client_for(&host.endpoint, seconds, options.idle_per_host)
         .map_err(|err| unreachable(err.to_string()))?;
     let negotiated =
         tokio::time::timeout(Duration::from_secs(seconds), client.negotiate_version()).await;
@@ -62,9 +64,8 @@ pub async fn connect(host: &Host, options: ConnectOptions) -> Result<DockerEngin
         Ok(Err(err)) => return Err(unreachable(cause(&err))),
         Ok(Ok(client)) => client,
     };
-    Ok(DockerEngine::new(client.with_timeout(Duration::from_secs(
-        options.request_timeout,
-    ))))
+    let client = client.with_timeout(Duration::from_secs(options.request_timeout));
+    Ok(DockerEngine::new(client).keeping(kept))
 }
 
 /// This machine's own engine: `DOCKER_HOST`, else the default socket.
@@ -85,14 +86,16 @@ pub async fn connect_local() -> Result<DockerEngine, EngineError> {
     ))
 }
 
+/// The client, and (over tcp) the connections it keeps for the next request.
 fn client_for(
     endpoint: &Endpoint,
     timeout: u64,
     idle: usize,
-) -> Result<Docker, bollard::errors::Error> {
+) -> Result<(Docker, Option<KeptConnections>), bollard::errors::Error> {
     match endpoint {
         Endpoint::Unix { path } => {
             Docker::connect_with_unix(&path.to_string_lossy(), timeout, API_DEFAULT_VERSION)
+                .map(|client| (client, None))
         }
         Endpoint::Tcp { host, port, tls } => {
             let address = if host.contains(':') {
@@ -113,7 +116,7 @@ fn connect_http(
     address: &str,
     timeout: u64,
     idle: usize,
-) -> Result<Docker, bollard::errors::Error> {
+) -> Result<(Docker, Option<KeptConnections>), bollard::errors::Error> {
     let mut http = HttpConnector::new();
     http.set_nodelay(true);
     pooled(http, format!("http://{address}"), timeout, idle)
@@ -125,19 +128,36 @@ fn pooled<C>(
     base: String,
     timeout: u64,
     idle: usize,
-) -> Result<Docker, bollard::errors::Error>
+) -> Result<(Docker, Option<KeptConnections>), bollard::errors::Error>
 where
-    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+    C: tower_service::Service<hyper::Uri> + Clone + Send + Sync + 'static,
+    C::Future: Send + 'static,
+    C::Response: hyper::rt::Read + hyper::rt::Write + Connection + Unpin + Send + 'static,
+    C::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let client = Arc::new(
-        Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(idle)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(connector),
+    let open = Arc::new(AtomicUsize::new(0));
+    let connector = Counting::new(connector, Arc::clone(&open));
+    let build = move || {
+        Arc::new(
+            Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(idle)
+                .pool_idle_timeout(Duration::from_secs(30))
+                .build(connector.clone()),
+        )
+    };
+    let current = Arc::new(Mutex::new(build()));
+    // Closing the kept connections is starting over with a new client: the old one's
+    // pool goes, and with it every connection not in use.
+    let kept = KeptConnections::new(
+        {
+            let current = Arc::clone(&current);
+            move || *lock(&current) = build()
+        },
+        open,
     );
-    Docker::connect_with_custom_transport(
+    let client = Docker::connect_with_custom_transport(
         move |request: BollardRequest| {
-            let client = Arc::clone(&client);
+            let client = Arc::clone(&lock(&current));
             async move {
                 client
                     .request(request)
@@ -148,7 +168,14 @@ where
         Some(base),
         timeout,
         API_DEFAULT_VERSION,
-    )
+    )?;
+    Ok((client, Some(kept)))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The engine's certificate is always checked, against the configured CA only, as
@@ -159,7 +186,7 @@ fn connect_tls(
     tls: &Tls,
     timeout: u64,
     idle: usize,
-) -> Result<Docker, bollard::errors::Error> {
+) -> Result<(Docker, Option<KeptConnections>), bollard::errors::Error> {
     let config = tls_config(tls).map_err(|message| bollard::errors::Error::IOError {
         err: std::io::Error::other(message),
     })?;

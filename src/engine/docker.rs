@@ -6,6 +6,9 @@ use bollard::query_parameters::{
     RestartContainerOptions, StopContainerOptions, UploadToContainerOptions,
 };
 use bollard::{body_full, Docker};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use super::connect::cause;
@@ -18,11 +21,39 @@ use crate::plan::{ContainerState, DesiredContainer, ObservedContainer};
 #[derive(Debug, Clone)]
 pub struct DockerEngine {
     pub(super) client: Docker,
+    kept: Option<KeptConnections>,
+}
+
+/// A client's connections: how many are open, and closing those kept for its next
+/// request.
+#[derive(Clone)]
+pub struct KeptConnections {
+    close: Arc<dyn Fn() + Send + Sync>,
+    open: Arc<AtomicUsize>,
+}
+
+impl KeptConnections {
+    pub fn new(close: impl Fn() + Send + Sync + 'static, open: Arc<AtomicUsize>) -> Self {
+        Self {
+            close: Arc::new(close),
+            open,
+        }
+    }
+}
+
+impl std::fmt::Debug for KeptConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeptConnections")
+    }
 }
 
 impl DockerEngine {
     pub fn new(client: Docker) -> Self {
-        Self { client }
+        Self { client, kept: None }
+    }
+
+    pub(super) fn keeping(self, kept: Option<KeptConnections>) -> Self {
+        Self { kept, ..self }
     }
 
     pub(super) fn fail(&self, err: BollardError, container: &str) -> EngineError {
@@ -211,6 +242,18 @@ impl Engine for DockerEngine {
         env: &[String],
     ) -> Result<String, EngineError> {
         self.create_marker_container(name, labels, env).await
+    }
+
+    fn close_idle(&self) {
+        if let Some(kept) = &self.kept {
+            (kept.close)();
+        }
+    }
+
+    fn open_connections(&self) -> usize {
+        self.kept
+            .as_ref()
+            .map_or(0, |kept| kept.open.load(Ordering::SeqCst))
     }
 }
 

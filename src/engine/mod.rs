@@ -1,6 +1,7 @@
 //! The only layer that talks to Docker: one client per engine, through the Engine API.
 
 mod connect;
+mod counted;
 mod docker;
 mod error;
 mod events;
@@ -147,6 +148,13 @@ pub trait Engine: Send + Sync + 'static {
         labels: &BTreeMap<String, String>,
         env: &[String],
     ) -> impl Future<Output = Result<String, EngineError>> + Send;
+    /// Closes the connections kept open for the next call; calls in flight finish on
+    /// theirs. The fleet calls it when another host needs the open files.
+    fn close_idle(&self) {}
+    /// Connections open to the engine, in use or kept; 0 where they are not counted.
+    fn open_connections(&self) -> usize {
+        0
+    }
 }
 
 /// Opens engines; connecting is separate so unreachable hosts fail once, not per container.

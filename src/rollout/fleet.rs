@@ -1,6 +1,7 @@
 //! The engines of a rollout: each connected once, on first use, with a cap on the calls
-//! in flight per host and another across the fleet, so a thousand hosts never need more
-//! connections at once than the machine running jdeploy can open.
+//! in flight per host and one on the connections open across the fleet, so a thousand
+//! hosts never need more files than the machine running jdeploy can open. A host keeps
+//! its connections for its next call until another host needs them.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,6 +11,7 @@ use futures::future::BoxFuture;
 use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
 use super::env_key::engine_key;
+use super::ledger::{Keeper, Lease, Ledger};
 use crate::engine::{Connector, Engine, EngineError};
 use crate::inventory::Host;
 use crate::secrets::EnvKey;
@@ -29,15 +31,30 @@ struct Slot<E> {
 pub struct Fleet<E> {
     connect: Box<Connect<E>>,
     parallel: usize,
-    /// Calls and connection attempts in flight across every host.
-    open: Semaphore,
+    /// Connections open across every host, in use or kept for the host's next call.
+    connections: Arc<Ledger<Arc<Slot<E>>>>,
     slots: Mutex<HashMap<String, Arc<Slot<E>>>>,
 }
 
-impl<E: Send + Sync + 'static> Fleet<E> {
+impl<E: Engine> Keeper for Arc<Slot<E>> {
+    fn close_idle(&self) {
+        if let Some(Ok(engine)) = self.engine.get() {
+            engine.close_idle();
+        }
+    }
+
+    fn open(&self) -> usize {
+        match self.engine.get() {
+            Some(Ok(engine)) => engine.open_connections(),
+            _ => 0,
+        }
+    }
+}
+
+impl<E: Engine> Fleet<E> {
     /// Connects to each engine the first time a call needs it; hosts are reached
     /// concurrently as their units start. `parallel` calls at most per host, `max_open`
-    /// across all of them.
+    /// connections across all of them.
     pub fn new<C>(connector: C, parallel: u32, max_open: u32) -> Self
     where
         C: Connector<Engine = E>,
@@ -49,7 +66,7 @@ impl<E: Send + Sync + 'static> Fleet<E> {
                 Box::pin(async move { connector.connect(&host).await })
             }),
             parallel: parallel.max(1) as usize,
-            open: Semaphore::new(max_open.max(1) as usize),
+            connections: Ledger::new(max_open.max(1) as usize),
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -69,14 +86,14 @@ impl<E: Send + Sync + 'static> Fleet<E> {
     /// The host's permit first: waiting on a busy host holds nothing of the fleet's.
     async fn permits<'a>(
         &'a self,
-        slot: &'a Slot<E>,
-    ) -> (SemaphorePermit<'a>, SemaphorePermit<'a>) {
+        slot: &'a Arc<Slot<E>>,
+    ) -> (SemaphorePermit<'a>, Lease<Arc<Slot<E>>>) {
         let host = slot.permits.acquire().await;
-        let fleet = self.open.acquire().await;
-        (
-            host.expect("permits are never closed"),
-            fleet.expect("permits are never closed"),
-        )
+        let connection = self
+            .connections
+            .acquire(&slot.host.identity, || Arc::clone(slot))
+            .await;
+        (host.expect("permits are never closed"), connection)
     }
 
     /// The engine itself, for long-lived streams (a command's output, a log) that must
@@ -88,10 +105,7 @@ impl<E: Send + Sync + 'static> Fleet<E> {
 
     /// `host`'s key for sealing environment values, read once; with `create` (a command
     /// that changes the host), made first if the engine has none.
-    pub async fn env_key(&self, host: &Host, create: bool) -> Result<Option<EnvKey>, EngineError>
-    where
-        E: Engine,
-    {
+    pub async fn env_key(&self, host: &Host, create: bool) -> Result<Option<EnvKey>, EngineError> {
         let slot = self.slot(host);
         slot.key
             .get_or_init(|| async {
@@ -103,14 +117,20 @@ impl<E: Send + Sync + 'static> Fleet<E> {
             .clone()
     }
 
-    async fn connected(&self, slot: &Slot<E>) -> Result<Arc<E>, EngineError> {
-        slot.engine
+    async fn connected(&self, slot: &Arc<Slot<E>>) -> Result<Arc<E>, EngineError> {
+        // Connecting opens the connection the host's first call then reuses. It counts
+        // as a call until the engine is in the slot, where the fleet can close it.
+        let mut permits = None;
+        let engine = slot
+            .engine
             .get_or_init(|| async {
-                let _permit = self.open.acquire().await.expect("permits are never closed");
+                permits = Some(self.permits(slot).await);
                 (self.connect)(slot.host.clone()).await.map(Arc::new)
             })
             .await
-            .clone()
+            .clone();
+        drop(permits);
+        engine
     }
 
     fn slot(&self, host: &Host) -> Arc<Slot<E>> {

@@ -10,6 +10,7 @@ mod executor;
 mod fleet;
 mod gate;
 mod hooks;
+mod ledger;
 mod lifecycle;
 mod lines;
 mod logs;
