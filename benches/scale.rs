@@ -151,6 +151,7 @@ fn jdeploy(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new("prlimit")
         .arg(limit)
         .arg("--")
+        .args(std::env::var("SCALE_WRAP").map(|w| vec![w]).unwrap_or_default())
         .arg(&binary)
         .args(args)
         .arg("--json")

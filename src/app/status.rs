@@ -11,7 +11,7 @@ use super::{App, AppError, Backend, Frontend};
 use crate::engine::ErrorKind;
 use crate::inventory::{Inventory, Selection};
 use crate::labels;
-use crate::plan::{desired_containers, ContainerState, DesiredContainer};
+use crate::plan::{desired_containers, ContainerState, DesiredSpec};
 use crate::rollout::{self, Observed, UnitKey, UnitStatus, Usage};
 use crate::secrets::recorded_fingerprints;
 
@@ -209,61 +209,54 @@ impl StatusRow {
 struct DesiredHashes<'a> {
     inventory: &'a Inventory,
     keys: &'a rollout::EngineKeys,
-    /// Group name to (container, host identity) to the spec asked for.
-    groups: HashMap<String, HashMap<(String, String), DesiredContainer>>,
+    /// Group name to (container, host identity) to what it is compared against.
+    groups: HashMap<String, HashMap<(String, String), Wanted>>,
+    /// Each `host` value's engine.
+    identities: HashMap<&'a str, &'a str>,
+}
+
+/// What groups.yaml asks of one container: sealed with its engine's key, and as it was
+/// before sealing.
+enum Wanted {
+    Hashes(Vec<String>),
+    /// With secrets, hashed once each container's recorded fingerprints are in.
+    Specs(Vec<DesiredSpec>),
 }
 
 impl<'a> DesiredHashes<'a> {
     fn new(inventory: &'a Inventory, keys: &'a rollout::EngineKeys) -> Self {
+        let identities = inventory
+            .units
+            .iter()
+            .map(|unit| (unit.host.name.as_str(), unit.host.identity.as_str()))
+            .collect();
         Self {
             inventory,
             keys,
             groups: HashMap::new(),
+            identities,
         }
     }
 
-    /// For the group the container was created for, if groups.yaml gives it an image:
-    /// sealed with its engine's key, and as it was before sealing.
+    /// For the group the container was created for, if groups.yaml gives it an image.
     fn of(&mut self, status: &UnitStatus) -> Option<Vec<String>> {
         let observed = status.observed.as_ref().ok()?.as_ref()?;
         let group_name = observed.details.labels.get(labels::GROUP)?;
         let (inventory, keys) = (self.inventory, self.keys);
-        let desired = self.groups.entry(group_name.clone()).or_insert_with(|| {
-            let Some(group) = inventory.group(group_name) else {
-                return HashMap::new();
-            };
-            let Some(image) = group.image.as_deref() else {
-                return HashMap::new();
-            };
-            desired_containers(inventory, group, image, &Default::default())
-                .into_iter()
-                .map(|mut desired| {
-                    if let Some(Ok(Some(key))) = keys.get(&desired.host.identity) {
-                        desired.seal(key);
-                    }
-                    (
-                        (desired.name.clone(), desired.host.identity.clone()),
-                        desired,
-                    )
-                })
-                .collect()
-        });
-        let host = inventory
-            .units
-            .iter()
-            .find(|unit| unit.host.name == status.unit.host)
-            .map(|unit| unit.host.identity.clone())?;
-        let desired = desired.get(&(status.unit.container.clone(), host))?;
-        let group = inventory.group(group_name)?;
-        let mut unsealed = desired.spec.clone();
-        unsealed.env = desired.env_values.clone();
-        let mut specs = vec![desired.spec.clone(), unsealed];
-        if !group.secrets.is_empty() {
-            // Status has no values: it takes each secret's value to be the one the
-            // container was made with, so only secrets added or removed show as a difference.
-            let recorded = recorded_fingerprints(&observed.details.labels);
-            for spec in &mut specs {
-                spec.secrets = group
+        let wanted = self
+            .groups
+            .entry(group_name.clone())
+            .or_insert_with(|| wanted_of_group(inventory, keys, group_name));
+        let host = self.identities.get(status.unit.host.as_str())?;
+        match wanted.get(&(status.unit.container.clone(), host.to_string()))? {
+            Wanted::Hashes(hashes) => Some(hashes.clone()),
+            Wanted::Specs(specs) => {
+                let group = inventory.group(group_name)?;
+                // Status has no values: it takes each secret's value to be the one the
+                // container was made with, so only secrets added or removed show as a
+                // difference.
+                let recorded = recorded_fingerprints(&observed.details.labels);
+                let fingerprinted: Vec<(String, String)> = group
                     .secrets
                     .iter()
                     .map(|secret| {
@@ -271,8 +264,45 @@ impl<'a> DesiredHashes<'a> {
                         (secret.name.clone(), fingerprint)
                     })
                     .collect();
+                let hashes = specs.iter().map(|spec| {
+                    let mut spec = spec.clone();
+                    spec.secrets = fingerprinted.iter().cloned().collect();
+                    spec.hash()
+                });
+                Some(hashes.collect())
             }
         }
-        Some(specs.iter().map(|spec| spec.hash()).collect())
     }
+}
+
+/// Every container of the group, hashed now unless secrets make each container's own
+/// record part of its hash: ten thousand full specs need not wait for every host.
+fn wanted_of_group(
+    inventory: &Inventory,
+    keys: &rollout::EngineKeys,
+    group_name: &str,
+) -> HashMap<(String, String), Wanted> {
+    let Some(group) = inventory.group(group_name) else {
+        return HashMap::new();
+    };
+    let Some(image) = group.image.as_deref() else {
+        return HashMap::new();
+    };
+    desired_containers(inventory, group, image, &Default::default())
+        .into_iter()
+        .map(|mut desired| {
+            if let Some(Ok(Some(key))) = keys.get(&desired.host.identity) {
+                desired.seal(key);
+            }
+            let mut unsealed = desired.spec.clone();
+            unsealed.env = desired.env_values;
+            let specs = vec![desired.spec, unsealed];
+            let wanted = if group.secrets.is_empty() {
+                Wanted::Hashes(specs.iter().map(DesiredSpec::hash).collect())
+            } else {
+                Wanted::Specs(specs)
+            };
+            ((desired.name, desired.host.identity), wanted)
+        })
+        .collect()
 }

@@ -2,6 +2,8 @@
 //! container globs. Every pattern must match something, so a typo never quietly acts on
 //! fewer containers than meant.
 
+use std::collections::HashSet;
+
 use globset::{Glob, GlobMatcher};
 
 use super::diagnostic::{Diagnostic, Diagnostics};
@@ -149,14 +151,7 @@ impl Inventory {
         noun: &str,
         names: impl Fn(&Target) -> Vec<String>,
     ) -> Vec<Diagnostic> {
-        let mut known: Vec<String> = Vec::new();
-        for target in scope {
-            let name = names(target).remove(0);
-            if !known.contains(&name) {
-                known.push(name);
-            }
-        }
-        patterns
+        let unmatched: Vec<&Pattern> = patterns
             .iter()
             .filter(|pattern| {
                 !scope.iter().any(|target| {
@@ -165,6 +160,19 @@ impl Inventory {
                         .any(|name| pattern.matcher.is_match(name))
                 })
             })
+            .collect();
+        if unmatched.is_empty() {
+            return Vec::new();
+        }
+        // Only for the message: ten thousand containers are listed once each.
+        let mut seen = HashSet::new();
+        let known: Vec<String> = scope
+            .iter()
+            .map(|target| names(target).remove(0))
+            .filter(|name| seen.insert(name.clone()))
+            .collect();
+        unmatched
+            .into_iter()
             .map(|pattern| {
                 let listed = format!("its {noun}s: {}", known.join(", "));
                 let help = match did_you_mean(&pattern.text, known.iter().map(String::as_str)) {

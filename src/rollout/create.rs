@@ -255,6 +255,11 @@ pub fn find_strays(
 ) -> (Vec<Stray>, Vec<(Host, EngineError)>) {
     let mut strays = Vec::new();
     let mut unlisted = Vec::new();
+    let mut listed_on: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (identity, name) in listed {
+        listed_on.entry(identity).or_default().insert(name);
+    }
+    let none_listed = HashSet::new();
     for host in distinct_hosts(hosts) {
         let found = match listings.get(&host.identity) {
             Some(Ok(found)) => found,
@@ -264,13 +269,11 @@ pub fn find_strays(
             }
             None => continue,
         };
-        let names: HashSet<&str> = listed
-            .iter()
-            .filter(|(identity, _)| *identity == host.identity)
-            .map(|(_, name)| name.as_str())
-            .collect();
+        let names = listed_on
+            .get(host.identity.as_str())
+            .unwrap_or(&none_listed);
         let of_groups = groups.iter().flat_map(|group| {
-            crate::plan::strays(group, found, &names, NEXT_SUFFIX)
+            crate::plan::strays(group, found, names, NEXT_SUFFIX)
                 .into_iter()
                 .map(move |container| (*group, container))
         });

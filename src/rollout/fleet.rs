@@ -149,11 +149,10 @@ impl<E: Engine> Fleet<E> {
 
 /// One host per engine, in first-seen order, however its `host` values are spelled.
 pub fn distinct_hosts<'a>(hosts: &[&'a Host]) -> Vec<&'a Host> {
-    let mut distinct: Vec<&Host> = Vec::new();
-    for host in hosts {
-        if !distinct.iter().any(|known| known.identity == host.identity) {
-            distinct.push(host);
-        }
-    }
-    distinct
+    let mut seen = std::collections::HashSet::new();
+    hosts
+        .iter()
+        .copied()
+        .filter(|host| seen.insert(host.identity.as_str()))
+        .collect()
 }
