@@ -3,7 +3,8 @@
 //! 1,024 open files as a default login is: create, create again with nothing to change,
 //! status, deploy and a forced deploy, each against the ideal its round trips set. `HOSTS`, `CONTAINERS`,
 //! `LATENCY_MS` make it smaller; `PARALLEL` and `MAX_OPEN` are written as `connection.parallel` and
-//! `connection.max_open`.
+//! `connection.max_open`. `SCALE_WRAP` names a program jdeploy runs under (a profiler script
+//! taking the command line, say).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -151,7 +152,11 @@ fn jdeploy(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new("prlimit")
         .arg(limit)
         .arg("--")
-        .args(std::env::var("SCALE_WRAP").map(|w| vec![w]).unwrap_or_default())
+        .args(
+            std::env::var("SCALE_WRAP")
+                .map(|w| vec![w])
+                .unwrap_or_default(),
+        )
         .arg(&binary)
         .args(args)
         .arg("--json")
