@@ -141,8 +141,9 @@ pub struct Connection {
     pub timeout_secs: u32,
     /// Docker API calls in flight at once per host.
     pub parallel: u32,
-    /// Connections open at once across the whole fleet: with many hosts, the open-file
-    /// limit of the machine running jdeploy is the bound that matters.
+    /// Connections open at once across the whole fleet, in use or kept for a host's next
+    /// call: with many hosts, the open-file limit of the machine running jdeploy is the
+    /// bound that matters.
     pub max_open: u32,
     /// Seconds any one API call may take once connected (a restart gets the stop
     /// timeout on top): past it, an engine that stopped answering fails its units.
