@@ -22,6 +22,7 @@ impl Keeper for Closed {
     }
 }
 
+#[derive(Clone)]
 struct Fixture {
     ledger: Arc<Ledger<Closed>>,
     log: Arc<Mutex<Vec<&'static str>>>,
@@ -42,6 +43,12 @@ impl Fixture {
         self.ledger
             .acquire(host, || Closed { host, log, open })
             .await
+    }
+
+    /// A call on `host` that may have to wait, in a task of its own.
+    fn spawn(&self, host: &'static str) -> tokio::task::JoinHandle<super::Lease<Closed>> {
+        let fixture = self.clone();
+        tokio::spawn(async move { fixture.acquire(host).await })
     }
 
     fn closed(&self) -> Vec<&'static str> {
@@ -80,21 +87,7 @@ async fn an_idle_host_gives_its_connections_up_at_once_the_longest_idle_first() 
 async fn a_busy_host_is_never_reclaimed_and_the_waiter_gets_its_connection_once_it_ends() {
     let fixture = Fixture::new(1);
     let busy = fixture.acquire("a").await;
-    let waiting = tokio::spawn({
-        let ledger = Arc::clone(&fixture.ledger);
-        let log = Arc::clone(&fixture.log);
-        async move {
-            let open = Arc::default();
-            let lease = ledger
-                .acquire("b", || Closed {
-                    host: "b",
-                    log,
-                    open,
-                })
-                .await;
-            drop(lease);
-        }
-    });
+    let waiting = fixture.spawn("b");
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "b waits while a's only call runs");
     drop(busy);
@@ -106,35 +99,9 @@ async fn a_busy_host_is_never_reclaimed_and_the_waiter_gets_its_connection_once_
 async fn a_hosts_own_waiting_calls_come_before_other_hosts() {
     let fixture = Fixture::new(1);
     let first = fixture.acquire("a").await;
-    let other = tokio::spawn({
-        let ledger = Arc::clone(&fixture.ledger);
-        let log = Arc::clone(&fixture.log);
-        let open = Arc::default();
-        async move {
-            ledger
-                .acquire("b", || Closed {
-                    host: "b",
-                    log,
-                    open,
-                })
-                .await
-        }
-    });
+    let other = fixture.spawn("b");
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let own = tokio::spawn({
-        let ledger = Arc::clone(&fixture.ledger);
-        let log = Arc::clone(&fixture.log);
-        let open = Arc::default();
-        async move {
-            ledger
-                .acquire("a", || Closed {
-                    host: "a",
-                    log,
-                    open,
-                })
-                .await
-        }
-    });
+    let own = fixture.spawn("a");
     tokio::time::sleep(Duration::from_millis(20)).await;
     drop(first);
     let own = soon(own).await.expect("a's second call went on").unwrap();
