@@ -36,18 +36,25 @@ pub struct Fleet<E> {
     slots: Mutex<HashMap<String, Arc<Slot<E>>>>,
 }
 
+impl<E> Slot<E> {
+    /// The engine, once connected.
+    fn engine_now(&self) -> Option<&E> {
+        match self.engine.get() {
+            Some(Ok(engine)) => Some(engine),
+            _ => None,
+        }
+    }
+}
+
 impl<E: Engine> Keeper for Arc<Slot<E>> {
     fn close_idle(&self) {
-        if let Some(Ok(engine)) = self.engine.get() {
+        if let Some(engine) = self.engine_now() {
             engine.close_idle();
         }
     }
 
     fn open(&self) -> usize {
-        match self.engine.get() {
-            Some(Ok(engine)) => engine.open_connections(),
-            _ => 0,
-        }
+        self.engine_now().map_or(0, Engine::open_connections)
     }
 }
 

@@ -77,10 +77,10 @@ impl<K: Keeper> Ledger<K> {
         let waiting = {
             let mut closing = Vec::new();
             let mut state = self.lock();
-            state
-                .hosts
-                .entry(host.to_string())
-                .or_insert_with(|| Holder::new(keeper()));
+            // Looked up before inserting: a key is made once per host, not once per call.
+            if !state.hosts.contains_key(host) {
+                state.hosts.insert(host.to_string(), Holder::new(keeper()));
+            }
             let taken = state.take(host, &mut closing);
             let waiting = (!taken).then(|| state.wait(host));
             drop(state);
