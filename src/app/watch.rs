@@ -20,6 +20,13 @@ pub struct FleetLook {
     pub notify: BTreeMap<String, Vec<NotifyTarget>>,
 }
 
+impl FleetLook {
+    /// Whether the watcher restarts `group`'s exited or unhealthy containers.
+    pub fn heals(&self, group: &str) -> bool {
+        self.heal.get(group).copied().unwrap_or(false)
+    }
+}
+
 impl<B: Backend> App<B> {
     /// Every container of every group, as it is now.
     pub async fn look(&self, frontend: &dyn Frontend) -> Result<FleetLook, AppError> {

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use utoipa::ToSchema;
 
 use super::job_store::JobStore;
+use crate::history::now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -89,8 +90,9 @@ pub struct JobEvent {
 pub struct LiveJob {
     view: Mutex<JobView>,
     events: Mutex<Vec<JobEvent>>,
-    /// The number of events, and whether the job ended, for streams to wait on.
-    changed: watch::Sender<(usize, bool)>,
+    /// Ticks on each new event and at the end, for streams to wait on; what changed
+    /// is read from `events` and `view`.
+    changed: watch::Sender<()>,
 }
 
 impl LiveJob {
@@ -98,7 +100,7 @@ impl LiveJob {
         Self {
             view: Mutex::new(view),
             events: Mutex::new(Vec::new()),
-            changed: watch::channel((0, false)).0,
+            changed: watch::channel(()).0,
         }
     }
 
@@ -110,8 +112,7 @@ impl LiveJob {
         let mut events = self.events.lock().expect("job events");
         let seq = events.len();
         events.push(JobEvent { seq, line });
-        let done = self.changed.borrow().1;
-        self.changed.send_replace((seq + 1, done));
+        self.changed.send_replace(());
     }
 
     /// The events from `from` on.
@@ -120,7 +121,7 @@ impl LiveJob {
         events.get(from..).map(<[_]>::to_vec).unwrap_or_default()
     }
 
-    pub fn subscribe(&self) -> watch::Receiver<(usize, bool)> {
+    pub fn subscribe(&self) -> watch::Receiver<()> {
         self.changed.subscribe()
     }
 
@@ -136,8 +137,7 @@ impl LiveJob {
             view.report = report;
             view.finished_at = Some(now());
         }
-        let count = self.events.lock().expect("job events").len();
-        self.changed.send_replace((count, true));
+        self.changed.send_replace(());
     }
 }
 
@@ -230,8 +230,4 @@ impl Jobs {
         }
         Ok(views)
     }
-}
-
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::frontend::RequestFrontend;
-use super::jobs::{now, NewJob};
+use super::jobs::NewJob;
 use super::state::Shared;
 use crate::app::{FleetLook, LifecycleRequest, LockStatusRequest};
+use crate::history::now;
 use crate::inventory::Selection;
 use crate::notify::{notify, Event, EventKind};
 use crate::rollout::{Lifecycle, UnitKey};
@@ -84,7 +85,7 @@ async fn locked_groups(server: &Shared, look: &FleetLook, watcher: &Watcher) -> 
         .units
         .iter()
         .filter(|(unit, condition)| {
-            let heals = look.heal.get(unit.first_group()).copied().unwrap_or(false);
+            let heals = look.heals(unit.first_group());
             watcher.differs(unit, condition) || (heals && condition.is_healable())
         })
         .map(|(unit, _)| unit.first_group().to_string())
@@ -168,8 +169,7 @@ async fn tell(
 async fn heal(server: &Shared, look: &FleetLook, healer: &mut Healer, locked: &BTreeSet<String>) {
     for (unit, condition) in &look.units {
         let group = unit.first_group();
-        let heals = look.heal.get(group).copied().unwrap_or(false);
-        if !condition.is_healable() || !heals || locked.contains(group) {
+        if !condition.is_healable() || !look.heals(group) || locked.contains(group) {
             continue;
         }
         let now = Instant::now();

@@ -6,6 +6,7 @@ use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 use super::super::error::ApiError;
+use crate::app::DeployRequest;
 use crate::inventory::gates::{self, OnFailure, RolloutSettings};
 use crate::render::Flags;
 
@@ -42,6 +43,18 @@ pub struct RolloutBody {
 }
 
 impl DeployBody {
+    /// The deploy of `group` this body asks for; the server never prompts.
+    pub fn deploy_request(&self, group: &str) -> Result<DeployRequest, ApiError> {
+        Ok(DeployRequest {
+            group: group.to_string(),
+            flags: self.flags(),
+            force: self.force,
+            yes: true,
+            rollout: self.rollout.settings()?,
+            no_hooks: self.no_hooks,
+        })
+    }
+
     pub fn flags(&self) -> Flags {
         Flags {
             monitor: self.monitor,

@@ -14,7 +14,6 @@ use super::super::state::Shared;
 use super::bodies::DeployBody;
 use super::runs::known_group;
 use crate::access::Action;
-use crate::app::DeployRequest;
 use crate::history::{AuditResult, NewAudit, NewDeployRequest, RequestError, RequestState};
 
 /// A deploy asked for, and why.
@@ -128,14 +127,7 @@ pub async fn approve(
     let body: DeployBody = serde_json::from_value(request.flags.clone()).map_err(|err| {
         ApiError::internal(format!("request {id} holds flags it cannot read: {err}"))
     })?;
-    let deploy = DeployRequest {
-        group: group.clone(),
-        flags: body.flags(),
-        force: body.force,
-        yes: true,
-        rollout: body.rollout.settings()?,
-        no_hooks: body.no_hooks,
-    };
+    let deploy = body.deploy_request(&group)?;
     // Decided first, once: two approvers at once cannot both start a deploy.
     let approved = server
         .records

@@ -15,8 +15,8 @@ use super::super::state::Shared;
 use super::bodies::{DeployBody, RestartBody, RollbackBody};
 use crate::access::Action;
 use crate::app::{
-    AppError, DeployRequest, GroupsRequest, LifecycleRequest, PlanReport, PlanRequest,
-    RollbackRequest, RollbackTo, RunReport,
+    AppError, GroupsRequest, LifecycleRequest, PlanReport, PlanRequest, RollbackRequest,
+    RollbackTo, RunReport,
 };
 use crate::inventory::Selection;
 use crate::rollout::Lifecycle;
@@ -32,17 +32,18 @@ pub async fn plan(
     Path(group): Path<String>,
     Query(body): Query<DeployBody>,
 ) -> ApiResult<Json<PlanReport>> {
+    known_group(&server, &group).await?;
     Ok(Json(plan_report(&server, &caller, group, &body).await?))
 }
 
-/// What a deploy of `group` as `body` asks would change, if the caller may plan it.
+/// What a deploy of `group` (known to groups.yaml) as `body` asks would change, if the
+/// caller may plan it.
 pub async fn plan_report(
     server: &Shared,
     caller: &Caller,
     group: String,
     body: &DeployBody,
 ) -> ApiResult<PlanReport> {
-    known_group(server, &group).await?;
     server.authorize(caller, Action::Plan, &group)?;
     let request = PlanRequest {
         group,
@@ -71,14 +72,7 @@ pub async fn deploy(
     known_group(&server, &group).await?;
     server.authorize(&caller, Action::Deploy, &group)?;
     server.inside_window(&caller, &group)?;
-    let request = DeployRequest {
-        group: group.clone(),
-        flags: body.flags(),
-        force: body.force,
-        yes: true,
-        rollout: body.rollout.settings()?,
-        no_hooks: body.no_hooks,
-    };
+    let request = body.deploy_request(&group)?;
     let command = body.command_line(&group);
     start_job(
         &server,
